@@ -1,0 +1,7 @@
+"""Supply-chain provenance ledger: serialised goods on a hash ledger anchored on Ethereum."""
+
+from .errors import LedgerError
+from .identifiers import ItemKey
+
+__all__ = ["LedgerError", "ItemKey"]
+__version__ = "0.1.0"
