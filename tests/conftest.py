@@ -1,0 +1,66 @@
+"""Shared fixtures: every chain test runs on the embedded py-evm chain and on a real
+Hardhat node; every database test on SQLite and on the local PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from web3 import EthereumTesterProvider, Web3
+
+from tests._hardhat import ROOT, hardhat_node
+
+CHAIN_BACKENDS = ["embedded", "hardhat"]
+DATABASE_BACKENDS = ["sqlite", "postgresql"]
+POSTGRES_ADMIN_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+(ROOT / "test-artifacts").mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def hardhat_url() -> Iterator[str]:
+    with hardhat_node() as url:
+        yield url
+
+
+@pytest.fixture(params=CHAIN_BACKENDS)
+def chain_backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The chain setting a test runs on: `embedded:<dir>` or a Hardhat node's URL."""
+    if request.param == "hardhat":
+        return str(request.getfixturevalue("hardhat_url"))
+    return f"embedded:{tmp_path / 'chain'}"
+
+
+@pytest.fixture
+def web3_chain(chain_backend: str) -> Web3:
+    """A connected Web3 whose `eth.accounts` are funded and unlocked (dev accounts)."""
+    if chain_backend.startswith("embedded:"):
+        from eth_tester import EthereumTester, PyEVMBackend
+
+        return Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
+    return Web3(Web3.HTTPProvider(chain_backend))
+
+
+def _postgres_database() -> Iterator[str]:
+    name = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.sqlite'}"
+    else:
+        yield from _postgres_database()
