@@ -22,6 +22,7 @@ __all__ = [
     "KeystoreError",
     "NotInitialised",
     "StateConflict",
+    "ChainLocked",
 ]
 
 
@@ -126,3 +127,11 @@ class StateConflict(LedgerError):
     def __init__(self, what: str, state: str) -> None:
         self.what, self.state = what, state
         super().__init__(f"{what}: {state}")
+
+
+class ChainLocked(LedgerError):
+    """The embedded chain's directory is already open, in this process or another."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"the chain at {path} is already open in another process (or connection); close that first")
