@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title IProvenanceLedger
+ * @notice Notary of the supply-chain provenance ledger: who is who (roles, and each brand's
+ * GS1 company prefixes) and an append-only hash chain of anchors, each a Merkle root over
+ * the items or event hashes of one batch or shipment.
+ */
+interface IProvenanceLedger {
+    /// @notice What an anchored Merkle root commits to.
+    enum AnchorKind {
+        Registration,
+        Shipment,
+        Receipt,
+        StatusChange,
+        Inspection,
+        Packing
+    }
+
+    /// @notice One anchored root. Packs into two storage slots
+    /// (party 20 + kind 1 + count 5 + blockNumber 6 = 32 bytes; anchorHash 32 bytes).
+    struct Anchor {
+        address party;
+        AnchorKind kind;
+        uint40 count;
+        uint48 blockNumber;
+        bytes32 anchorHash;
+    }
+
+    /// @notice The company prefix is not 6 to 12 ASCII digits.
+    error InvalidPrefix(string prefix);
+    /// @notice The account a prefix is bound to does not hold BRAND_ROLE.
+    error NotABrand(address account);
+    /// @notice The company prefix is already bound to `owner`.
+    error PrefixAlreadyBound(string prefix, address owner);
+    /// @notice The company prefix is not bound to `caller`.
+    error PrefixNotOwned(string prefix, address caller);
+    /// @notice The root has already been anchored; anchors are never overwritten.
+    error RootAlreadyAnchored(bytes32 root);
+    /// @notice The root is zero.
+    error ZeroRoot();
+    /// @notice The anchor covers no leaves (count is zero).
+    error EmptyAnchor();
+    /// @notice `caller` may not anchor roots of this kind through this function.
+    error KindNotAllowed(AnchorKind kind, address caller);
+
+    /// @notice A GS1 company prefix was bound to a brand.
+    event PrefixBound(string prefix, address indexed brand);
+    /// @notice A root was appended to the anchor chain.
+    event AnchorRecorded(
+        uint256 indexed sequence,
+        bytes32 indexed root,
+        address indexed party,
+        AnchorKind kind,
+        uint40 count,
+        bytes32 metadataHash,
+        bytes32 previousAnchorHash,
+        bytes32 anchorHash
+    );
+    /// @notice A brand anchored the Merkle root of a batch of newly registered items.
+    event BatchRegistered(bytes32 indexed root, address indexed brand, string companyPrefix);
+
+    /**
+     * @notice Binds a GS1 company prefix to a brand. Only the admin; a prefix is bound once.
+     * @param prefix The company prefix, 6 to 12 ASCII digits.
+     * @param brand An account holding BRAND_ROLE.
+     */
+    function bindPrefix(string calldata prefix, address brand) external;
+
+    /**
+     * @notice Anchors the Merkle root of a batch of items registered by the calling brand.
+     * @param root StandardMerkleTree root over (itemId, attributesHash) leaves.
+     * @param count Number of items in the batch (non-zero).
+     * @param companyPrefix A company prefix bound to the caller.
+     * @param metadataHash Hash of the off-chain batch metadata.
+     */
+    function anchorRegistration(bytes32 root, uint40 count, string calldata companyPrefix, bytes32 metadataHash)
+        external;
+
+    /**
+     * @notice Anchors the Merkle root of a batch of custody events of the given kind.
+     * @param root StandardMerkleTree root over (eventHash) leaves.
+     * @param kind Any kind but Registration, allowed for the caller's roles.
+     * @param count Number of events in the batch (non-zero).
+     * @param metadataHash Hash of the off-chain batch metadata.
+     */
+    function anchorEvents(bytes32 root, AnchorKind kind, uint40 count, bytes32 metadataHash) external;
+
+    /**
+     * @notice The brand a company prefix is bound to.
+     * @param prefix The company prefix.
+     * @return The brand's address, or address(0) if the prefix is not bound.
+     */
+    function prefixOwner(string calldata prefix) external view returns (address);
+
+    /**
+     * @notice The anchor recorded for a root.
+     * @param root The Merkle root.
+     * @return The anchor; all fields zero if the root was never anchored.
+     */
+    function getAnchor(bytes32 root) external view returns (Anchor memory);
+
+    /**
+     * @notice Whether a root has been anchored.
+     * @param root The Merkle root.
+     * @return True if the root is anchored.
+     */
+    function isAnchored(bytes32 root) external view returns (bool);
+
+    /**
+     * @notice The head of the anchor hash chain.
+     * @return The anchorHash of the latest anchor, or zero before the first.
+     */
+    function latestAnchorHash() external view returns (bytes32);
+
+    /**
+     * @notice The number of anchors recorded; the next anchor's sequence number.
+     * @return The anchor count.
+     */
+    function anchorCount() external view returns (uint64);
+
+    /**
+     * @notice Checks that an item belongs to an anchored registration batch.
+     * @param root The registration root.
+     * @param itemId The item's identifier hash.
+     * @param attributesHash The hash of the item's registered attributes.
+     * @param proof StandardMerkleTree proof for the leaf (itemId, attributesHash).
+     * @return included True if the root is a Registration anchor and the proof holds.
+     * @return brand The registering brand, or address(0) if not included.
+     */
+    function verifyItem(bytes32 root, bytes32 itemId, bytes32 attributesHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool included, address brand);
+
+    /**
+     * @notice Checks that an event hash belongs to an anchored event batch.
+     * @param root The event batch root.
+     * @param eventHash The event's hash.
+     * @param proof StandardMerkleTree proof for the leaf (eventHash).
+     * @return included True if the root is an event anchor (not Registration) and the proof holds.
+     * @return party The anchoring party, or address(0) if not included.
+     * @return kind The anchor's kind, or Registration (0) if not included.
+     */
+    function verifyEvent(bytes32 root, bytes32 eventHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool included, address party, AnchorKind kind);
+}

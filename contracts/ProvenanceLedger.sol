@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IProvenanceLedger} from "./IProvenanceLedger.sol";
+
+/**
+ * @title ProvenanceLedger
+ * @notice The chain side of the provenance ledger: roles, each brand's GS1 company prefixes,
+ * and an append-only hash chain of anchored Merkle roots. Nothing is ever overwritten or deleted.
+ * @dev Leaves follow OpenZeppelin's StandardMerkleTree (double keccak256 of the ABI-encoded values),
+ * so proofs from the OpenZeppelin merkle-tree JS library verify here.
+ */
+contract ProvenanceLedger is IProvenanceLedger, AccessControl {
+    /// @notice Brands: bound to company prefixes, register items, ship, receive, pack, change status.
+    bytes32 public constant BRAND_ROLE = keccak256("BRAND_ROLE");
+    /// @notice Custodians (carriers, warehouses, retailers): ship, receive, pack, change status.
+    bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
+    /// @notice Officers (customs, inspectors): inspect and change status.
+    bytes32 public constant OFFICER_ROLE = keccak256("OFFICER_ROLE");
+    /// @notice Auditors: read-only, recognised off-chain.
+    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+
+    uint256 private constant _MIN_PREFIX_LENGTH = 6;
+    uint256 private constant _MAX_PREFIX_LENGTH = 12;
+
+    /// @dev keccak256(bytes(prefix)) => brand.
+    mapping(bytes32 prefixKey => address brand) private _prefixOwners;
+    /// @dev Merkle root => anchor (two slots).
+    mapping(bytes32 root => Anchor) private _anchors;
+
+    /// @dev The chain head is stored biased so that its slots are never zero: a zero-to-non-zero
+    /// SSTORE costs 20,000 gas more than a non-zero-to-non-zero one, which would make the very first
+    /// anchor cost ~124k gas instead of ~90k. The constructor writes the biased initial values
+    /// (latestAnchorHash 0, anchorCount 0); the views undo the bias.
+    bytes32 private constant _HEAD_MASK = keccak256("ProvenanceLedger.latestAnchorHash");
+
+    /// @dev latestAnchorHash ^ _HEAD_MASK.
+    bytes32 private _maskedLatestAnchorHash;
+    /// @dev anchorCount + 1.
+    uint64 private _anchorCountPlusOne;
+
+    /**
+     * @notice Deploys the ledger.
+     * @param admin The account granted DEFAULT_ADMIN_ROLE (onboards parties, binds prefixes).
+     */
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _maskedLatestAnchorHash = _HEAD_MASK;
+        _anchorCountPlusOne = 1;
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function bindPrefix(string calldata prefix, address brand) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkPrefix(prefix);
+        if (!hasRole(BRAND_ROLE, brand)) revert NotABrand(brand);
+        bytes32 key = keccak256(bytes(prefix));
+        address owner = _prefixOwners[key];
+        if (owner != address(0)) revert PrefixAlreadyBound(prefix, owner);
+        _prefixOwners[key] = brand;
+        emit PrefixBound(prefix, brand);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function anchorRegistration(bytes32 root, uint40 count, string calldata companyPrefix, bytes32 metadataHash)
+        external
+        onlyRole(BRAND_ROLE)
+    {
+        if (_prefixOwners[keccak256(bytes(companyPrefix))] != msg.sender) {
+            revert PrefixNotOwned(companyPrefix, msg.sender);
+        }
+        _record(root, AnchorKind.Registration, count, metadataHash);
+        emit BatchRegistered(root, msg.sender, companyPrefix);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function anchorEvents(bytes32 root, AnchorKind kind, uint40 count, bytes32 metadataHash) external {
+        if (!_mayAnchor(kind, msg.sender)) revert KindNotAllowed(kind, msg.sender);
+        _record(root, kind, count, metadataHash);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function prefixOwner(string calldata prefix) external view returns (address) {
+        return _prefixOwners[keccak256(bytes(prefix))];
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function getAnchor(bytes32 root) external view returns (Anchor memory) {
+        return _anchors[root];
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function isAnchored(bytes32 root) external view returns (bool) {
+        return _anchors[root].party != address(0);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function latestAnchorHash() public view returns (bytes32) {
+        return _maskedLatestAnchorHash ^ _HEAD_MASK;
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function anchorCount() external view returns (uint64) {
+        return _anchorCountPlusOne - 1;
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function verifyItem(bytes32 root, bytes32 itemId, bytes32 attributesHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool included, address brand)
+    {
+        Anchor storage anchor = _anchors[root];
+        address party = anchor.party;
+        if (party == address(0) || anchor.kind != AnchorKind.Registration) return (false, address(0));
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(itemId, attributesHash))));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) return (false, address(0));
+        return (true, party);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function verifyEvent(bytes32 root, bytes32 eventHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool included, address party, AnchorKind kind)
+    {
+        Anchor storage anchor = _anchors[root];
+        party = anchor.party;
+        kind = anchor.kind;
+        if (party == address(0) || kind == AnchorKind.Registration) return (false, address(0), AnchorKind.Registration);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(eventHash))));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) return (false, address(0), AnchorKind.Registration);
+        return (true, party, kind);
+    }
+
+    /// @dev Appends `root` to the anchor chain on behalf of msg.sender.
+    function _record(bytes32 root, AnchorKind kind, uint40 count, bytes32 metadataHash) private {
+        if (root == bytes32(0)) revert ZeroRoot();
+        if (count == 0) revert EmptyAnchor();
+        Anchor storage anchor = _anchors[root];
+        if (anchor.party != address(0)) revert RootAlreadyAnchored(root);
+
+        bytes32 previousAnchorHash = latestAnchorHash();
+        bytes32 anchorHash =
+            keccak256(abi.encode(previousAnchorHash, root, uint8(kind), msg.sender, count, metadataHash));
+        anchor.party = msg.sender;
+        anchor.kind = kind;
+        anchor.count = count;
+        anchor.blockNumber = uint48(block.number);
+        anchor.anchorHash = anchorHash;
+        _maskedLatestAnchorHash = anchorHash ^ _HEAD_MASK;
+        uint64 next = _anchorCountPlusOne;
+        uint64 sequence = next - 1;
+        _anchorCountPlusOne = next + 1;
+
+        emit AnchorRecorded(sequence, root, msg.sender, kind, count, metadataHash, previousAnchorHash, anchorHash);
+    }
+
+    /// @dev Whether `account` may anchor event roots of `kind` (never Registration: see anchorRegistration).
+    function _mayAnchor(AnchorKind kind, address account) private view returns (bool) {
+        if (kind == AnchorKind.Shipment || kind == AnchorKind.Receipt || kind == AnchorKind.Packing) {
+            return hasRole(BRAND_ROLE, account) || hasRole(CUSTODIAN_ROLE, account);
+        }
+        if (kind == AnchorKind.StatusChange) {
+            return hasRole(BRAND_ROLE, account) || hasRole(CUSTODIAN_ROLE, account) || hasRole(OFFICER_ROLE, account);
+        }
+        if (kind == AnchorKind.Inspection) return hasRole(OFFICER_ROLE, account);
+        return false;
+    }
+
+    /// @dev Reverts with InvalidPrefix unless `prefix` is 6 to 12 ASCII digits.
+    function _checkPrefix(string calldata prefix) private pure {
+        bytes calldata b = bytes(prefix);
+        uint256 length = b.length;
+        if (length < _MIN_PREFIX_LENGTH || length > _MAX_PREFIX_LENGTH) revert InvalidPrefix(prefix);
+        for (uint256 i = 0; i < length; ++i) {
+            bytes1 c = b[i];
+            if (c < "0" || c > "9") revert InvalidPrefix(prefix);
+        }
+    }
+}
