@@ -22,6 +22,7 @@ __all__ = [
     "KeystoreError",
     "NotInitialised",
     "StateConflict",
+    "InvalidImage",
     "ChainLocked",
 ]
 
@@ -127,6 +128,10 @@ class StateConflict(LedgerError):
     def __init__(self, what: str, state: str) -> None:
         self.what, self.state = what, state
         super().__init__(f"{what}: {state}")
+
+
+class InvalidImage(InvalidInput):
+    """Image bytes that cannot be read as a picture, are too large, or hold no code."""
 
 
 class ChainLocked(LedgerError):
