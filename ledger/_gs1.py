@@ -17,7 +17,7 @@ from biip.gs1_element_strings import GS1ElementString
 from .errors import InvalidCode, InvalidItemKey
 from .identifiers import ItemKey, validate_gtin, validate_lot, validate_serial
 
-__all__ = ["KEY_AIS", "key_from_elements", "invalid_code", "explain", "yymmdd"]
+__all__ = ["KEY_AIS", "explain", "invalid_code", "key_from_elements", "yymmdd"]
 
 # The AIs an ItemKey carries; others in a scanned code (weights, prices...) are ignored.
 KEY_AIS = {"01": "GTIN", "21": "serial", "10": "lot", "17": "expiry"}

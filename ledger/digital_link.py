@@ -20,9 +20,9 @@ Written here by hand because biip lacks them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-import re
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import biip
@@ -47,7 +47,7 @@ _STRUCTURE_ERRORS = (
 _EXPECTED_BASE = "http(s)://host[/prefix] without query, fragment or a GS1 primary key AI as a path segment"
 # GS1 DL's primary keys: a prefix segment equal to one would be read back as the key.
 _PRIMARY_KEY_AIS = frozenset(
-    "00 01 253 255 401 402 414 415 417 8003 8004 8006 8010 8013 8017 8018".split()
+    ["00", "01", "253", "255", "401", "402", "414", "415", "417", "8003", "8004", "8006", "8010", "8013", "8017", "8018"]
 )
 # biip needs an absolute URI; the host of a short path carries no GS1 meaning.
 _PLACEHOLDER_ORIGIN = "https://localhost"

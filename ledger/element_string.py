@@ -28,7 +28,7 @@ from ._gs1 import EXPECTED_KEY, explain, key_from_elements, yymmdd
 from .errors import InvalidCode
 from .identifiers import ItemKey
 
-__all__ = ["ElementString", "GS", "element_string_hri", "element_string_raw"]
+__all__ = ["GS", "ElementString", "element_string_hri", "element_string_raw"]
 
 GS = "\x1d"
 _FORM = "GS1 element string"

@@ -28,7 +28,7 @@ from biip.checksums import gs1_standard_check_digit
 from .errors import InvalidCode, InvalidItemKey
 from .identifiers import ItemKey, validate_serial
 
-__all__ = ["EpcScheme", "Sgtin", "SgtinTag", "PARTITIONS", "DEFAULT_FILTER", "fits_sgtin96"]
+__all__ = ["DEFAULT_FILTER", "PARTITIONS", "EpcScheme", "Sgtin", "SgtinTag", "fits_sgtin96"]
 
 # Filter value 1: point-of-sale trade item (TDS table "SGTIN filter values").
 DEFAULT_FILTER = 1
