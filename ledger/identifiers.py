@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote
 import biip
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gtin import Gtin
-from eth_utils import keccak
+from ._keccak import keccak256
 
 from .errors import InvalidItemKey
 
@@ -69,7 +69,7 @@ def validate_lot(value: str) -> str:
 
 def item_id_of(gtin14: str, serial: str) -> bytes:
     """keccak256 of the canonical key string; no validation (callers validate once per batch)."""
-    return keccak(text=f"/01/{gtin14}/21/{quote(serial, safe='')}")
+    return keccak256(f"/01/{gtin14}/21/{quote(serial, safe='')}".encode())
 
 
 @dataclass(frozen=True, slots=True)

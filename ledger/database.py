@@ -1,0 +1,42 @@
+"""Database set-up: the engine for a URL, the schema, and a unit-of-work session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from . import index_models  # noqa: F401 - registers the tables on SQLModel.metadata
+
+__all__ = ["open_engine", "unit_of_work"]
+
+
+def open_engine(url: str) -> Engine:
+    """Create the engine and the schema (idempotent)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets the verifier read while a batch is being written; NORMAL is durable in WAL mode.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One session, one transaction: committed if the block ends normally, rolled back otherwise."""
+    with Session(engine, expire_on_commit=False) as session:
+        with session.begin():
+            yield session

@@ -1,0 +1,102 @@
+"""SQLModel tables of the index: the convenient, re-checkable copy of what the chain notarises.
+
+Hashes and addresses are stored as 0x-prefixed hex text (addresses checksummed), so rows
+read the same in SQLite, PostgreSQL and on a block explorer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+__all__ = ["Party", "PrefixBinding", "Batch", "Item", "Event", "Anchor", "Shipment", "PendingAction", "SyncCursor"]
+
+
+class Party(SQLModel, table=True):
+    address: str = Field(primary_key=True, max_length=42)
+    name: str = Field(unique=True, index=True, max_length=80)
+    role: str = Field(max_length=16)
+    created_at: datetime
+
+
+class PrefixBinding(SQLModel, table=True):
+    prefix: str = Field(primary_key=True, max_length=12)
+    brand: str = Field(foreign_key="party.address", index=True, max_length=42)
+
+
+class Batch(SQLModel, table=True):
+    root: str = Field(primary_key=True, max_length=66)
+    brand: str = Field(index=True, max_length=42)
+    company_prefix: str = Field(max_length=12)
+    count: int
+    created_at: datetime
+    tree: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Item(SQLModel, table=True):
+    item_id: str = Field(primary_key=True, max_length=66)
+    gtin: str = Field(index=True, max_length=14)
+    serial: str = Field(max_length=20)
+    lot: str | None = Field(default=None, index=True, max_length=20)
+    expiry: date | None = None
+    batch_root: str = Field(index=True, max_length=66)
+    brand: str = Field(max_length=42)
+    custodian: str = Field(index=True, max_length=42)
+    status: str = Field(max_length=16)
+    head_hash: str = Field(max_length=66)
+    open_shipment: str | None = Field(default=None, index=True, max_length=66)
+
+
+class Event(SQLModel, table=True):
+    event_hash: str = Field(primary_key=True, max_length=66)
+    item_id: str = Field(index=True, max_length=66)
+    seq: int
+    action: int
+    actor: str = Field(max_length=42)
+    counterparty: str = Field(max_length=42)
+    timestamp: int
+    previous_hash: str = Field(max_length=66)
+    location: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    anchor_root: str = Field(index=True, max_length=66)
+
+
+class Anchor(SQLModel, table=True):
+    root: str = Field(primary_key=True, max_length=66)
+    sequence: int = Field(unique=True, index=True)
+    kind: int
+    action: int | None = None
+    party: str = Field(index=True, max_length=42)
+    count: int
+    metadata_hash: str = Field(max_length=66)
+    previous_anchor_hash: str = Field(max_length=66)
+    anchor_hash: str = Field(max_length=66)
+    tx_hash: str = Field(max_length=66)
+    block_number: int = Field(index=True)
+    timestamp: int | None = None
+    counterparty: str | None = Field(default=None, max_length=42)
+    reference: str | None = Field(default=None, max_length=66)
+    signature: str | None = Field(default=None, max_length=132)
+    local: bool = True
+
+
+class Shipment(SQLModel, table=True):
+    root: str = Field(primary_key=True, max_length=66)
+    sender: str = Field(index=True, max_length=42)
+    receiver: str = Field(index=True, max_length=42)
+    count: int
+    state: str = Field(max_length=16)
+    receipt_root: str | None = Field(default=None, max_length=66)
+
+
+class PendingAction(SQLModel, table=True):
+    root: str = Field(primary_key=True, max_length=66)
+    kind: str = Field(max_length=16)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+
+
+class SyncCursor(SQLModel, table=True):
+    id: int = Field(default=1, primary_key=True)
+    next_block: int = 0

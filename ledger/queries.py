@@ -1,0 +1,92 @@
+"""Reads: what the ledger knows of an item (the basic verdict) and its custody trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .custody_events import Action
+from .identifiers import ItemKey
+from .index_models import Anchor, Batch, Event, Item, Party
+from .ledger import Ledger
+
+__all__ = ["ItemStatus", "TraceStep", "item_status", "trace"]
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    key: str
+    registered: bool
+    brand: str | None = None
+    status: str | None = None
+    custodian: str | None = None
+    in_transit_to: str | None = None
+    lot: str | None = None
+    expiry: date | None = None
+    batch: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    seq: int
+    action: str
+    biz_step: str
+    disposition: str
+    actor: str
+    counterparty: str | None
+    timestamp: int
+    location: str
+    event_hash: str
+    anchor_root: str
+    tx_hash: str
+    block_number: int
+
+
+def _names(session: Session) -> dict[str, str]:
+    return {p.address: p.name for p in session.scalars(select(Party))}
+
+
+def item_status(ledger: Ledger, key: ItemKey) -> ItemStatus:
+    with Session(ledger.engine) as s:
+        item = s.get(Item, "0x" + key.item_id.hex())
+        if item is None:
+            return ItemStatus(key.canonical, registered=False)
+        names = _names(s)
+        receiver = None
+        if item.open_shipment:
+            from .index_models import Shipment
+
+            shipment = s.get(Shipment, item.open_shipment)
+            receiver = names.get(shipment.receiver, shipment.receiver) if shipment else None
+    return ItemStatus(key.canonical, True, names.get(item.brand, item.brand), item.status,
+                      names.get(item.custodian, item.custodian), receiver, item.lot, item.expiry, item.batch_root)
+
+
+def trace(ledger: Ledger, key: ItemKey) -> list[TraceStep]:
+    """Every event of the item from registration on, each with the anchor that proves it."""
+    with Session(ledger.engine) as s:
+        item = s.get(Item, "0x" + key.item_id.hex())
+        if item is None:
+            from .errors import UnknownItem
+
+            raise UnknownItem(key.canonical)
+        names = _names(s)
+        batch = s.get(Batch, item.batch_root)
+        registration = s.get(Anchor, item.batch_root)
+        assert batch is not None and registration is not None  # written in one transaction with the item
+        steps = [TraceStep(0, "register", "commissioning", "active", names.get(item.brand, item.brand), None,
+                           registration.timestamp or 0, "", item.batch_root, item.batch_root, registration.tx_hash,
+                           registration.block_number)]
+        rows = s.execute(select(Event, Anchor).join(Anchor, Anchor.root == Event.anchor_root)  # type: ignore[arg-type]
+                         .where(Event.item_id == item.item_id).order_by(Event.seq))  # type: ignore[arg-type]
+        for event, anchor in rows:
+            action = Action(event.action)
+            steps.append(TraceStep(event.seq, action.label, action.biz_step, action.disposition,
+                                   names.get(event.actor, event.actor),
+                                   names.get(event.counterparty, event.counterparty) if int(event.counterparty, 16) else None,
+                                   event.timestamp, event.location, event.event_hash, event.anchor_root, anchor.tx_hash,
+                                   anchor.block_number))
+    return steps

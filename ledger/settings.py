@@ -1,0 +1,69 @@
+"""Settings: the one place the environment is read; everything else takes arguments.
+
+| variable | default | meaning |
+|---|---|---|
+| LEDGER_HOME | ./.ledger | keys, the embedded chain, the SQLite index |
+| LEDGER_CHAIN | embedded | `embedded` or a JSON-RPC URL (Hardhat node, anvil, any EVM network) |
+| LEDGER_DATABASE_URL | sqlite:///$LEDGER_HOME/index.sqlite | any SQLAlchemy URL, e.g. postgresql+psycopg://… |
+| LEDGER_PASSPHRASE | (prompt) | passphrase of the keystore files |
+| LEDGER_KDF_ITERATIONS | 65536 | scrypt cost for new keystore files (geth's standard is 262144) |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidInput
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    chain: str = "embedded"
+    database_url: str = ""
+    passphrase: str | None = field(default=None, repr=False)
+    kdf_iterations: int = 65536
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'index.sqlite'}")
+        if self.chain != "embedded" and not self.chain.startswith(("http://", "https://")):
+            raise InvalidInput("LEDGER_CHAIN", self.chain, "is neither `embedded` nor a URL", "embedded or http(s)://host:port")
+        if self.kdf_iterations < 2 or self.kdf_iterations & (self.kdf_iterations - 1):
+            raise InvalidInput("LEDGER_KDF_ITERATIONS", self.kdf_iterations, "is not a power of two", "e.g. 65536")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {
+            "home": Path(env.get("LEDGER_HOME", ".ledger")).expanduser().resolve(),
+            "chain": env.get("LEDGER_CHAIN", "embedded"),
+            "database_url": env.get("LEDGER_DATABASE_URL", ""),
+            "passphrase": env.get("LEDGER_PASSPHRASE"),
+        }
+        if "LEDGER_KDF_ITERATIONS" in env:
+            raw = env["LEDGER_KDF_ITERATIONS"]
+            if not raw.isdigit():
+                raise InvalidInput("LEDGER_KDF_ITERATIONS", raw, "is not a number", "a power of two such as 65536")
+            values["kdf_iterations"] = int(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        home = values["home"]
+        values["home"] = Path(str(home)).expanduser().resolve()
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def keystore_dir(self) -> Path:
+        return self.home / "keystore"
+
+    @property
+    def chain_dir(self) -> Path:
+        return self.home / "chain"
+
+    @property
+    def deployment_file(self) -> Path:
+        return self.home / "deployment.json"
