@@ -1,0 +1,297 @@
+"""`ledger`: the command line. Human output by default, `--json` for machines.
+
+Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .codes import parse_code
+from .custody_events import Action
+from .errors import InvalidInput, LedgerError
+from .identifiers import ItemKey
+from .ledger import Ledger
+from .queries import item_status, trace
+from .registration import ItemSpec, read_items_csv, serial_range
+from .roles import Role
+from .settings import Settings
+from .sync import sync
+
+__all__ = ["main", "cli"]
+
+
+class _Context:
+    def __init__(self, settings: Settings, as_json: bool) -> None:
+        self.settings = settings
+        self.as_json = as_json
+        self._ledger: Ledger | None = None
+
+    def with_passphrase(self, confirm: bool = False) -> Settings:
+        if self.settings.passphrase is None:
+            phrase = click.prompt("Keystore passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+            self.settings = Settings(**{**self.settings.__dict__, "passphrase": phrase})
+        return self.settings
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger.open(self.with_passphrase())
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+
+    def emit(self, data: Any, human: Callable[[], None]) -> None:
+        if self.as_json:
+            click.echo(json.dumps(data, default=_json_default, indent=2))
+        else:
+            human()
+
+
+def _json_default(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), help="Ledger home (default: $LEDGER_HOME or ./.ledger).")
+@click.option("--chain", help="`embedded` or a JSON-RPC URL (default: $LEDGER_CHAIN or embedded).")
+@click.option("--database-url", help="SQLAlchemy URL of the index (default: SQLite in the home).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, chain: str | None, database_url: str | None, as_json: bool) -> None:
+    """Supply-chain provenance ledger: register goods, hand them over, verify and trace them."""
+    settings = Settings.from_env(home=home, chain=chain, database_url=database_url)
+    ctx.obj = _Context(settings, as_json)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@cli.command()
+@click.option("--attach", metavar="ADDRESS", help="Use a contract already deployed at ADDRESS instead of deploying.")
+@click.option("--redeploy", is_flag=True, help="Deploy anew (e.g. after a Hardhat node restart) and empty the index.")
+@pass_ctx
+def init(ctx: _Context, attach: str | None, redeploy: bool) -> None:
+    """Create the ledger home and admin key, deploy the contract, create the index."""
+    ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
+    ctx._ledger = ledger
+    info = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address, "chain_id": ledger.chain.chain_id,
+            "chain": ledger.chain.label, "admin": ledger.keystore.unlock("admin").address}
+    ctx.emit(info, lambda: click.echo("\n".join(f"{k:9} {v}" for k, v in info.items())))
+
+
+@cli.group()
+def party() -> None:
+    """Onboard and list parties (brands, custodians, officers, auditors)."""
+
+
+@party.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r is not Role.ADMIN]))
+@click.option("--prefix", "prefixes", multiple=True, help="GS1 company prefix the brand owns (repeatable).")
+@pass_ctx
+def party_add(ctx: _Context, name: str, role: str, prefixes: tuple[str, ...]) -> None:
+    """Create NAME's key, grant its role on chain and bind its GS1 prefixes."""
+    p = ctx.ledger.add_party(name, Role.parse(role), prefixes)
+    data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes)}
+    ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
+
+
+@party.command("list")
+@pass_ctx
+def party_list(ctx: _Context) -> None:
+    """List the parties this index knows."""
+    rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes} for p, prefixes in ctx.ledger.parties()]
+    ctx.emit(rows, lambda: [click.echo(f"{r['name']:20} {r['role']:12} {r['address']}  {' '.join(r['prefixes'])}") for r in rows])
+
+
+def _items_from_options(gtin: str | None, count: int | None, start: int, serials: str | None, lot: str | None,
+                        expiry: str | None, csv_file: Path | None) -> Iterator[ItemSpec] | list[ItemSpec]:
+    if csv_file is not None:
+        if gtin or count or serials:
+            raise click.UsageError("give either --csv or --gtin with --count/--serials, not both")
+        return read_items_csv(csv_file.read_bytes())
+    if not gtin:
+        raise click.UsageError("give --gtin with --count or --serials, or --csv FILE")
+    day = None
+    if expiry:
+        try:
+            day = date.fromisoformat(expiry)
+        except ValueError:
+            raise InvalidInput("--expiry", expiry, "is not a date", "YYYY-MM-DD") from None
+    if serials:
+        low, sep, high = serials.partition("-")
+        if not (sep and low.isdigit() and high.isdigit() and int(high) >= int(low)):
+            raise InvalidInput("--serials", serials, "is not a range", "FIRST-LAST, e.g. 1000-1999")
+        numbers = serial_range(int(low), int(high) - int(low) + 1)
+    elif count:
+        numbers = serial_range(start, count)
+    else:
+        raise click.UsageError("give --count N or --serials FIRST-LAST with --gtin")
+    return (ItemSpec(gtin, s, lot, day) for s in numbers)
+
+
+@cli.command()
+@click.option("--as", "brand", required=True, help="The brand registering the items.")
+@click.option("--gtin", help="GTIN of the items (8, 12, 13 or 14 digits).")
+@click.option("--count", type=click.IntRange(1), help="Number of items, serials numbered from --start.")
+@click.option("--start", type=click.IntRange(0), default=1, show_default=True)
+@click.option("--serials", help="Serial range FIRST-LAST.")
+@click.option("--lot", help="Lot / batch number (GS1 AI 10).")
+@click.option("--expiry", help="Expiry date YYYY-MM-DD (GS1 AI 17).")
+@click.option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with header gtin,serial[,lot][,expiry].")
+@pass_ctx
+def register(ctx: _Context, brand: str, gtin: str | None, count: int | None, start: int, serials: str | None,
+             lot: str | None, expiry: str | None, csv_file: Path | None) -> None:
+    """Register a batch of serialised items: one Merkle root, one anchor transaction."""
+    items = _items_from_options(gtin, count, start, serials, lot, expiry, csv_file)
+    result = ctx.ledger.register(brand, items)
+    ctx.emit(result, lambda: click.echo(f"registered {result.count} items in batch {result.root}\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+def _keys(codes: Sequence[str], codes_file: Path | None) -> list[ItemKey]:
+    texts = list(codes)
+    if codes_file is not None:
+        texts += [line.strip() for line in codes_file.read_text().splitlines() if line.strip()]
+    if not texts:
+        raise click.UsageError("give item codes as arguments or with --file")
+    return [parse_code(t).key for t in texts]
+
+
+_codes_argument = click.argument("codes", nargs=-1)
+_codes_file = click.option("--file", "codes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                           help="A file with one item code per line.")
+_location = click.option("--location", default="", help="Where it happens (place name or GLN).")
+
+
+@cli.command()
+@click.option("--as", "sender", required=True, help="The custodian shipping the items.")
+@click.option("--to", "receiver", required=True, help="The party the items are shipped to.")
+@_codes_argument
+@_codes_file
+@_location
+@pass_ctx
+def ship(ctx: _Context, sender: str, receiver: str, codes: tuple[str, ...], codes_file: Path | None, location: str) -> None:
+    """Ship items you hold to another party (signed by you; custody moves when they accept)."""
+    result = ctx.ledger.ship(sender, receiver, _keys(codes, codes_file), location)
+    ctx.emit(result, lambda: click.echo(f"shipped {result.count} items to {receiver}: shipment {result.root}\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+@cli.command()
+@click.option("--as", "receiver", required=True, help="The party accepting the shipment.")
+@click.argument("shipment")
+@_location
+@pass_ctx
+def receive(ctx: _Context, receiver: str, shipment: str, location: str) -> None:
+    """Accept a shipment sent to you; custody of its items moves to you."""
+    result = ctx.ledger.receive(receiver, shipment, location)
+    ctx.emit(result, lambda: click.echo(f"received {result.count} items (receipt {result.root})\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+_STATUS_ACTIONS = {"recall": Action.RECALL, "stolen": Action.REPORT_STOLEN, "sold": Action.SELL,
+                   "destroyed": Action.DESTROY, "decommissioned": Action.DECOMMISSION}
+
+
+@cli.command()
+@click.argument("new_status", type=click.Choice(list(_STATUS_ACTIONS)))
+@click.option("--as", "actor", required=True, help="The party making the change.")
+@click.option("--lot", help="Apply to the whole lot (brands only for recall).")
+@_codes_argument
+@_codes_file
+@_location
+@pass_ctx
+def status(ctx: _Context, new_status: str, actor: str, lot: str | None, codes: tuple[str, ...],
+           codes_file: Path | None, location: str) -> None:
+    """Recall, report stolen, sell to a consumer, destroy or decommission items."""
+    keys = [] if lot and not codes and not codes_file else _keys(codes, codes_file)
+    result = ctx.ledger.change_status(actor, _STATUS_ACTIONS[new_status], keys, lot, location)
+    ctx.emit(result, lambda: click.echo(f"{new_status}: {result.count} items, anchored in tx {result.tx_hash} "
+                                        f"(block {result.block_number})"))
+
+
+@cli.command()
+@click.argument("code")
+@pass_ctx
+def verify(ctx: _Context, code: str) -> None:
+    """Is CODE registered, by which brand, what is its status and who holds it?"""
+    result = item_status(ctx.ledger, parse_code(code).key)
+
+    def human() -> None:
+        if not result.registered:
+            click.echo(f"NOT REGISTERED  {result.key}: no brand registered this item")
+            return
+        click.echo(f"registered      {result.key}\nbrand           {result.brand}\nstatus          {result.status}\n"
+                   f"custodian       {result.custodian}" + (f" (in transit to {result.in_transit_to})" if result.in_transit_to else "")
+                   + (f"\nlot             {result.lot}" if result.lot else "")
+                   + (f"\nexpiry          {result.expiry}" if result.expiry else ""))
+
+    ctx.emit(result, human)
+    if not result.registered:
+        sys.exit(1)
+
+
+@cli.command("trace")
+@click.argument("code")
+@pass_ctx
+def trace_command(ctx: _Context, code: str) -> None:
+    """The item's full custody history, each event with its anchor transaction and block."""
+    steps = trace(ctx.ledger, parse_code(code).key)
+
+    def human() -> None:
+        for step in steps:
+            when = datetime.fromtimestamp(step.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+            who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
+            click.echo(f"{step.seq:3}  {when}  {step.action:14} {who:32} {step.location:16} "
+                       f"block {step.block_number:<6} tx {step.tx_hash}")
+
+    ctx.emit(steps, human)
+
+
+@cli.command("sync")
+@pass_ctx
+def sync_command(ctx: _Context) -> None:
+    """Read the contract's logs since the last sync and bring the index up to date."""
+    report = sync(ctx.ledger)
+    ctx.emit(report, lambda: click.echo(
+        "\n".join(report.reconciled + [f"blocks {report.from_block}–{report.to_block}: {report.new_anchors} new anchors, "
+                                       f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes"])))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: domain errors become one line and exit code 1."""
+    try:
+        cli.main(args=argv, prog_name="ledger", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except LedgerError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()
