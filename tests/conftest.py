@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from web3 import EthereumTesterProvider, Web3
+from web3 import Web3
 
 from tests._hardhat import ROOT, hardhat_node
 
@@ -36,13 +36,16 @@ def chain_backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def web3_chain(chain_backend: str) -> Web3:
+def web3_chain(chain_backend: str) -> Iterator[Web3]:
     """A connected Web3 whose `eth.accounts` are funded and unlocked (dev accounts)."""
     if chain_backend.startswith("embedded:"):
-        from eth_tester import EthereumTester, PyEVMBackend
+        from ledger._embedded_chain import close_embedded_web3, open_embedded_web3
 
-        return Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
-    return Web3(Web3.HTTPProvider(chain_backend))
+        w3 = open_embedded_web3(Path(chain_backend.removeprefix("embedded:")))
+        yield w3
+        close_embedded_web3(w3)
+    else:
+        yield Web3(Web3.HTTPProvider(chain_backend))
 
 
 def _postgres_database() -> Iterator[str]:
