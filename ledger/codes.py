@@ -54,13 +54,10 @@ class ScannedCode:
 
 
 def _looks_like_epc_hex(text: str) -> bool:
-    """Hex with a letter, or all digits with an SGTIN header and length (else it is a raw element string)."""
+    """Hex with 0x, an SGTIN header (30, 36) or a leading letter; other digit-led text is an element string."""
     if not _HEX.fullmatch(text):
         return False
-    digits = text.removeprefix("0x").removeprefix("0X")
-    if not digits.isdigit() or digits != text:
-        return True
-    return digits[:2] in ("30", "36") and len(digits) in (24, 50, 52)
+    return text[:2] in ("0x", "0X", "30", "36") or not text[0].isdigit()
 
 
 def _parse(text: str) -> tuple[ItemKey, CodeForm, str | None]:

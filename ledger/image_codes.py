@@ -39,7 +39,9 @@ def _open(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise InvalidImage("image", f"{len(data)} bytes", "has too many pixels", f"at most {MAX_IMAGE_PIXELS:,} pixels") from None
+    except (UnidentifiedImageError, OSError):
         raise InvalidImage("image", f"{len(data)} bytes", "is not an image Pillow can read", "PNG, JPEG, WebP, GIF, BMP or TIFF") from None
     if width * height > MAX_IMAGE_PIXELS:
         raise InvalidImage(

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from ledger.code_signature import (
+    Brand,
+    BrandDirectory,
+    SignatureReason,
+    decode_signature,
+    sign_code,
+    verify_code_signature,
+)
+from ledger.errors import InvalidInput
+from ledger.identifiers import ItemKey
+
+ACME = Account.from_key(b"\x01" * 32)
+GLOBEX = Account.from_key(b"\x02" * 32)
+STRANGER = Account.from_key(b"\x03" * 32)
+BRANDS = BrandDirectory(
+    (Brand("Acme", ACME.address, ("9521234", "952123454")), Brand("Globex", GLOBEX.address, ("952124",)))
+)
+KEY = ItemKey("09521234543213", "12345")
+
+
+def reason(key: ItemKey, signature: str | None) -> SignatureReason:
+    return verify_code_signature(key, signature, BRANDS).reason
+
+
+def test_valid_signature_by_prefix_owner() -> None:
+    check = verify_code_signature(KEY, sign_code(KEY, ACME), BRANDS)
+    assert check.ok and check.brand == "Acme" and check.signer == "Acme"
+
+
+def test_accepts_private_key_and_hex_signature() -> None:
+    signature = sign_code(KEY, ACME.key.hex())
+    assert reason(KEY, "0x" + decode_signature(signature).hex()) is SignatureReason.VALID
+    assert reason(KEY, decode_signature(signature).hex()) is SignatureReason.VALID
+
+
+def test_signature_is_short_base64url() -> None:
+    assert len(sign_code(KEY, ACME)) == 87
+
+
+def test_missing() -> None:
+    assert reason(KEY, None) is SignatureReason.MISSING_SIGNATURE
+    assert reason(KEY, "") is SignatureReason.MISSING_SIGNATURE
+
+
+def test_copied_from_another_serial() -> None:
+    other = ItemKey("09521234543213", "12346")
+    assert reason(other, sign_code(KEY, ACME)) is SignatureReason.BAD_SIGNATURE
+
+
+def test_signed_by_a_brand_that_does_not_own_the_prefix() -> None:
+    check = verify_code_signature(KEY, sign_code(KEY, GLOBEX), BRANDS)
+    assert check.reason is SignatureReason.PREFIX_NOT_OWNED
+    assert check.signer == "Globex" and check.brand == "Acme"
+
+
+def test_signed_by_unknown_key() -> None:
+    assert reason(KEY, sign_code(KEY, STRANGER)) is SignatureReason.BAD_SIGNATURE
+
+
+@pytest.mark.parametrize("cut", [1, 10, 40])
+def test_truncated(cut: int) -> None:
+    assert reason(KEY, sign_code(KEY, ACME)[:-cut]) is SignatureReason.MALFORMED_SIGNATURE
+
+
+def test_not_hex_or_base64() -> None:
+    assert reason(KEY, "z" * 130) is SignatureReason.MALFORMED_SIGNATURE
+    assert reason(KEY, "!" * 87) is SignatureReason.MALFORMED_SIGNATURE
+
+
+def test_one_hex_digit_altered() -> None:
+    hex_signature = decode_signature(sign_code(KEY, ACME)).hex()
+    altered = hex_signature[:20] + ("0" if hex_signature[20] != "0" else "1") + hex_signature[21:]
+    assert reason(KEY, altered) is SignatureReason.BAD_SIGNATURE
+
+
+def test_one_base64_character_altered() -> None:
+    signature = sign_code(KEY, ACME)
+    altered = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
+    assert reason(KEY, altered) is SignatureReason.BAD_SIGNATURE
+
+
+def test_longest_prefix_wins() -> None:
+    # 952124 belongs to Globex; a GTIN under it must be signed by Globex, not Acme.
+    key = ItemKey("09521240000007", "1")
+    assert BRANDS.owner_of(key.gtin) == (BRANDS.brands[1], "952124")
+    assert reason(key, sign_code(key, GLOBEX)) is SignatureReason.VALID
+    assert reason(key, sign_code(key, ACME)) is SignatureReason.PREFIX_NOT_OWNED
+    assert BRANDS.owner_of("09521234543213") == (BRANDS.brands[0], "952123454")
+
+
+def test_unknown_prefix() -> None:
+    key = ItemKey("80614141123458", "1")
+    assert reason(key, sign_code(key, ACME)) is SignatureReason.UNKNOWN_PREFIX
+
+
+def test_directory_json_round_trip_and_errors() -> None:
+    assert BrandDirectory.parse(BRANDS.to_json()) == BRANDS
+    with pytest.raises(InvalidInput, match="claimed by Acme and Other"):
+        BrandDirectory((Brand("Acme", ACME.address, ("9521234",)), Brand("Other", GLOBEX.address, ("9521234",))))
+    with pytest.raises(InvalidInput, match="not readable"):
+        BrandDirectory.parse('{"brands": []}')
+    with pytest.raises(InvalidInput, match="6 to 12 digits"):
+        Brand("X", ACME.address, ("12",))

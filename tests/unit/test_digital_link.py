@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+
+from ledger.digital_link import DigitalLink, digital_link_uri
+from ledger.errors import InvalidCode
+from ledger.identifiers import ItemKey
+from tests.unit._code_strategies import item_keys
+
+
+def test_parses_prefixed_uri_with_lot_serial_and_expiry() -> None:
+    link = DigitalLink.parse("https://example.com/some/prefix/01/09521234543213/10/ABC/21/12345?17=261231")
+    assert link.key == ItemKey("09521234543213", "12345", "ABC", date(2026, 12, 31))
+    assert link.base_url == "https://example.com/some/prefix"
+
+
+def test_query_ais_percent_encoding_and_day_zero() -> None:
+    link = DigitalLink.parse("http://localhost:5000/01/9521234543213?21=A%2FB%25&10=L%2B1x&17=260200&sig=s1")
+    assert link.key == ItemKey("09521234543213", "A/B%", "L+1x", date(2026, 2, 28))
+    assert link.param("sig") == "s1"
+
+
+def test_percent_encoded_serial_in_path_and_signature_param() -> None:
+    link = DigitalLink.parse("/01/09521234543213/21/a%2Fb%3F?sig=xyz&utm=1")
+    assert link.key.serial == "a/b?"
+    assert link.base_url == ""
+    assert link.param("sig") == "xyz"
+    assert link.params == (("sig", "xyz"), ("utm", "1"))
+
+
+def test_day_zero_means_last_day_of_month() -> None:
+    assert DigitalLink.parse("/01/09521234543213/21/1?17=240200").key.expiry == date(2024, 2, 29)
+
+
+def test_render_order_follows_gs1_qualifier_order() -> None:
+    key = ItemKey("9521234543213", "12/5", "L1", date(2026, 12, 31))
+    uri = digital_link_uri(key, "https://verify.example/x/", {"sig": "abc"})
+    assert uri == "https://verify.example/x/01/09521234543213/10/L1/21/12%2F5?17=261231&sig=abc"
+
+
+def test_render_short_path_is_canonical_key_without_attributes() -> None:
+    key = ItemKey("09521234543213", "12345")
+    assert digital_link_uri(key) == key.canonical
+
+
+@pytest.mark.parametrize("base", ["ftp://x", "https://x/01", "https://x/a?b=1", "nohost"])
+def test_bad_base_url(base: str) -> None:
+    with pytest.raises(InvalidCode, match="base URL"):
+        digital_link_uri(ItemKey("09521234543213", "1"), base)
+
+
+def test_numeric_extra_param_refused() -> None:
+    with pytest.raises(InvalidCode, match="numeric"):
+        digital_link_uri(ItemKey("09521234543213", "1"), "", {"17": "x"})
+
+
+@given(item_keys())
+def test_round_trip(key: ItemKey) -> None:
+    uri = digital_link_uri(key, "https://verify.example/p", {"sig": "s"})
+    link = DigitalLink.parse(uri)
+    assert link.key == key
+    assert link.param("sig") == "s"
+    assert link.uri == uri
