@@ -120,13 +120,14 @@ class ChainClient:
     # -- accounts ------------------------------------------------------------------------
 
     def fund(self, address: str, wei: int) -> None:
-        """Give ``address`` gas money from the node's unlocked development account."""
-        accounts = self.w3.eth.accounts
-        if not accounts:
-            raise ChainRejected(f"fund {address}", "the node has no unlocked account; send it ETH for gas yourself")
-        if self.w3.eth.get_balance(to_checksum_address(address)) >= wei // 2:
+        """Give ``address`` gas money from one of the node's unlocked development accounts."""
+        target = to_checksum_address(address)
+        if self.w3.eth.get_balance(target) >= wei // 2:
             return
-        tx = self.w3.eth.send_transaction({"from": accounts[0], "to": to_checksum_address(address), "value": wei})
+        donor = next((a for a in self.w3.eth.accounts if self.w3.eth.get_balance(a) > 2 * wei), None)
+        if donor is None:
+            raise ChainRejected(f"fund {address}", "the node has no unlocked account with funds; send it ETH for gas yourself")
+        tx = self.w3.eth.send_transaction({"from": donor, "to": target, "value": wei})
         self.w3.eth.wait_for_transaction_receipt(tx)
 
     # -- transactions --------------------------------------------------------------------

@@ -37,7 +37,7 @@ from .typed_data import ActionMessage, Domain, RegistrationMessage, sign
 
 __all__ = ["Ledger", "ActionResult"]
 
-_GAS_MONEY = 10**20  # 100 ETH of the dev chain's money: plenty of anchors for a demo or a benchmark
+_GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
 _CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
 
 
