@@ -12,8 +12,10 @@ from .custody_events import Action
 from .identifiers import ItemKey
 from .index_models import Anchor, Batch, Event, Item, Party
 from .ledger import Ledger
+from .merkle import item_leaf
+from .registration import attributes_hash
 
-__all__ = ["ItemStatus", "TraceStep", "item_status", "trace"]
+__all__ = ["ItemStatus", "TraceStep", "item_status", "trace", "registration_leaf"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ class TraceStep:
     anchor_root: str
     tx_hash: str
     block_number: int
+
+
+def registration_leaf(item: Item) -> str:
+    """The item's leaf in its batch tree: the start of its event hash chain."""
+    return "0x" + item_leaf(bytes.fromhex(item.item_id[2:]), attributes_hash(item.lot, item.expiry)).hex()
 
 
 def _names(session: Session) -> dict[str, str]:
@@ -78,7 +85,7 @@ def trace(ledger: Ledger, key: ItemKey) -> list[TraceStep]:
         registration = s.get(Anchor, item.batch_root)
         assert batch is not None and registration is not None  # written in one transaction with the item
         steps = [TraceStep(0, "register", "commissioning", "active", names.get(item.brand, item.brand), None,
-                           registration.timestamp or 0, "", item.batch_root, item.batch_root, registration.tx_hash,
+                           registration.timestamp or 0, "", registration_leaf(item), item.batch_root, registration.tx_hash,
                            registration.block_number)]
         rows = s.execute(select(Event, Anchor).join(Anchor, Anchor.root == Event.anchor_root)  # type: ignore[arg-type]
                          .where(Event.item_id == item.item_id).order_by(Event.seq))  # type: ignore[arg-type]
