@@ -19,9 +19,11 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 from web3.contract.contract import Contract, ContractFunction
 from web3.logs import DISCARD
-from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3Exception
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
 
-from ._revert import describe_revert
+from eth_tester.exceptions import TransactionFailed
+
+from ._revert import describe_revert, revert_data
 from .custody_events import AnchorKind
 from .errors import ChainRejected, ChainUnreachable, LedgerError
 
@@ -142,10 +144,10 @@ class ChainClient:
             signed = account.sign_transaction(tx)
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
-        except ContractCustomError as exc:
-            raise ChainRejected(action, describe_revert(self.artifact["abi"], exc.data)) from None
-        except ContractLogicError as exc:
-            raise ChainRejected(action, str(exc.message or exc)) from None
+        except (ContractLogicError, TransactionFailed) as exc:
+            data = revert_data(exc)
+            reason = describe_revert(self.artifact["abi"], data) if data else str(exc).split("\n")[0][:200]
+            raise ChainRejected(action, reason) from None
         except TimeExhausted:
             raise ChainRejected(action, "the transaction was not mined within 120 s") from None
         except (requests.RequestException, OSError) as exc:

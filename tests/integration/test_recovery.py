@@ -1,0 +1,110 @@
+"""Crash recovery, restarts, sync from logs, keys and an unreachable chain."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from ledger.chain import ChainClient
+from ledger.custody_events import Action
+from ledger.errors import ChainUnreachable, KeystoreError, NotInitialised
+from ledger.identifiers import ItemKey
+from ledger.index_models import Anchor, PendingAction
+from ledger.ledger import Ledger
+from ledger.merkle import MerkleTree, event_leaf
+from ledger.queries import item_status
+from ledger.registration import ItemSpec, plan_batch, serial_range
+from ledger.settings import Settings
+from ledger.sync import sync
+from ledger.typed_data import RegistrationMessage, sign
+
+GTIN = "09521234543213"
+
+
+def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
+    """A crash after the anchor was mined but before the index commit: the journal completes it."""
+    brand = ledger.party("acme")
+    account = ledger.keystore.unlock("acme")
+    plan = plan_batch(brand.address, ["9521234"], (ItemSpec(GTIN, s) for s in serial_range(1, 20)), ledger.clock())
+    metadata_hash, signature = sign(RegistrationMessage(plan.root, plan.count, "9521234", plan.timestamp), ledger.domain, account)
+    payload = {"brand": brand.address, "prefix": "9521234", "timestamp": plan.timestamp, "signature": "0x" + signature.hex(),
+               "prefixes": ["9521234"], "items": [[r["gtin"], r["serial"], None, None] for r in plan.rows]}
+    ledger._journal_and_anchor(plan.root, "registration", payload, lambda: ledger.chain.anchor_registration(
+        account, plan.root, plan.count, "9521234", metadata_hash))
+    assert not item_status(ledger, ItemKey(GTIN, "7")).registered  # anchored, not yet indexed
+    done = ledger.reconcile()
+    assert len(done) == 1 and done[0].startswith("completed registration")
+    assert item_status(ledger, ItemKey(GTIN, "7")).registered
+    assert ledger.reconcile() == []
+
+
+def test_journal_entry_that_never_reached_the_chain_is_dropped(ledger: Ledger) -> None:
+    from datetime import datetime, timezone
+
+    from ledger.database import unit_of_work
+
+    with unit_of_work(ledger.engine) as s:
+        s.add(PendingAction(root="0x" + "12" * 32, kind="ship", payload=json.dumps({}), created_at=datetime.now(timezone.utc)))
+    assert ledger.reconcile() == [f"dropped ship 0x{'12' * 32}: it never reached the chain"]
+    with Session(ledger.engine) as s:
+        assert s.exec(select(PendingAction)).first() is None
+
+
+def test_sync_indexes_anchors_made_elsewhere_and_is_idempotent(ledger: Ledger) -> None:
+    ledger.register("acme", [ItemSpec(GTIN, "1")])
+    # Another node of the same organisation network anchors directly on the contract.
+    events_root = MerkleTree.build([event_leaf(b"\x05" * 32)]).root
+    ledger.chain.anchor_events(ledger.keystore.unlock("truck"), events_root, Action.SHIP.anchor_kind, 1, bytes(32))
+    first = sync(ledger)
+    assert first.new_anchors == 1 and first.known_anchors == 1
+    with Session(ledger.engine) as s:
+        foreign = s.get(Anchor, "0x" + events_root.hex())
+    assert foreign is not None and not foreign.local and foreign.party == ledger.party("truck").address
+    second = sync(ledger)
+    assert (second.new_anchors, second.known_anchors) == (0, 0)
+
+
+def test_state_survives_a_restart(ledger_settings: Settings) -> None:
+    with Ledger.init(ledger_settings) as first:
+        from ledger.roles import Role
+
+        first.add_party("acme", Role.BRAND, ["9521234"])
+        first.register("acme", [ItemSpec(GTIN, "1", "L1")])
+        first.change_status("acme", Action.RECALL, lot="L1")
+    with Ledger.open(ledger_settings) as again:
+        status = item_status(again, ItemKey(GTIN, "1"))
+        assert (status.registered, status.status) == (True, "recalled")
+        assert again.chain.prefix_owner("9521234") == again.party("acme").address
+        again.register("acme", [ItemSpec(GTIN, "2")])  # nonces and the anchor chain carry on
+
+
+def test_wrong_passphrase_is_refused(ledger: Ledger, ledger_settings: Settings) -> None:
+    ledger.close()
+    wrong = Settings(**{**ledger_settings.__dict__, "passphrase": "not it"})
+    with Ledger.open(wrong) as other, pytest.raises(KeystoreError, match="keystore of acme: wrong passphrase"):
+        other.register("acme", [ItemSpec(GTIN, "1")])
+
+
+def test_not_initialised(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotInitialised, match="run `ledger init` first"):
+        Ledger.open(Settings(home=tmp_path / "none", passphrase="x"))
+
+
+def test_unreachable_chain(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ChainUnreachable, match="cannot reach the chain at http://127.0.0.1:9"):
+        ChainClient.connect("http://127.0.0.1:9", tmp_path)
+
+
+def test_contract_refusals_arrive_decoded(ledger: Ledger) -> None:
+    from ledger.errors import ChainRejected
+
+    admin = ledger.keystore.unlock("admin")
+    with pytest.raises(ChainRejected, match=r"PrefixAlreadyBound\(9521234, 0x"):
+        ledger.chain.bind_prefix(admin, "9521234", ledger.party("bolt").address)
+    result = ledger.register("acme", [ItemSpec(GTIN, "1")])
+    with pytest.raises(ChainRejected, match=r"RootAlreadyAnchored\(0x" + result.root[2:]):
+        ledger.chain.anchor_registration(ledger.keystore.unlock("acme"), bytes.fromhex(result.root[2:]), 1, "9521234", bytes(32))
+    with pytest.raises(ChainRejected, match=r"AccessControlUnauthorizedAccount"):
+        ledger.chain.anchor_registration(ledger.keystore.unlock("truck"), b"\x01" * 32, 1, "9521234", bytes(32))
