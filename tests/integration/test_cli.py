@@ -1,0 +1,103 @@
+"""The `ledger` command line, end to end on the embedded chain and SQLite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import cli, main
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "home"
+
+
+@pytest.fixture(scope="module")
+def env(home: Path) -> dict[str, str]:
+    return {"LEDGER_HOME": str(home), "LEDGER_PASSPHRASE": "cli passphrase", "LEDGER_KDF_ITERATIONS": "16",
+            "LEDGER_CHAIN": "embedded", "LEDGER_DATABASE_URL": ""}
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fail(env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    """Run through `main` so domain errors become an exit code and one line on stderr."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    return int(exit_info.value.code or 0), capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def ready(env: dict[str, str]) -> dict[str, str]:
+    run(env, "init")
+    run(env, "party", "add", "acme", "--role", "brand", "--prefix", "9521234")
+    run(env, "party", "add", "truck", "--role", "carrier")
+    run(env, "register", "--as", "acme", "--gtin", "9521234543213", "--count", "5", "--lot", "L1", "--expiry", "2027-12-31")
+    return env
+
+
+def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
+    shipped = json.loads(run(ready, "--json", "ship", "--as", "acme", "--to", "truck",
+                             "https://id.example.com/01/09521234543213/21/1", "(01)09521234543213(21)2"))
+    assert shipped["count"] == 2 and shipped["kind"] == "ship"
+    run(ready, "receive", "--as", "truck", shipped["root"], "--location", "Antwerp")
+    verdict = json.loads(run(ready, "--json", "verify", "/01/09521234543213/21/1"))
+    assert (verdict["registered"], verdict["custodian"], verdict["lot"], verdict["expiry"]) == (True, "truck", "L1", "2027-12-31")
+    steps = json.loads(run(ready, "--json", "trace", "/01/09521234543213/21/1"))
+    assert [s["action"] for s in steps] == ["register", "ship", "receive"]
+    assert "receive" in run(ready, "trace", "/01/09521234543213/21/1")
+    csv_file = tmp_path / "items.csv"
+    csv_file.write_text("gtin,serial,lot\n09521234543213,C-1,L2\n09521234543213,C-2,L2\n")
+    assert "registered 2 items" in run(ready, "register", "--as", "acme", "--csv", str(csv_file))
+    assert "recall: 2 items" in run(ready, "status", "recall", "--as", "acme", "--lot", "L2")
+    parties = json.loads(run(ready, "--json", "party", "list"))
+    assert {p["name"] for p in parties} == {"admin", "acme", "truck"}
+    assert "new anchors" in run(ready, "sync")
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["verify", "/01/09521234543213/21/404"], 1, ""),
+    (["verify", "hello world"], 1, "error: "),
+    (["register", "--as", "acme", "--gtin", "09521234543214", "--count", "1"], 1, "check digit"),
+    (["register", "--as", "acme", "--gtin", "09521234543213", "--count", "1", "--start", "1"], 1, "already registered"),
+    (["register", "--as", "truck", "--gtin", "09521234543213", "--count", "1"], 1, "needs the brand role"),
+    (["register", "--as", "ghost", "--gtin", "09521234543213", "--count", "1"], 1, "no party named 'ghost'"),
+    (["register", "--as", "acme"], 2, "give --gtin"),
+    (["register", "--as", "acme", "--gtin", "09521234543213", "--serials", "9-1"], 1, "FIRST-LAST"),
+    (["register", "--as", "acme", "--gtin", "09521234543213", "--count", "1", "--expiry", "31.12.27"], 1, "YYYY-MM-DD"),
+    (["ship", "--as", "truck", "--to", "acme", "/01/09521234543213/21/5"], 1, "does not hold them"),
+    (["receive", "--as", "truck", "0x" + "00" * 32], 1, "is not on this ledger"),
+    (["party", "add", "acme2", "--role", "brand", "--prefix", "9521234"], 1, "9521234 belongs to acme"),
+    (["party", "add", "x", "--role", "pirate"], 2, "Invalid value for '--role'"),
+    (["status", "sold", "--as", "acme", "/01/09521234543213/21/3"], 1, "needs the retailer role"),
+])
+def test_errors_exit_codes(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                           args: list[str], code: int, message: str) -> None:
+    exit_code, err = fail(ready, capsys, monkeypatch, *args)
+    assert exit_code == code
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_wrong_passphrase_exit_code(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    exit_code, err = fail({**ready, "LEDGER_PASSPHRASE": "wrong"}, capsys, monkeypatch,
+                          "register", "--as", "acme", "--gtin", "09521234543213", "--count", "1", "--start", "900")
+    assert (exit_code, err.strip()) == (1, "error: keystore of acme: wrong passphrase (MAC mismatch)")
+
+
+def test_no_private_key_in_output(ready: dict[str, str], home: Path) -> None:
+    from eth_account import Account
+
+    key = Account.decrypt(json.loads((home / "keystore" / "acme.json").read_text()), "cli passphrase").hex()
+    outputs = run(ready, "--json", "party", "list") + run(ready, "--json", "trace", "/01/09521234543213/21/4")
+    assert key.removeprefix("0x") not in outputs
