@@ -3,5 +3,5 @@
 from .errors import LedgerError
 from .identifiers import ItemKey
 
-__all__ = ["LedgerError", "ItemKey"]
+__all__ = ["ItemKey", "LedgerError"]
 __version__ = "0.1.0"

@@ -12,9 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 from eth.exceptions import Revert
-from eth_abi import decode
+from eth_abi.abi import decode
+from eth_utils.crypto import keccak
 from web3.exceptions import ContractLogicError
-from eth_utils import keccak
 
 
 @lru_cache(maxsize=4)
@@ -31,7 +31,7 @@ def _abi_key(abi: list[dict[str, Any]]) -> tuple[tuple[str, tuple[str, ...]], ..
 
 def describe_revert(abi: list[dict[str, Any]], data: str | bytes | None) -> str:
     """``Name(arg, …)`` for a known custom error, else a plain description."""
-    raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else (data or b"")
+    raw = bytes.fromhex(data.removeprefix("0x")) if isinstance(data, str) else (data or b"")
     if len(raw) < 4:
         return "reverted without a reason"
     known = _selectors(_abi_key(abi)).get(raw[:4])

@@ -11,23 +11,24 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import requests
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_tester.exceptions import TransactionFailed
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract.contract import Contract, ContractFunction
-from web3.logs import DISCARD
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
-
-from eth_tester.exceptions import TransactionFailed
+from web3.logs import DISCARD
+from web3.types import Wei
 
 from ._revert import describe_revert, revert_data
 from .custody_events import AnchorKind
 from .errors import ChainRejected, ChainUnreachable, LedgerError
 
-__all__ = ["ChainClient", "AnchorRecord", "OnChainAnchor", "ROLES", "load_artifact"]
+__all__ = ["ROLES", "AnchorRecord", "ChainClient", "OnChainAnchor", "load_artifact"]
 
 ROLES = {name: keccak(text=f"{name}_ROLE") for name in ("BRAND", "CUSTODIAN", "OFFICER", "AUDITOR")}
 ROLES["ADMIN"] = bytes(32)  # OpenZeppelin's DEFAULT_ADMIN_ROLE
@@ -68,9 +69,10 @@ class OnChainAnchor:
 
 
 class ChainClient:
-    def __init__(self, w3: Web3, label: str) -> None:
+    def __init__(self, w3: Web3, label: str, embedded: bool = False) -> None:
         self.w3 = w3
         self.label = label
+        self.embedded = embedded
         self.artifact = load_artifact()
         self._contract: Contract | None = None
 
@@ -80,20 +82,20 @@ class ChainClient:
         if chain == "embedded":
             from ._embedded_chain import open_embedded_web3
 
-            return cls(open_embedded_web3(chain_dir), f"embedded chain in {chain_dir}")
+            return cls(open_embedded_web3(chain_dir), f"embedded chain in {chain_dir}", embedded=True)
         w3 = Web3(Web3.HTTPProvider(chain, request_kwargs={"timeout": 30}))
         try:
-            w3.eth.chain_id
+            _ = w3.eth.chain_id  # the cheapest request: fails fast when nothing answers
         except (requests.RequestException, OSError, Web3Exception) as exc:
             raise ChainUnreachable(chain, type(exc).__name__ + ": " + str(exc).split("\n")[0][:200]) from None
         return cls(w3, chain)
 
     def close(self) -> None:
         """Release the embedded chain's store (a no-op for a JSON-RPC node)."""
-        tester = getattr(self.w3.provider, "ethereum_tester", None)
-        close = getattr(getattr(tester, "backend", None), "close", None)
-        if close is not None:
-            close()
+        if self.embedded:
+            from ._embedded_chain import close_embedded_web3
+
+            close_embedded_web3(self.w3)
 
     # -- contract ------------------------------------------------------------------------
 
@@ -129,7 +131,7 @@ class ChainClient:
         donor = next((a for a in self.w3.eth.accounts if self.w3.eth.get_balance(a) > 2 * wei), None)
         if donor is None:
             raise ChainRejected(f"fund {address}", "the node has no unlocked account with funds; send it ETH for gas yourself")
-        tx = self.w3.eth.send_transaction({"from": donor, "to": target, "value": wei})
+        tx = self.w3.eth.send_transaction({"from": donor, "to": target, "value": Wei(wei)})
         self.w3.eth.wait_for_transaction_receipt(tx)
 
     # -- transactions --------------------------------------------------------------------
@@ -141,7 +143,7 @@ class ChainClient:
                 "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
                 "chainId": self.chain_id,
             })
-            signed = account.sign_transaction(tx)
+            signed = account.sign_transaction(cast(dict[str, Any], tx))
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
         except (ContractLogicError, TransactionFailed) as exc:

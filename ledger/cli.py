@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from .roles import Role
 from .settings import Settings
 from .sync import sync
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 
 class _Context:
@@ -119,7 +119,12 @@ def party_add(ctx: _Context, name: str, role: str, prefixes: tuple[str, ...]) ->
 def party_list(ctx: _Context) -> None:
     """List the parties this index knows."""
     rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes} for p, prefixes in ctx.ledger.parties()]
-    ctx.emit(rows, lambda: [click.echo(f"{r['name']:20} {r['role']:12} {r['address']}  {' '.join(r['prefixes'])}") for r in rows])
+
+    def human() -> None:
+        for r in rows:
+            click.echo(f"{r['name']:20} {r['role']:12} {r['address']}  {' '.join(r['prefixes'])}")
+
+    ctx.emit(rows, human)
 
 
 def _items_from_options(gtin: str | None, count: int | None, start: int, serials: str | None, lot: str | None,
@@ -260,7 +265,7 @@ def trace_command(ctx: _Context, code: str) -> None:
 
     def human() -> None:
         for step in steps:
-            when = datetime.fromtimestamp(step.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+            when = datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
             who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
             click.echo(f"{step.seq:3}  {when}  {step.action:14} {who:32} {step.location:16} "
                        f"block {step.block_number:<6} tx {step.tx_hash}")
@@ -274,8 +279,8 @@ def sync_command(ctx: _Context) -> None:
     """Read the contract's logs since the last sync and bring the index up to date."""
     report = sync(ctx.ledger)
     ctx.emit(report, lambda: click.echo(
-        "\n".join(report.reconciled + [f"blocks {report.from_block}–{report.to_block}: {report.new_anchors} new anchors, "
-                                       f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes"])))
+        "\n".join(report.reconciled + [(f"blocks {report.from_block}–{report.to_block}: {report.new_anchors} new anchors, "
+                                       f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes")])))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

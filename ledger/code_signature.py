@@ -32,11 +32,11 @@ from enum import Enum
 
 import coincurve
 from eth_account import Account
-from eth_account.messages import defunct_hash_message, encode_defunct
+from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
+from ._keccak import keccak256
 from .errors import InvalidInput
 from .identifiers import ItemKey
 
@@ -186,14 +186,16 @@ def _recover(key: ItemKey, signature: bytes) -> str | None:
     recovery_id = v - 27 if v >= 27 else v
     if recovery_id not in (0, 1):
         return None
-    digest = defunct_hash_message(text=key.canonical)
+    message = key.canonical.encode()
+    # EIP-191 personal_sign digest, as eth_account's encode_defunct builds it, without its object overhead.
+    digest = keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
     try:
         public = coincurve.PublicKey.from_signature_and_message(
-            signature[:64] + bytes([recovery_id]), bytes(digest), hasher=None
+            signature[:64] + bytes([recovery_id]), digest, hasher=None
         )
     except (ValueError, RuntimeError):
         return None
-    return "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
+    return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
 
 
 def verify_code_signature(key: ItemKey, signature: str | None, brands: BrandDirectory) -> SignatureCheck:

@@ -13,7 +13,7 @@ from .errors import NotHolder, RoleError, StateConflict
 from .index_models import Item, Party, Shipment
 from .roles import Role
 
-__all__ = ["check_ship", "check_receive", "check_status_change", "FINAL_STATUSES", "STATUS_OF"]
+__all__ = ["FINAL_STATUSES", "STATUS_OF", "check_receive", "check_ship", "check_status_change"]
 
 FINAL_STATUSES = {"destroyed", "decommissioned", "sold"}
 STATUS_OF = {

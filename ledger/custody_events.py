@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ._keccak import keccak256
 
-__all__ = ["Action", "AnchorKind", "CustodyEvent", "ZERO_ADDRESS"]
+__all__ = ["ZERO_ADDRESS", "Action", "AnchorKind", "CustodyEvent"]
 
 ZERO_ADDRESS = "0x" + "00" * 20
 

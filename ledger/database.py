@@ -37,6 +37,5 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One session, one transaction: committed if the block ends normally, rolled back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -219,10 +219,7 @@ class SgtinTag:
                 "EPC hex", text, "has a company prefix or item reference too large for its partition's digits",
                 "values below 10^digits for the partition",
             )
-        if scheme is EpcScheme.SGTIN_96:
-            serial = str(serial_value)
-        else:
-            serial = _decode_chars(serial_value, text)
+        serial = str(serial_value) if scheme is EpcScheme.SGTIN_96 else _decode_chars(serial_value, text)
         sgtin = Sgtin(str(prefix_value).zfill(digits), str(item_value).zfill(13 - digits), serial)
         return cls(sgtin, scheme, filter_value)
 

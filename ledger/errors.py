@@ -7,23 +7,23 @@ callers at the edges (CLI, web) can show the message and still act on the data.
 from __future__ import annotations
 
 __all__ = [
-    "LedgerError",
+    "ChainLocked",
+    "ChainRejected",
+    "ChainUnreachable",
+    "DuplicateItem",
+    "InvalidCode",
+    "InvalidImage",
     "InvalidInput",
     "InvalidItemKey",
-    "InvalidCode",
-    "DuplicateItem",
-    "UnknownParty",
-    "UnknownItem",
-    "RoleError",
-    "NotHolder",
-    "PrefixOwned",
-    "ChainUnreachable",
-    "ChainRejected",
     "KeystoreError",
+    "LedgerError",
+    "NotHolder",
     "NotInitialised",
+    "PrefixOwned",
+    "RoleError",
     "StateConflict",
-    "InvalidImage",
-    "ChainLocked",
+    "UnknownItem",
+    "UnknownParty",
 ]
 
 

@@ -15,20 +15,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from urllib.parse import quote, unquote
 
 import biip
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gtin import Gtin
-from ._keccak import keccak256
 
+from ._keccak import keccak256
 from .errors import InvalidItemKey
 
-__all__ = ["ItemKey", "validate_gtin", "validate_serial", "validate_lot", "item_id_of"]
+__all__ = ["ItemKey", "item_id_of", "validate_gtin", "validate_lot", "validate_serial"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ai_value_pattern(ai: str) -> re.Pattern[str]:
     """The value part of an AI's pattern in biip's GS1 table (the table anchors AI + value)."""
     pattern = GS1ApplicationIdentifier.extract(ai).pattern

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["Party", "PrefixBinding", "Batch", "Item", "Event", "Anchor", "Shipment", "PendingAction", "SyncCursor"]
+__all__ = ["Anchor", "Batch", "Event", "Item", "Party", "PendingAction", "PrefixBinding", "Shipment", "SyncCursor"]
 
 
 class Party(SQLModel, table=True):

@@ -12,20 +12,30 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Self
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .chain import AnchorRecord, ChainClient
 from .custody import STATUS_OF, check_receive, check_ship, check_status_change
-from .custody_events import ZERO_ADDRESS, Action, AnchorKind, CustodyEvent
+from .custody_events import ZERO_ADDRESS, Action, CustodyEvent
 from .database import open_engine, unit_of_work
-from .errors import (DuplicateItem, InvalidInput, KeystoreError, LedgerError, NotInitialised, PrefixOwned, RoleError,
-                     StateConflict, UnknownItem, UnknownParty)
+from .errors import (
+    DuplicateItem,
+    InvalidInput,
+    KeystoreError,
+    LedgerError,
+    NotInitialised,
+    PrefixOwned,
+    RoleError,
+    StateConflict,
+    UnknownItem,
+    UnknownParty,
+)
 from .identifiers import ItemKey
 from .index_models import Anchor, Batch, Event, Item, Party, PendingAction, PrefixBinding, Shipment
 from .keystore import Keystore
@@ -35,7 +45,7 @@ from .roles import Role
 from .settings import Settings
 from .typed_data import ActionMessage, Domain, RegistrationMessage, sign
 
-__all__ = ["Ledger", "ActionResult"]
+__all__ = ["ActionResult", "Ledger"]
 
 _GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
 _CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
@@ -110,7 +120,7 @@ class Ledger:
         self.chain.close()
         self.engine.dispose()
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -123,11 +133,12 @@ class Ledger:
         if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise InvalidInput("party name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . (≤ 80)")
         if role is Role.ADMIN:
-            raise InvalidInput("role", role.value, "is created by `ledger init`", "brand, carrier, distributor, retailer, officer or auditor")
+            raise InvalidInput("role", role.value, "is created by `ledger init`",
+                               "brand, carrier, distributor, retailer, officer or auditor")
         if prefixes and role is not Role.BRAND:
             raise RoleError(name, "own GS1 company prefixes", "brand")
         with Session(self.engine) as s:
-            if s.scalars(select(Party).where(Party.name == name)).first() is not None:  # type: ignore[arg-type]
+            if s.scalars(select(Party).where(col(Party.name) == name)).first() is not None:
                 raise StateConflict(f"party {name}", "already exists")
             for prefix in prefixes:
                 bound = s.get(PrefixBinding, prefix)
@@ -153,7 +164,7 @@ class Ledger:
 
     def party(self, name: str) -> Party:
         with Session(self.engine) as s:
-            party = s.scalars(select(Party).where(Party.name == name)).first()  # type: ignore[arg-type]
+            party = s.scalars(select(Party).where(col(Party.name) == name)).first()
         if party is None:
             raise UnknownParty(name)
         return party
@@ -165,7 +176,7 @@ class Ledger:
 
     def parties(self) -> list[tuple[Party, list[str]]]:
         with Session(self.engine) as s:
-            parties = list(s.scalars(select(Party).order_by(Party.created_at)))  # type: ignore[arg-type]
+            parties = list(s.scalars(select(Party).order_by(col(Party.created_at))))
             bindings = list(s.scalars(select(PrefixBinding)))
         return [(p, sorted(b.prefix for b in bindings if b.brand == p.address)) for p in parties]
 
@@ -202,7 +213,7 @@ class Ledger:
     def _refuse_registered(self, item_ids: list[str], plan: BatchPlan) -> None:
         with Session(self.engine) as s:
             for start in range(0, len(item_ids), _CHUNK):
-                found = s.scalars(select(Item.item_id).where(Item.item_id.in_(item_ids[start:start + _CHUNK]))).first()  # type: ignore[attr-defined]
+                found = s.scalars(select(col(Item.item_id)).where(col(Item.item_id).in_(item_ids[start:start + _CHUNK]))).first()
                 if found is not None:
                     row = next(r for r in plan.rows if r["item_id"] == found)
                     raise DuplicateItem(f"/01/{row['gtin']}/21/{row['serial']}", "already registered on the ledger")
@@ -211,11 +222,11 @@ class Ledger:
         with unit_of_work(self.engine) as s:
             s.add(_anchor_row(record, signature=signature, timestamp=plan.timestamp))
             s.add(Batch(root=_hex(plan.root), brand=plan.brand, company_prefix=plan.company_prefix, count=plan.count,
-                        created_at=datetime.fromtimestamp(plan.timestamp, timezone.utc),
+                        created_at=datetime.fromtimestamp(plan.timestamp, UTC),
                         tree=plan.tree.to_bytes()))
             for start in range(0, len(plan.rows), 50_000):
                 s.execute(insert(Item), plan.rows[start:start + 50_000])
-            s.execute(delete(PendingAction).where(PendingAction.root == _hex(plan.root)))  # type: ignore[arg-type]
+            s.execute(delete(PendingAction).where(col(PendingAction.root) == _hex(plan.root)))
 
     # -- custody -------------------------------------------------------------------------
 
@@ -223,13 +234,13 @@ class Ledger:
         """Index rows for ``keys``, in order; unknown or repeated keys are refused."""
         ids = [_hex(k.item_id) for k in keys]
         if len(set(ids)) != len(ids):
-            dup = next(k for k, i in zip(keys, ids) if ids.count(i) > 1)
+            dup = next(k for k, i in zip(keys, ids, strict=False) if ids.count(i) > 1)
             raise DuplicateItem(dup.canonical, "listed twice")
         found: dict[str, Item] = {}
         with Session(self.engine) as s:
             for start in range(0, len(ids), _CHUNK):
-                found.update((i.item_id, i) for i in s.scalars(select(Item).where(Item.item_id.in_(ids[start:start + _CHUNK]))))  # type: ignore[attr-defined]
-        missing = [k for k, i in zip(keys, ids) if i not in found]
+                found.update((i.item_id, i) for i in s.scalars(select(Item).where(col(Item.item_id).in_(ids[start:start + _CHUNK]))))
+        missing = [k for k, i in zip(keys, ids, strict=False) if i not in found]
         if missing:
             raise UnknownItem(missing[0].canonical + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
         return [found[i] for i in ids]
@@ -248,7 +259,7 @@ class Ledger:
             if shipment is None:
                 raise StateConflict(f"shipment {shipment_root}", "is not on this ledger")
             check_receive(receiver, shipment)
-            items = list(s.scalars(select(Item).where(Item.open_shipment == shipment.root)))  # type: ignore[arg-type]
+            items = list(s.scalars(select(Item).where(col(Item.open_shipment) == shipment.root)))
         return self._record_events(account, Action.RECEIVE, items, shipment.sender,
                                    bytes.fromhex(shipment.root[2:]), location)
 
@@ -259,8 +270,8 @@ class Ledger:
         actor, account = self._act_as(actor_name)
         if lot is not None:
             with Session(self.engine) as s:
-                items = list(s.scalars(select(Item).where(Item.lot == lot, Item.brand == actor.address,  # type: ignore[arg-type]
-                                                          Item.status.not_in(["destroyed", "decommissioned"]))))  # type: ignore[attr-defined]
+                items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address,
+                                                          col(Item.status).not_in(["destroyed", "decommissioned"]))))
             if not items:
                 raise UnknownItem(f"lot {lot} of {actor.name}")
         elif keys:
@@ -302,22 +313,22 @@ class Ledger:
                 "event_hash": _hex(e.hash), "item_id": _hex(e.item_id), "seq": seqs[_hex(e.item_id)], "action": int(action),
                 "actor": e.actor, "counterparty": e.counterparty, "timestamp": e.timestamp,
                 "previous_hash": _hex(e.previous_hash), "location": e.location, "anchor_root": root} for e in events])
-            for e in events:
-                changes: dict[str, Any] = {"head_hash": _hex(e.hash)}
-                if action is Action.SHIP:
-                    changes["open_shipment"] = root
-                elif action is Action.RECEIVE:
-                    changes.update(open_shipment=None, custodian=e.actor)
-                elif action in STATUS_OF:
-                    changes["status"] = STATUS_OF[action]
-                s.execute(update(Item).where(Item.item_id == _hex(e.item_id)).values(**changes))  # type: ignore[arg-type]
+            changes: dict[str, Any] = {}
+            if action is Action.SHIP:
+                changes["open_shipment"] = root
+            elif action is Action.RECEIVE:
+                changes.update(open_shipment=None, custodian=payload["actor"])
+            elif action in STATUS_OF:
+                changes["status"] = STATUS_OF[action]
+            # ORM bulk UPDATE by primary key: one executemany, not one statement per item.
+            s.execute(update(Item), [{"item_id": _hex(e.item_id), "head_hash": _hex(e.hash), **changes} for e in events])
             if action is Action.SHIP:
                 s.add(Shipment(root=root, sender=payload["actor"], receiver=payload["counterparty"], count=len(events),
                                state="open"))
             elif action is Action.RECEIVE:
-                s.execute(update(Shipment).where(Shipment.root == payload["reference"])  # type: ignore[arg-type]
+                s.execute(update(Shipment).where(col(Shipment.root) == payload["reference"])
                           .values(state="received", receipt_root=root))
-            s.execute(delete(PendingAction).where(PendingAction.root == root))  # type: ignore[arg-type]
+            s.execute(delete(PendingAction).where(col(PendingAction.root) == root))
 
     # -- journal -------------------------------------------------------------------------
 
@@ -331,7 +342,7 @@ class Ledger:
             return anchor()
         except LedgerError:
             with unit_of_work(self.engine) as s:
-                s.execute(delete(PendingAction).where(PendingAction.root == _hex(root)))  # type: ignore[arg-type]
+                s.execute(delete(PendingAction).where(col(PendingAction.root) == _hex(root)))
             raise
 
     def reconcile(self) -> list[str]:
@@ -344,7 +355,7 @@ class Ledger:
             on_chain = self.chain.get_anchor(root)
             if on_chain is None:
                 with unit_of_work(self.engine) as s:
-                    s.execute(delete(PendingAction).where(PendingAction.root == entry.root))  # type: ignore[arg-type]
+                    s.execute(delete(PendingAction).where(col(PendingAction.root) == entry.root))
                 done.append(f"dropped {entry.kind} {entry.root}: it never reached the chain")
                 continue
             record = next(r for r in self.chain.anchors_between(on_chain.block_number, on_chain.block_number)
@@ -367,7 +378,7 @@ def _keystore(settings: Settings) -> Keystore:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _next_seqs(s: Session, item_ids: list[str]) -> dict[str, int]:
@@ -376,7 +387,7 @@ def _next_seqs(s: Session, item_ids: list[str]) -> dict[str, int]:
     seqs = {i: 1 for i in item_ids}
     for start in range(0, len(item_ids), _CHUNK):
         chunk = item_ids[start:start + _CHUNK]
-        rows = s.execute(select(Event.item_id, func.max(Event.seq)).where(Event.item_id.in_(chunk))  # type: ignore[attr-defined]
+        rows = s.execute(select(col(Event.item_id), func.max(col(Event.seq))).where(col(Event.item_id).in_(chunk))
                          .group_by(Event.item_id))
         seqs.update((item_id, int(seq) + 1) for item_id, seq in rows)
     return seqs

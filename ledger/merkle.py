@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ._keccak import keccak256
 from .errors import LedgerError
 
-__all__ = ["MerkleTree", "item_leaf", "event_leaf", "LeafNotInTree"]
+__all__ = ["LeafNotInTree", "MerkleTree", "event_leaf", "item_leaf"]
 
 
 class LeafNotInTree(LedgerError):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .custody_events import Action
 from .identifiers import ItemKey
@@ -15,7 +15,7 @@ from .ledger import Ledger
 from .merkle import item_leaf
 from .registration import attributes_hash
 
-__all__ = ["ItemStatus", "TraceStep", "item_status", "trace", "registration_leaf"]
+__all__ = ["ItemStatus", "TraceStep", "item_status", "registration_leaf", "trace"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,8 @@ def trace(ledger: Ledger, key: ItemKey) -> list[TraceStep]:
         steps = [TraceStep(0, "register", "commissioning", "active", names.get(item.brand, item.brand), None,
                            registration.timestamp or 0, "", registration_leaf(item), item.batch_root, registration.tx_hash,
                            registration.block_number)]
-        rows = s.execute(select(Event, Anchor).join(Anchor, Anchor.root == Event.anchor_root)  # type: ignore[arg-type]
-                         .where(Event.item_id == item.item_id).order_by(Event.seq))  # type: ignore[arg-type]
+        rows = s.execute(select(Event, Anchor).join(Anchor, col(Anchor.root) == col(Event.anchor_root))
+                         .where(col(Event.item_id) == item.item_id).order_by(col(Event.seq)))
         for event, anchor in rows:
             action = Action(event.action)
             steps.append(TraceStep(event.seq, action.label, action.biz_step, action.disposition,

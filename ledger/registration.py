@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from eth_abi import encode
+from eth_abi.abi import encode
 
 from ._keccak import keccak256
 from .errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned
 from .identifiers import _ai_value_pattern, item_id_of, validate_gtin, validate_lot, validate_serial
 from .merkle import MerkleTree, item_leaf
 
-__all__ = ["ItemSpec", "BatchPlan", "plan_batch", "serial_range", "read_items_csv", "attributes_hash", "MAX_BATCH"]
+__all__ = ["MAX_BATCH", "BatchPlan", "ItemSpec", "attributes_hash", "plan_batch", "read_items_csv", "serial_range"]
 
 MAX_BATCH = 1_000_000  # uint40 on chain allows more; this bounds one transaction's memory
 _MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -70,7 +70,7 @@ def read_items_csv(data: bytes | str) -> list[ItemSpec]:
             if len(row) != len(header):
                 raise InvalidInput(f"CSV line {reader.line_num}", ",".join(row), f"has {len(row)} fields",
                                    f"{len(header)} fields ({','.join(header)})")
-            cells = dict(zip(header, (c.strip() for c in row)))
+            cells = dict(zip(header, (c.strip() for c in row), strict=False))
             items.append(ItemSpec(cells["gtin"], cells["serial"], cells.get("lot") or None,
                                   _parse_expiry(cells.get("expiry"), reader.line_num)))
     except csv.Error as exc:

@@ -9,7 +9,7 @@ from .errors import InvalidInput
 __all__ = ["Role"]
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     BRAND = "brand"
     CARRIER = "carrier"

@@ -8,7 +8,7 @@ prefix bindings made elsewhere become brands known by address.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .database import unit_of_work
 from .errors import StateConflict
@@ -61,13 +61,13 @@ def sync(ledger: Ledger) -> SyncReport:
                     continue
                 if s.get(Party, brand) is None:
                     s.add(Party(address=brand, name=f"brand-{brand[2:10].lower()}", role=Role.BRAND.value,
-                                created_at=datetime.now(timezone.utc)))
+                                created_at=datetime.now(UTC)))
                     s.flush()
                 s.add(PrefixBinding(prefix=prefix, brand=brand))
                 report.new_prefixes += 1
-            cursor = s.get(SyncCursor, 1)
-            if cursor is None:
+            stored = s.get(SyncCursor, 1)
+            if stored is None:
                 s.add(SyncCursor(id=1, next_block=high + 1))
             else:
-                cursor.next_block = high + 1
+                stored.next_block = high + 1
     return report

@@ -14,7 +14,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-__all__ = ["Domain", "RegistrationMessage", "ActionMessage", "sign", "recover"]
+__all__ = ["ActionMessage", "Domain", "RegistrationMessage", "recover", "sign"]
 
 _REGISTRATION_TYPE = [
     {"name": "itemsRoot", "type": "bytes32"},

@@ -7,12 +7,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from web3 import Web3
 
+from ledger.ledger import Ledger
+from ledger.roles import Role
+from ledger.settings import Settings
 from tests._hardhat import ROOT, hardhat_node
 
 CHAIN_BACKENDS = ["embedded", "hardhat"]
@@ -71,21 +73,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def ledger_settings(chain_backend: str, database_url: str, tmp_path: Path) -> "Settings":
+def ledger_settings(chain_backend: str, database_url: str, tmp_path: Path) -> Settings:
     """Settings for a fresh ledger home on this chain and database (cheap keystore KDF for speed)."""
-    from ledger.settings import Settings
-
     chain = "embedded" if chain_backend.startswith("embedded:") else chain_backend
     return Settings(home=tmp_path / "home", chain=chain, database_url=database_url, passphrase="test passphrase",
                     kdf_iterations=16)
 
 
 @pytest.fixture
-def ledger(ledger_settings: "Settings") -> Iterator["Ledger"]:
+def ledger(ledger_settings: Settings) -> Iterator[Ledger]:
     """An initialised ledger with two brands, a carrier, a retailer and an officer."""
-    from ledger.ledger import Ledger
-    from ledger.roles import Role
-
     with Ledger.init(ledger_settings) as fresh:
         fresh.add_party("acme", Role.BRAND, ["9521234"])
         fresh.add_party("bolt", Role.BRAND, ["0614141"])

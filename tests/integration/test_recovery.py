@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 from sqlmodel import Session, select
@@ -41,12 +42,12 @@ def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
 
 
 def test_journal_entry_that_never_reached_the_chain_is_dropped(ledger: Ledger) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ledger.database import unit_of_work
 
     with unit_of_work(ledger.engine) as s:
-        s.add(PendingAction(root="0x" + "12" * 32, kind="ship", payload=json.dumps({}), created_at=datetime.now(timezone.utc)))
+        s.add(PendingAction(root="0x" + "12" * 32, kind="ship", payload=json.dumps({}), created_at=datetime.now(UTC)))
     assert ledger.reconcile() == [f"dropped ship 0x{'12' * 32}: it never reached the chain"]
     with Session(ledger.engine) as s:
         assert s.exec(select(PendingAction)).first() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlmodel import Session
 
 from ledger.errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned, RoleError, UnknownParty
 from ledger.identifiers import ItemKey
@@ -13,7 +14,6 @@ from ledger.ledger import Ledger
 from ledger.merkle import MerkleTree, item_leaf
 from ledger.queries import item_status
 from ledger.registration import ItemSpec, attributes_hash, read_items_csv, serial_range
-from sqlmodel import Session
 
 GTIN = "09521234543213"
 

@@ -26,7 +26,7 @@ def test_raw_with_symbology(symbology: str) -> None:
 
 def test_render_both_forms() -> None:
     assert element_string_hri(KEY) == "(01)09521234543213(17)261231(10)ABC123(21)12345"
-    assert element_string_raw(KEY, "]d2") == f"]d2010952123454321317261231" f"10ABC123{GS}2112345"
+    assert element_string_raw(KEY, "]d2") == f"]d201095212345432131726123110ABC123{GS}2112345"
 
 
 def test_other_ais_are_ignored() -> None:
