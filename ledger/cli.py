@@ -5,16 +5,14 @@ Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error.
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, is_dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
+from ._cli_context import CliContext, pass_ctx
 from .codes import parse_code
 from .custody_events import Action
 from .errors import InvalidInput, LedgerError
@@ -29,46 +27,6 @@ from .sync import sync
 __all__ = ["cli", "main"]
 
 
-class _Context:
-    def __init__(self, settings: Settings, as_json: bool) -> None:
-        self.settings = settings
-        self.as_json = as_json
-        self._ledger: Ledger | None = None
-
-    def with_passphrase(self, confirm: bool = False) -> Settings:
-        if self.settings.passphrase is None:
-            phrase = click.prompt("Keystore passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
-            self.settings = Settings(**{**self.settings.__dict__, "passphrase": phrase})
-        return self.settings
-
-    @property
-    def ledger(self) -> Ledger:
-        if self._ledger is None:
-            self._ledger = Ledger.open(self.with_passphrase())
-        return self._ledger
-
-    def close(self) -> None:
-        if self._ledger is not None:
-            self._ledger.close()
-
-    def emit(self, data: Any, human: Callable[[], None]) -> None:
-        if self.as_json:
-            click.echo(json.dumps(data, default=_json_default, indent=2))
-        else:
-            human()
-
-
-def _json_default(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-pass_ctx = click.make_pass_decorator(_Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,7 +38,7 @@ pass_ctx = click.make_pass_decorator(_Context)
 def cli(ctx: click.Context, home: Path | None, chain: str | None, database_url: str | None, as_json: bool) -> None:
     """Supply-chain provenance ledger: register goods, hand them over, verify and trace them."""
     settings = Settings.from_env(home=home, chain=chain, database_url=database_url)
-    ctx.obj = _Context(settings, as_json)
+    ctx.obj = CliContext(settings, as_json)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -88,7 +46,7 @@ def cli(ctx: click.Context, home: Path | None, chain: str | None, database_url: 
 @click.option("--attach", metavar="ADDRESS", help="Use a contract already deployed at ADDRESS instead of deploying.")
 @click.option("--redeploy", is_flag=True, help="Deploy anew (e.g. after a Hardhat node restart) and empty the index.")
 @pass_ctx
-def init(ctx: _Context, attach: str | None, redeploy: bool) -> None:
+def init(ctx: CliContext, attach: str | None, redeploy: bool) -> None:
     """Create the ledger home and admin key, deploy the contract, create the index."""
     ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
     ctx._ledger = ledger
@@ -107,7 +65,7 @@ def party() -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role if r is not Role.ADMIN]))
 @click.option("--prefix", "prefixes", multiple=True, help="GS1 company prefix the brand owns (repeatable).")
 @pass_ctx
-def party_add(ctx: _Context, name: str, role: str, prefixes: tuple[str, ...]) -> None:
+def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) -> None:
     """Create NAME's key, grant its role on chain and bind its GS1 prefixes."""
     p = ctx.ledger.add_party(name, Role.parse(role), prefixes)
     data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes)}
@@ -116,7 +74,7 @@ def party_add(ctx: _Context, name: str, role: str, prefixes: tuple[str, ...]) ->
 
 @party.command("list")
 @pass_ctx
-def party_list(ctx: _Context) -> None:
+def party_list(ctx: CliContext) -> None:
     """List the parties this index knows."""
     rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes} for p, prefixes in ctx.ledger.parties()]
 
@@ -164,7 +122,7 @@ def _items_from_options(gtin: str | None, count: int | None, start: int, serials
 @click.option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with header gtin,serial[,lot][,expiry].")
 @pass_ctx
-def register(ctx: _Context, brand: str, gtin: str | None, count: int | None, start: int, serials: str | None,
+def register(ctx: CliContext, brand: str, gtin: str | None, count: int | None, start: int, serials: str | None,
              lot: str | None, expiry: str | None, csv_file: Path | None) -> None:
     """Register a batch of serialised items: one Merkle root, one anchor transaction."""
     items = _items_from_options(gtin, count, start, serials, lot, expiry, csv_file)
@@ -195,7 +153,7 @@ _location = click.option("--location", default="", help="Where it happens (place
 @_codes_file
 @_location
 @pass_ctx
-def ship(ctx: _Context, sender: str, receiver: str, codes: tuple[str, ...], codes_file: Path | None, location: str) -> None:
+def ship(ctx: CliContext, sender: str, receiver: str, codes: tuple[str, ...], codes_file: Path | None, location: str) -> None:
     """Ship items you hold to another party (signed by you; custody moves when they accept)."""
     result = ctx.ledger.ship(sender, receiver, _keys(codes, codes_file), location)
     ctx.emit(result, lambda: click.echo(f"shipped {result.count} items to {receiver}: shipment {result.root}\n"
@@ -207,7 +165,7 @@ def ship(ctx: _Context, sender: str, receiver: str, codes: tuple[str, ...], code
 @click.argument("shipment")
 @_location
 @pass_ctx
-def receive(ctx: _Context, receiver: str, shipment: str, location: str) -> None:
+def receive(ctx: CliContext, receiver: str, shipment: str, location: str) -> None:
     """Accept a shipment sent to you; custody of its items moves to you."""
     result = ctx.ledger.receive(receiver, shipment, location)
     ctx.emit(result, lambda: click.echo(f"received {result.count} items (receipt {result.root})\n"
@@ -226,7 +184,7 @@ _STATUS_ACTIONS = {"recall": Action.RECALL, "stolen": Action.REPORT_STOLEN, "sol
 @_codes_file
 @_location
 @pass_ctx
-def status(ctx: _Context, new_status: str, actor: str, lot: str | None, codes: tuple[str, ...],
+def status(ctx: CliContext, new_status: str, actor: str, lot: str | None, codes: tuple[str, ...],
            codes_file: Path | None, location: str) -> None:
     """Recall, report stolen, sell to a consumer, destroy or decommission items."""
     keys = [] if lot and not codes and not codes_file else _keys(codes, codes_file)
@@ -238,7 +196,7 @@ def status(ctx: _Context, new_status: str, actor: str, lot: str | None, codes: t
 @cli.command()
 @click.argument("code")
 @pass_ctx
-def verify(ctx: _Context, code: str) -> None:
+def verify(ctx: CliContext, code: str) -> None:
     """Is CODE registered, by which brand, what is its status and who holds it?"""
     result = item_status(ctx.ledger, parse_code(code).key)
 
@@ -259,7 +217,7 @@ def verify(ctx: _Context, code: str) -> None:
 @cli.command("trace")
 @click.argument("code")
 @pass_ctx
-def trace_command(ctx: _Context, code: str) -> None:
+def trace_command(ctx: CliContext, code: str) -> None:
     """The item's full custody history, each event with its anchor transaction and block."""
     steps = trace(ctx.ledger, parse_code(code).key)
 
@@ -275,7 +233,7 @@ def trace_command(ctx: _Context, code: str) -> None:
 
 @cli.command("sync")
 @pass_ctx
-def sync_command(ctx: _Context) -> None:
+def sync_command(ctx: CliContext) -> None:
     """Read the contract's logs since the last sync and bring the index up to date."""
     report = sync(ctx.ledger)
     ctx.emit(report, lambda: click.echo(
