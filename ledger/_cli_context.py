@@ -13,7 +13,6 @@ import click
 from .ledger import Ledger
 from .settings import Settings
 
-
 __all__ = ["CliContext", "pass_ctx"]
 
 

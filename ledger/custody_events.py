@@ -39,6 +39,8 @@ class Action(enum.IntEnum):
     DESTROY = 6
     DECOMMISSION = 7
     INSPECT = 8
+    PACK = 9
+    UNPACK = 10
 
     @property
     def biz_step(self) -> str:
@@ -66,6 +68,8 @@ _CBV: dict[Action, tuple[str, str, AnchorKind]] = {
     Action.DESTROY: ("destroying", "destroyed", AnchorKind.STATUS_CHANGE),
     Action.DECOMMISSION: ("decommissioning", "inactive", AnchorKind.STATUS_CHANGE),
     Action.INSPECT: ("inspecting", "active", AnchorKind.INSPECTION),
+    Action.PACK: ("packing", "in_progress", AnchorKind.PACKING),
+    Action.UNPACK: ("unpacking", "in_progress", AnchorKind.PACKING),
 }
 
 

@@ -37,13 +37,13 @@ class Batch(SQLModel, table=True):
 
 class Item(SQLModel, table=True):
     item_id: str = Field(primary_key=True, max_length=66)
-    gtin: str = Field(index=True, max_length=14)
+    gtin: str = Field(max_length=14)
     serial: str = Field(max_length=20)
     lot: str | None = Field(default=None, index=True, max_length=20)
     expiry: date | None = None
     batch_root: str = Field(index=True, max_length=66)
     brand: str = Field(max_length=42)
-    custodian: str = Field(index=True, max_length=42)
+    custodian: str = Field(max_length=42)
     status: str = Field(max_length=16)
     head_hash: str = Field(max_length=66)
     open_shipment: str | None = Field(default=None, index=True, max_length=66)

@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from ._bulk import insert_rows, registered_among
 from .chain import AnchorRecord, ChainClient
 from .custody import STATUS_OF, check_receive, check_ship, check_status_change
 from .custody_events import ZERO_ADDRESS, Action, CustodyEvent
@@ -40,7 +41,7 @@ from .identifiers import ItemKey
 from .index_models import Anchor, Batch, Event, Item, Party, PendingAction, PrefixBinding, Shipment
 from .keystore import Keystore
 from .merkle import MerkleTree, event_leaf
-from .registration import BatchPlan, ItemSpec, plan_batch
+from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .roles import Role
 from .settings import Settings
 from .typed_data import ActionMessage, Domain, RegistrationMessage, sign
@@ -198,25 +199,24 @@ class Ledger:
         own = [b.prefix for b in bindings if b.brand == brand.address]
         others = {b.prefix: self.party_name(b.brand) for b in bindings if b.brand != brand.address}
         plan = plan_batch(brand.address, own, items, self.clock(), others)
-        self._refuse_registered([r["item_id"] for r in plan.rows], plan)
+        self._refuse_registered(plan)
         message = RegistrationMessage(plan.root, plan.count, plan.company_prefix, plan.timestamp)
         metadata_hash, signature = sign(message, self.domain, account)
         payload = {"brand": brand.address, "prefix": plan.company_prefix, "timestamp": plan.timestamp,
                    "signature": _hex(signature), "prefixes": own,
-                   "items": [[r["gtin"], r["serial"], r["lot"], r["expiry"].isoformat() if r["expiry"] else None]
-                             for r in plan.rows]}
+                   "items": [[gtin, serial, lot, expiry.isoformat() if expiry else None]
+                             for _, gtin, serial, lot, expiry, *_ in plan.rows]}
         record = self._journal_and_anchor(plan.root, "registration", payload, lambda: self.chain.anchor_registration(
             account, plan.root, plan.count, plan.company_prefix, metadata_hash))
         self._commit_registration(plan, record, signature)
         return ActionResult(_hex(plan.root), "registration", plan.count, _hex(record.tx_hash), record.block_number)
 
-    def _refuse_registered(self, item_ids: list[str], plan: BatchPlan) -> None:
+    def _refuse_registered(self, plan: BatchPlan) -> None:
         with Session(self.engine) as s:
-            for start in range(0, len(item_ids), _CHUNK):
-                found = s.scalars(select(col(Item.item_id)).where(col(Item.item_id).in_(item_ids[start:start + _CHUNK]))).first()
-                if found is not None:
-                    row = next(r for r in plan.rows if r["item_id"] == found)
-                    raise DuplicateItem(f"/01/{row['gtin']}/21/{row['serial']}", "already registered on the ledger")
+            found = registered_among(s, [row[0] for row in plan.rows])
+        if found is not None:
+            row = next(r for r in plan.rows if r[0] == found)
+            raise DuplicateItem(f"/01/{row[1]}/21/{row[2]}", "already registered on the ledger")
 
     def _commit_registration(self, plan: BatchPlan, record: AnchorRecord, signature: bytes) -> None:
         with unit_of_work(self.engine) as s:
@@ -224,8 +224,7 @@ class Ledger:
             s.add(Batch(root=_hex(plan.root), brand=plan.brand, company_prefix=plan.company_prefix, count=plan.count,
                         created_at=datetime.fromtimestamp(plan.timestamp, UTC),
                         tree=plan.tree.to_bytes()))
-            for start in range(0, len(plan.rows), 50_000):
-                s.execute(insert(Item), plan.rows[start:start + 50_000])
+            insert_rows(s, "item", ITEM_COLUMNS, plan.rows)
             s.execute(delete(PendingAction).where(col(PendingAction.root) == _hex(plan.root)))
 
     # -- custody -------------------------------------------------------------------------

@@ -21,7 +21,12 @@ from .errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned
 from .identifiers import _ai_value_pattern, item_id_of, validate_gtin, validate_lot, validate_serial
 from .merkle import MerkleTree, item_leaf
 
-__all__ = ["MAX_BATCH", "BatchPlan", "ItemSpec", "attributes_hash", "plan_batch", "read_items_csv", "serial_range"]
+__all__ = ["ITEM_COLUMNS", "MAX_BATCH", "BatchPlan", "ItemSpec", "attributes_hash", "plan_batch", "read_items_csv",
+           "serial_range"]
+
+# Column order of BatchPlan.rows, as the item table's bulk insert takes them.
+ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "custodian", "status", "head_hash",
+                "open_shipment")
 
 MAX_BATCH = 1_000_000  # uint40 on chain allows more; this bounds one transaction's memory
 _MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -95,7 +100,7 @@ class BatchPlan:
     company_prefix: str
     timestamp: int
     tree: MerkleTree
-    rows: list[dict[str, Any]]
+    rows: list[tuple[Any, ...]]
 
     @property
     def root(self) -> bytes:
@@ -119,7 +124,7 @@ def plan_batch(brand: str, brand_prefixes: Iterable[str], items: Iterable[ItemSp
     gtins: dict[str, tuple[str, str]] = {}
     attrs: dict[tuple[str | None, date | None], bytes] = {}
     seen: set[bytes] = set()
-    rows: list[dict[str, Any]] = []
+    specs: list[tuple[str, str, str, str | None, date | None, str]] = []
     leaves: list[bytes] = []
     batch_prefix: str | None = None
     for spec in items:
@@ -152,15 +157,13 @@ def plan_batch(brand: str, brand_prefixes: Iterable[str], items: Iterable[ItemSp
         seen.add(item_id)
         leaf = item_leaf(item_id, attrs[key])
         leaves.append(leaf)
-        rows.append({"item_id": "0x" + item_id.hex(), "gtin": gtin14, "serial": spec.serial, "lot": spec.lot,
-                     "expiry": spec.expiry, "brand": brand, "custodian": brand, "status": "active",
-                     "head_hash": "0x" + leaf.hex(), "open_shipment": None})
-        if len(rows) > MAX_BATCH:
-            raise InvalidInput("batch", f"{len(rows)}+ items", "is too large", f"at most {MAX_BATCH:,} items per batch")
-    if not rows or batch_prefix is None:
+        specs.append(("0x" + item_id.hex(), gtin14, spec.serial, spec.lot, spec.expiry, "0x" + leaf.hex()))
+        if len(specs) > MAX_BATCH:
+            raise InvalidInput("batch", f"{len(specs)}+ items", "is too large", f"at most {MAX_BATCH:,} items per batch")
+    if not specs or batch_prefix is None:
         raise InvalidInput("batch", "0 items", "is empty", "at least one item")
     tree = MerkleTree.build(leaves)
     root = "0x" + tree.root.hex()
-    for row in rows:
-        row["batch_root"] = root
+    rows = [(item_id, gtin14, serial, lot, expiry, root, brand, brand, "active", head, None)
+            for item_id, gtin14, serial, lot, expiry, head in specs]
     return BatchPlan(brand, batch_prefix, timestamp, tree, rows)

@@ -31,7 +31,7 @@ def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
     plan = plan_batch(brand.address, ["9521234"], (ItemSpec(GTIN, s) for s in serial_range(1, 20)), ledger.clock())
     metadata_hash, signature = sign(RegistrationMessage(plan.root, plan.count, "9521234", plan.timestamp), ledger.domain, account)
     payload = {"brand": brand.address, "prefix": "9521234", "timestamp": plan.timestamp, "signature": "0x" + signature.hex(),
-               "prefixes": ["9521234"], "items": [[r["gtin"], r["serial"], None, None] for r in plan.rows]}
+               "prefixes": ["9521234"], "items": [[r[1], r[2], None, None] for r in plan.rows]}
     ledger._journal_and_anchor(plan.root, "registration", payload, lambda: ledger.chain.anchor_registration(
         account, plan.root, plan.count, "9521234", metadata_hash))
     assert not item_status(ledger, ItemKey(GTIN, "7")).registered  # anchored, not yet indexed

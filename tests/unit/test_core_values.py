@@ -47,7 +47,7 @@ def test_plan_is_deterministic_and_checks_prefix() -> None:
     items = [ItemSpec("9521234543213", s) for s in serial_range(1, 50)]
     a = plan_batch("0x" + "11" * 20, ["9521234"], items, 1)
     b = plan_batch("0x" + "11" * 20, ["9521234"], list(reversed(items)), 1)
-    assert a.root == b.root and a.company_prefix == "9521234" and a.rows[0]["gtin"] == "09521234543213"
+    assert a.root == b.root and a.company_prefix == "9521234" and a.rows[0][1] == "09521234543213"
 
 
 @pytest.mark.parametrize(("items", "error", "message"), [
