@@ -11,7 +11,21 @@ from datetime import date, datetime
 from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["Anchor", "Batch", "Event", "Item", "Party", "PendingAction", "PrefixBinding", "Shipment", "SyncCursor"]
+__all__ = [
+    "Anchor",
+    "ApiToken",
+    "Batch",
+    "Event",
+    "Item",
+    "Party",
+    "PendingAction",
+    "PrefixBinding",
+    "Scan",
+    "Shipment",
+    "Submission",
+    "SyncCursor",
+    "WebUser",
+]
 
 
 class Party(SQLModel, table=True):
@@ -100,3 +114,47 @@ class PendingAction(SQLModel, table=True):
 class SyncCursor(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     next_block: int = 0
+
+
+# -- verifier: scans, web accounts (issue 4) ---------------------------------------------
+
+
+class Scan(SQLModel, table=True):
+    """One verification of a code: when, where, by whom, and what the verdict was (feeds the clone rules)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: str = Field(index=True, max_length=66)
+    key: str = Field(max_length=64)
+    timestamp: int
+    lat: float | None = None
+    lon: float | None = None
+    site: str = Field(default="", max_length=80)
+    party: str | None = Field(default=None, max_length=42)
+    verdict: str = Field(max_length=12)
+    reasons: str = Field(default="", max_length=400)
+
+
+class WebUser(SQLModel, table=True):
+    """A person signing in to the web app, acting for one ledger party; the password is an argon2 hash."""
+
+    name: str = Field(primary_key=True, max_length=80)
+    party: str = Field(foreign_key="party.address", index=True, max_length=42)
+    password_hash: str = Field(max_length=200)
+    created_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A machine client's bearer token; only its SHA-256 is kept (tokens are 256-bit random)."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user: str = Field(foreign_key="webuser.name", index=True, max_length=80)
+    label: str = Field(default="", max_length=80)
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+class Submission(SQLModel, table=True):
+    """One-time tokens of submitted web actions: a repeated or concurrent submission hits the primary key."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    created_at: datetime

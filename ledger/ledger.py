@@ -39,6 +39,7 @@ from .errors import (
 )
 from .identifiers import ItemKey
 from .index_models import Anchor, Batch, Event, Item, Party, PendingAction, PrefixBinding, Shipment
+from .inspections import InspectionOutcome
 from .keystore import Keystore
 from .merkle import MerkleTree, event_leaf
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
@@ -279,6 +280,18 @@ class Ledger:
             raise InvalidInput("items", "", "none given", "item codes or --lot")
         check_status_change(actor, action, items)
         return self._record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
+
+    def inspect(self, officer_name: str, keys: Sequence[ItemKey], outcome: str, location: str) -> ActionResult:
+        """An officer's inspection of items; the outcome is the action's signed reference (see inspections)."""
+        officer, account = self._act_as(officer_name)
+        if officer.role != Role.OFFICER.value:
+            raise RoleError(officer.name, "record inspections", "officer")  # the contract also requires OFFICER_ROLE
+        result = InspectionOutcome.parse(outcome)
+        if not location.strip():
+            raise InvalidInput("location", location, "is empty", "where the inspection took place")
+        if not keys:
+            raise InvalidInput("items", "", "none given", "item codes")
+        return self._record_events(account, Action.INSPECT, self.items(keys), ZERO_ADDRESS, result.reference, location)
 
     def _record_events(self, account: LocalAccount, action: Action, items: Sequence[Item], counterparty: str,
                        reference: bytes, location: str) -> ActionResult:

@@ -1,0 +1,208 @@
+"""Verify a scanned code: gather the facts from the code, the index and the chain, judge, record the scan.
+
+One :class:`Verifier` per process sits on the process's one :class:`~ledger.ledger.Ledger`.
+Small caches keep the hot path to a handful of indexed queries: the brand directory and
+party names (refreshed every few seconds, so a new brand shows up quickly) and the set of
+anchor roots already confirmed on chain (anchors are append-only, so a confirmed one stays).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import requests
+from sqlalchemy import select
+from sqlmodel import col
+from web3.exceptions import Web3Exception
+
+from .accounts import Account
+from .code_signature import Brand, BrandDirectory, verify_code_signature
+from .codes import CodeForm, ScannedCode, parse_code
+from .custody_events import Action
+from .errors import ChainUnreachable, InvalidCode
+from .geo import Location
+from .identifiers import ItemKey
+from .index_models import Anchor, Event, Item, Party, PrefixBinding, Shipment
+from .inspections import InspectionOutcome
+from .ledger import Ledger
+from .roles import Role
+from .scans import ScanRecord, recent_scans, record_scan, scan_points
+from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, ScanPoint, judge
+
+__all__ = ["Inspection", "Verification", "Verifier"]
+
+_SIGNED_FORMS = {CodeForm.DIGITAL_LINK, CodeForm.DIGITAL_LINK_PATH}
+_REFRESH_SECONDS = 5.0
+_UNREACHABLE_BACKOFF = 2.0  # after a failed chain call, skip the chain this long rather than wait on it per request
+_CONFIRMED_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class Inspection:
+    outcome: InspectionOutcome
+    officer: str
+    timestamp: int
+    location: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to one scan: verdict and reasons, what the code says, and what the ledger knows."""
+
+    key: ItemKey
+    form: CodeForm
+    judgement: Judgement
+    scanned_at: int
+    location: Location | None
+    brand: str | None
+    lot: str | None
+    expiry: date | None
+    registered: bool
+    status: str | None = None
+    custodian: str | None = None
+    in_transit_to: str | None = None
+    last_inspection: Inspection | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _EventRow:
+    action: int
+    actor: str
+    timestamp: int
+    location: str
+    anchor_root: str
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class _Directory:
+    brands: BrandDirectory
+    names: dict[str, tuple[str, Role]]
+    loaded_at: float
+
+
+class Verifier:
+    def __init__(self, ledger: Ledger, rules: Rules | None = None, clock: Callable[[], int] | None = None) -> None:
+        self.ledger = ledger
+        self.rules = rules or Rules()
+        self.clock = clock or ledger.clock
+        self._lock = threading.Lock()
+        self._directory: _Directory | None = None
+        self._confirmed: set[str] = set()
+        self._chain_down_until = 0.0
+
+    # -- caches --------------------------------------------------------------------------
+
+    def directory(self) -> _Directory:
+        current = self._directory
+        if current is not None and time.monotonic() - current.loaded_at < _REFRESH_SECONDS:
+            return current
+        with self.ledger.engine.connect() as conn:
+            parties = conn.execute(select(col(Party.address), col(Party.name), col(Party.role))).all()
+            bindings = conn.execute(select(col(PrefixBinding.prefix), col(PrefixBinding.brand))).all()
+        names = {address: (name, Role(role)) for address, name, role in parties}
+        prefixes: dict[str, list[str]] = {}
+        for prefix, brand in bindings:
+            prefixes.setdefault(brand, []).append(prefix)
+        brands = BrandDirectory(tuple(Brand(names[a][0], a, tuple(sorted(p))) for a, p in prefixes.items() if a in names))
+        fresh = _Directory(brands, names, time.monotonic())
+        self._directory = fresh
+        return fresh
+
+    def _name(self, address: str | None) -> str | None:
+        if address is None:
+            return None
+        entry = self.directory().names.get(address)
+        return entry[0] if entry else address
+
+    def chain_check(self, root: str) -> ChainCheck:
+        """Is the anchor ``root`` on the chain? Confirmed roots are remembered; failures back off briefly."""
+        if root in self._confirmed:
+            return ChainCheck.CONFIRMED
+        if time.monotonic() < self._chain_down_until:
+            return ChainCheck.UNREACHABLE
+        try:
+            found = self.ledger.chain.get_anchor(bytes.fromhex(root[2:]))
+        except (ChainUnreachable, requests.RequestException, OSError, Web3Exception):
+            self._chain_down_until = time.monotonic() + _UNREACHABLE_BACKOFF
+            return ChainCheck.UNREACHABLE
+        if found is None:
+            return ChainCheck.MISSING
+        with self._lock:
+            if len(self._confirmed) >= _CONFIRMED_LIMIT:
+                self._confirmed.clear()
+            self._confirmed.add(root)
+        return ChainCheck.CONFIRMED
+
+    # -- verify --------------------------------------------------------------------------
+
+    def verify(self, text: str, location: Location | None = None, scanner: Account | None = None) -> Verification:
+        """Judge the code in ``text`` and record the scan; InvalidCode if it is no code or no brand's here."""
+        scanned = parse_code(text)
+        directory = self.directory()
+        owner = directory.brands.owner_of(scanned.key.gtin)
+        if owner is None:
+            raise InvalidCode("code", scanned.key.canonical,
+                              f"belongs to no brand on this ledger: no registered GS1 company prefix starts GTIN {scanned.key.gtin}",
+                              "a code of a brand registered on this ledger")
+        now = self.clock()
+        item_id = "0x" + scanned.key.item_id.hex()
+        history = recent_scans(self.ledger.engine, item_id)
+        with self.ledger.engine.connect() as conn:
+            found = conn.execute(select(Item).where(col(Item.item_id) == item_id)).first()
+            row: Item | None = found[0] if found is not None else None
+            events = [_EventRow(*e) for e in conn.execute(
+                select(col(Event.action), col(Event.actor), col(Event.timestamp), col(Event.location), col(Event.anchor_root),
+                       col(Anchor.reference)).join(Anchor, col(Anchor.root) == col(Event.anchor_root))
+                .where(col(Event.item_id) == item_id).order_by(col(Event.seq)))] if row else []
+            receiver = None
+            if row is not None and row.open_shipment:
+                receiver = conn.execute(select(col(Shipment.receiver)).where(col(Shipment.root) == row.open_shipment)).scalar()
+        inspection = self._last_inspection(events)
+        here = [*history, ScanRecord(now, location, None, "", ())]
+        facts = self._facts(scanned, directory, row, receiver, events, inspection, scan_points(here), scanner, now)
+        judgement = judge(facts, self.rules)
+        record_scan(self.ledger.engine, item_id, scanned.key.canonical,
+                    ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value, judgement.codes))
+        return Verification(
+            scanned.key, scanned.form, judgement, now, location, owner[0].name,
+            row.lot if row else scanned.key.lot, row.expiry if row else scanned.key.expiry, row is not None,
+            row.status if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection)
+
+    def _last_inspection(self, events: list[_EventRow]) -> Inspection | None:
+        for e in reversed(events):
+            if e.action == Action.INSPECT:
+                outcome = InspectionOutcome.from_reference(e.reference)
+                if outcome is not None:
+                    return Inspection(outcome, self._name(e.actor) or e.actor, e.timestamp, e.location)
+        return None
+
+    def _facts(self, scanned: ScannedCode, directory: _Directory, row: Item | None, receiver: str | None,
+               events: list[_EventRow], inspection: Inspection | None,
+               points: list[ScanPoint], scanner: Account | None, now: int) -> ScanFacts:
+        signed = scanned.form in _SIGNED_FORMS
+        check = verify_code_signature(scanned.key, scanned.signature, directory.brands) if signed else None
+        head_root = events[-1].anchor_root if events else (row.batch_root if row else None)
+        return ScanFacts(
+            today=datetime.fromtimestamp(now, UTC).date(),
+            signed_form=signed,
+            signature=check.reason if check else None,
+            signature_detail=check.detail if check else "",
+            registered=row is not None,
+            status=row.status if row else None,
+            expiry=row.expiry if row else scanned.key.expiry,
+            scanner_role=scanner.role if scanner else None,
+            scanner_name=scanner.party if scanner else "",
+            scanner_is_custodian=bool(row and scanner and row.custodian == scanner.address),
+            scanner_is_receiver=bool(scanner and receiver == scanner.address),
+            custodian_name=self._name(row.custodian) or "" if row else "",
+            custody_places=1 + sum(1 for e in events if e.action in (Action.SHIP, Action.RECEIVE)),
+            scans=points,
+            last_inspection=inspection.outcome if inspection else None,
+            last_inspection_by=inspection.officer if inspection else "",
+            chain=self.chain_check(head_root) if head_root else ChainCheck.NOT_APPLICABLE,
+        )

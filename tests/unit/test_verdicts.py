@@ -1,0 +1,150 @@
+"""Verdict rules as tables: facts in, verdict and reason codes out; one row per rule and its edges."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from ledger.code_signature import SignatureReason
+from ledger.errors import InvalidInput
+from ledger.geo import Location, haversine_km, parse_location
+from ledger.inspections import InspectionOutcome
+from ledger.roles import Role
+from ledger.verdicts import ChainCheck, ReasonCode, Rules, ScanFacts, ScanPoint, Verdict, Weight, judge, location_clusters
+
+TODAY = date(2026, 6, 1)
+ROTTERDAM = Location(51.9496, 4.1453, "Port of Rotterdam")
+ANTWERP = Location(51.2637, 4.3999, "Port of Antwerp")
+SHANGHAI = Location(31.3389, 121.6200, "Port of Shanghai")
+NEAR_ROTTERDAM = Location(51.92, 4.48)  # 23 km away: the same place for the rules
+HOUR = 3600
+
+GENUINE = ScanFacts(today=TODAY, signed_form=True, signature=SignatureReason.VALID, registered=True, status="active",
+                    custodian_name="acme", chain=ChainCheck.CONFIRMED)
+
+
+def scans(*points: tuple[int, Location]) -> tuple[ScanPoint, ...]:
+    return tuple(ScanPoint(t, loc) for t, loc in points)
+
+
+CASES: list[tuple[str, ScanFacts, Verdict, list[str]]] = [
+    ("genuine, signed, anchored", GENUINE, Verdict.GENUINE, []),
+    ("never registered", replace(GENUINE, registered=False, status=None, chain=ChainCheck.NOT_APPLICABLE),
+     Verdict.COUNTERFEIT, ["UNREGISTERED"]),
+    ("QR label without signature", replace(GENUINE, signature=SignatureReason.MISSING_SIGNATURE), Verdict.COUNTERFEIT,
+     ["MISSING_SIGNATURE"]),
+    ("signature of another item", replace(GENUINE, signature=SignatureReason.BAD_SIGNATURE), Verdict.COUNTERFEIT,
+     ["BAD_SIGNATURE"]),
+    ("signature that is not even 65 bytes", replace(GENUINE, signature=SignatureReason.MALFORMED_SIGNATURE),
+     Verdict.COUNTERFEIT, ["BAD_SIGNATURE"]),
+    ("signed by a brand not owning the prefix", replace(GENUINE, signature=SignatureReason.PREFIX_NOT_OWNED),
+     Verdict.COUNTERFEIT, ["PREFIX_NOT_OWNED"]),
+    ("destroyed", replace(GENUINE, status="destroyed"), Verdict.COUNTERFEIT, ["DESTROYED"]),
+    ("decommissioned", replace(GENUINE, status="decommissioned"), Verdict.COUNTERFEIT, ["DESTROYED"]),
+    ("RFID EPC: no signature to check, a note only", replace(GENUINE, signed_form=False, signature=None), Verdict.GENUINE,
+     ["UNSIGNED_FORM"]),
+    ("unsigned form, unregistered", replace(GENUINE, signed_form=False, signature=None, registered=False),
+     Verdict.COUNTERFEIT, ["UNREGISTERED", "UNSIGNED_FORM"]),
+    ("stolen: alert, still genuine", replace(GENUINE, status="stolen"), Verdict.GENUINE, ["REPORTED_STOLEN"]),
+    ("recalled: alert", replace(GENUINE, status="recalled"), Verdict.GENUINE, ["RECALLED"]),
+    ("expired yesterday", replace(GENUINE, expiry=date(2026, 5, 31)), Verdict.GENUINE, ["EXPIRED"]),
+    ("expires today: not yet expired", replace(GENUINE, expiry=TODAY), Verdict.GENUINE, []),
+    ("chain unreachable: alert", replace(GENUINE, chain=ChainCheck.UNREACHABLE), Verdict.GENUINE, ["CHAIN_UNREACHABLE"]),
+    ("index row not anchored", replace(GENUINE, chain=ChainCheck.MISSING), Verdict.SUSPECT, ["NOT_ANCHORED"]),
+    ("counterfeit and stolen and expired", replace(GENUINE, signature=SignatureReason.BAD_SIGNATURE, status="stolen",
+                                                   expiry=date(2020, 1, 1)),
+     Verdict.COUNTERFEIT, ["BAD_SIGNATURE", "REPORTED_STOLEN", "EXPIRED"]),
+    ("Rotterdam then Shanghai 1 h later", replace(GENUINE, scans=scans((0, ROTTERDAM), (HOUR, SHANGHAI))),
+     Verdict.SUSPECT, ["CLONE_IMPOSSIBLE_TRAVEL"]),
+    ("Rotterdam then Shanghai 2 days later: a flight", replace(GENUINE, custody_places=3,
+                                                               scans=scans((0, ROTTERDAM), (48 * HOUR, SHANGHAI))),
+     Verdict.GENUINE, []),
+    ("two places at the same second", replace(GENUINE, custody_places=3, scans=scans((0, ROTTERDAM), (0, ANTWERP))),
+     Verdict.SUSPECT, ["CLONE_IMPOSSIBLE_TRAVEL"]),
+    ("Rotterdam to Antwerp (~80 km) in 1 h: a car", replace(GENUINE, custody_places=3,
+                                                          scans=scans((0, ROTTERDAM), (HOUR, ANTWERP))),
+     Verdict.GENUINE, []),
+    ("GPS jitter within a city at the same second", replace(GENUINE, scans=scans((0, ROTTERDAM), (0, NEAR_ROTTERDAM))),
+     Verdict.GENUINE, []),
+    ("three places for a path of one", replace(GENUINE, scans=scans((0, ROTTERDAM), (100 * HOUR, ANTWERP),
+                                                                   (900 * HOUR, SHANGHAI))),
+     Verdict.SUSPECT, ["TOO_MANY_LOCATIONS"]),
+    ("three places, path of two: within slack", replace(GENUINE, custody_places=2,
+                                                       scans=scans((0, ROTTERDAM), (100 * HOUR, ANTWERP), (900 * HOUR, SHANGHAI))),
+     Verdict.GENUINE, []),
+    ("carrier scans what the brand holds", replace(GENUINE, scanner_role=Role.CARRIER, scanner_name="truck"),
+     Verdict.SUSPECT, ["CUSTODY_MISMATCH"]),
+    ("carrier scans what is shipped to it", replace(GENUINE, scanner_role=Role.CARRIER, scanner_name="truck",
+                                                   scanner_is_receiver=True), Verdict.GENUINE, []),
+    ("custodian scans its own stock", replace(GENUINE, scanner_role=Role.BRAND, scanner_name="acme", scanner_is_custodian=True),
+     Verdict.GENUINE, []),
+    ("officer scans goods held by others", replace(GENUINE, scanner_role=Role.OFFICER, scanner_name="customs"),
+     Verdict.GENUINE, []),
+    ("sold item scanned by a distributor", replace(GENUINE, status="sold", scanner_role=Role.DISTRIBUTOR, scanner_name="dist"),
+     Verdict.SUSPECT, ["SOLD_REAPPEARED"]),
+    ("sold item scanned by a consumer", replace(GENUINE, status="sold"), Verdict.GENUINE, []),
+    ("last inspection seized", replace(GENUINE, last_inspection=InspectionOutcome.SEIZED, last_inspection_by="customs"),
+     Verdict.SUSPECT, ["FLAGGED_BY_INSPECTION"]),
+    ("last inspection suspected counterfeit", replace(GENUINE, last_inspection=InspectionOutcome.SUSPECTED_COUNTERFEIT),
+     Verdict.SUSPECT, ["FLAGGED_BY_INSPECTION"]),
+    ("last inspection held", replace(GENUINE, last_inspection=InspectionOutcome.HELD), Verdict.GENUINE, ["HELD_BY_INSPECTION"]),
+    ("last inspection passed", replace(GENUINE, last_inspection=InspectionOutcome.PASSED), Verdict.GENUINE, []),
+]
+
+
+@pytest.mark.parametrize(("facts", "verdict", "codes"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rules(facts: ScanFacts, verdict: Verdict, codes: list[str]) -> None:
+    judgement = judge(facts)
+    assert judgement.verdict is verdict
+    assert sorted(judgement.codes) == sorted(codes)
+    assert all(r.sentence.endswith(".") and r.advice for r in judgement.reasons)
+
+
+def test_reasons_heaviest_first() -> None:
+    reasons = judge(replace(GENUINE, status="stolen", signature=SignatureReason.BAD_SIGNATURE, signed_form=True)).reasons
+    assert [r.weight for r in reasons] == sorted((r.weight for r in reasons), reverse=True)
+    assert reasons[0].weight is Weight.COUNTERFEIT
+
+
+def test_every_reason_code_is_reachable() -> None:
+    seen = {code for c in CASES for code in c[3]}
+    assert seen == {c.value for c in ReasonCode}
+
+
+def test_max_speed_is_configurable() -> None:
+    facts = replace(GENUINE, custody_places=3, scans=scans((0, ROTTERDAM), (HOUR, ANTWERP)))
+    assert judge(facts, Rules(max_speed_kmh=50)).codes == ("CLONE_IMPOSSIBLE_TRAVEL",)
+    assert judge(facts, Rules(max_speed_kmh=900)).codes == ()
+
+
+def test_clone_sentence_names_distance_and_speed() -> None:
+    reason = judge(replace(GENUINE, scans=scans((0, ROTTERDAM), (HOUR, SHANGHAI)))).reasons[0]
+    assert "8,9" in reason.sentence and "km/h" in reason.sentence
+
+
+def test_clusters_and_haversine() -> None:
+    assert 8900 < haversine_km(ROTTERDAM, SHANGHAI) < 8960
+    assert haversine_km(ROTTERDAM, ROTTERDAM) == 0
+    assert len(location_clusters([ROTTERDAM, NEAR_ROTTERDAM, ANTWERP, SHANGHAI], 50)) == 3
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ({}, "is missing"),
+    ({"lat": "51.9"}, "is missing"),
+    ({"lat": "north", "lon": "4"}, "is not a number"),
+    ({"lat": 91, "lon": 4}, "between -90 and 90"),
+    ({"lat": 10, "lon": -180.5}, "between -180 and 180"),
+    ({"lat": "nan", "lon": 4}, "between"),
+    ({"lat": True, "lon": 4}, "is missing"),
+    ({"site": "Atlantis"}, "not a known inspection site"),
+])
+def test_bad_locations(data: dict[str, object], problem: str) -> None:
+    with pytest.raises(InvalidInput, match=problem):
+        parse_location(data, {"Port of Rotterdam": ROTTERDAM})
+
+
+def test_good_locations() -> None:
+    assert parse_location({"lat": "51.95", "lon": "4.14"}) == Location(51.95, 4.14)
+    assert parse_location({"site": "Port of Rotterdam"}, {"Port of Rotterdam": ROTTERDAM}) is ROTTERDAM
