@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
+from .code_signature import Brand, BrandDirectory
 from .custody_events import Action
+from .errors import InvalidItemKey, UnknownItem
 from .identifiers import ItemKey
-from .index_models import Anchor, Batch, Event, Item, Party
+from .index_models import Anchor, Batch, Event, Item, Party, PrefixBinding
 from .ledger import Ledger
 from .merkle import item_leaf
 from .registration import attributes_hash
@@ -77,8 +78,6 @@ def trace(ledger: Ledger, key: ItemKey) -> list[TraceStep]:
     with Session(ledger.engine) as s:
         item = s.get(Item, "0x" + key.item_id.hex())
         if item is None:
-            from .errors import UnknownItem
-
             raise UnknownItem(key.canonical)
         names = _names(s)
         batch = s.get(Batch, item.batch_root)
@@ -97,3 +96,31 @@ def trace(ledger: Ledger, key: ItemKey) -> list[TraceStep]:
                                    event.timestamp, event.location, event.event_hash, event.anchor_root, anchor.tx_hash,
                                    anchor.block_number))
     return steps
+
+
+def brand_directory(ledger: Ledger) -> BrandDirectory:
+    """Every brand with its address and GS1 prefixes: the file offline verifiers need."""
+    with Session(ledger.engine) as s:
+        bindings = list(s.exec(select(PrefixBinding)))
+        brands = {p.address: p for p in s.exec(select(Party).where(col(Party.role) == "brand"))}
+    return BrandDirectory(tuple(
+        Brand(party.name, address, tuple(sorted(b.prefix for b in bindings if b.brand == address)))
+        for address, party in sorted(brands.items(), key=lambda kv: kv[1].name)))
+
+
+def prefix_length_of(ledger: Ledger, gtin14: str) -> int:
+    """Length of the registered company prefix the GTIN falls under (needed to encode an EPC)."""
+    owner = brand_directory(ledger).owner_of(gtin14)
+    if owner is None:
+        raise InvalidItemKey("GTIN", gtin14, "is under no company prefix bound on this ledger",
+                             "a GTIN of a registered brand")
+    return len(owner[1])
+
+
+def batch_keys(ledger: Ledger, root: str) -> list[ItemKey]:
+    """The items of a registration batch, in serial order."""
+    with Session(ledger.engine) as s:
+        if s.get(Batch, root.lower()) is None:
+            raise UnknownItem(f"batch {root}")
+        rows = s.exec(select(Item).where(col(Item.batch_root) == root.lower()).order_by(col(Item.gtin), col(Item.serial)))
+        return [ItemKey(i.gtin, i.serial, i.lot, i.expiry) for i in rows]

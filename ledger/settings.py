@@ -7,6 +7,7 @@
 | LEDGER_DATABASE_URL | sqlite:///$LEDGER_HOME/index.sqlite | any SQLAlchemy URL, e.g. postgresql+psycopg://… |
 | LEDGER_PASSPHRASE | (prompt) | passphrase of the keystore files |
 | LEDGER_KDF_ITERATIONS | 65536 | scrypt cost for new keystore files (geth's standard is 262144) |
+| LEDGER_RESOLVER_URL | http://127.0.0.1:8000 | the verifier's public base URL, printed into label QR codes |
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ class Settings:
     database_url: str = ""
     passphrase: str | None = field(default=None, repr=False)
     kdf_iterations: int = 65536
+    resolver_url: str = "http://127.0.0.1:8000"
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{self.home / 'index.sqlite'}")
         if self.chain != "embedded" and not self.chain.startswith(("http://", "https://")):
             raise InvalidInput("LEDGER_CHAIN", self.chain, "is neither `embedded` nor a URL", "embedded or http(s)://host:port")
+        if not self.resolver_url.startswith(("http://", "https://")):
+            raise InvalidInput("LEDGER_RESOLVER_URL", self.resolver_url, "is not an http(s) URL", "e.g. https://verify.example.com")
         if self.kdf_iterations < 2 or self.kdf_iterations & (self.kdf_iterations - 1):
             raise InvalidInput("LEDGER_KDF_ITERATIONS", self.kdf_iterations, "is not a power of two", "e.g. 65536")
 
@@ -45,6 +49,7 @@ class Settings:
             "chain": env.get("LEDGER_CHAIN", "embedded"),
             "database_url": env.get("LEDGER_DATABASE_URL", ""),
             "passphrase": env.get("LEDGER_PASSPHRASE"),
+            "resolver_url": env.get("LEDGER_RESOLVER_URL"),
         }
         if "LEDGER_KDF_ITERATIONS" in env:
             raw = env["LEDGER_KDF_ITERATIONS"]
@@ -52,6 +57,7 @@ class Settings:
                 raise InvalidInput("LEDGER_KDF_ITERATIONS", raw, "is not a number", "a power of two such as 65536")
             values["kdf_iterations"] = int(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values = {k: v for k, v in values.items() if v is not None}
         home = values["home"]
         values["home"] = Path(str(home)).expanduser().resolve()
         return cls(**values)  # type: ignore[arg-type]
