@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ._cli_audit import audit_command
 from ._cli_codes import brands, check, labels, rfid
 from ._cli_context import CliContext, pass_ctx
 from .code_signature import verify_code_signature
@@ -279,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the edge: a bug must not reach the user as a stack trace
         click.echo(f"internal error ({type(exc).__name__}): {exc}; please report it with the command you ran", err=True)
         sys.exit(3)
+
+
+cli.add_command(audit_command)
 
 
 if __name__ == "__main__":

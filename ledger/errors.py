@@ -7,6 +7,7 @@ callers at the edges (CLI, web) can show the message and still act on the data.
 from __future__ import annotations
 
 __all__ = [
+    "AuditScopeEmpty",
     "ChainLocked",
     "ChainRejected",
     "ChainUnreachable",
@@ -140,3 +141,11 @@ class ChainLocked(LedgerError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"the chain at {path} is already open in another process (or connection); close that first")
+
+
+class AuditScopeEmpty(LedgerError):
+    """An audit was asked for a scope that holds nothing to check."""
+
+    def __init__(self, scope: str, reason: str) -> None:
+        self.scope, self.reason = scope, reason
+        super().__init__(f"nothing to audit in {scope}: {reason}")

@@ -1,0 +1,242 @@
+"""Audit of the index's items and events: hashes recomputed from the fields, Merkle trees
+rebuilt per anchor, per-item hash chains from the registration leaf, order against the
+chain's anchor order, and each item's state replayed from its events.
+
+Rows are plain tuples (no ORM objects) and hashing uses cached 32-byte words, because this
+is the loop that has to verify ≥ 100,000 events a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ._keccak import keccak256
+from .audit_findings import Finding, FindingCode
+from .chain import AnchorRecord
+from .custody import FINAL_STATUSES, STATUS_OF
+from .custody_events import Action
+from .identifiers import item_id_of
+from .merkle import MerkleTree
+from .registration import attributes_hash
+
+__all__ = ["EVENT_COLUMNS", "ITEM_COLUMNS", "AnchorFacts", "EventHasher", "check_batch_trees", "check_event_trees",
+           "check_items"]
+
+ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "custodian", "status", "head_hash",
+                "open_shipment")
+EVENT_COLUMNS = ("event_hash", "item_id", "seq", "action", "actor", "counterparty", "timestamp", "previous_hash",
+                 "location", "anchor_root")
+I_ID, I_GTIN, I_SERIAL, I_LOT, I_EXPIRY, I_BATCH, I_BRAND, I_CUSTODIAN, I_STATUS, I_HEAD, I_OPEN = range(11)
+E_HASH, E_ITEM, E_SEQ, E_ACTION, E_ACTOR, E_CP, E_TS, E_PREV, E_LOC, E_ROOT = range(10)
+
+_ACTIONS = {int(a): a for a in Action}
+
+
+@dataclass(frozen=True)
+class AnchorFacts:
+    """What the index row of an event anchor says the events share (the chain says the rest)."""
+
+    action: int | None
+    timestamp: int | None
+    counterparty: str | None
+    reference: str | None
+
+
+def _h(data: bytes) -> str:
+    return "0x" + data.hex()
+
+
+def _key(item: Sequence[Any]) -> str:
+    return f"item /01/{item[I_GTIN]}/21/{item[I_SERIAL]}"
+
+
+class EventHasher:
+    """``CustodyEvent.hash`` from an event row, with the repeated words cached."""
+
+    def __init__(self) -> None:
+        self._words: dict[Any, bytes] = {}
+
+    def _address(self, address: str) -> bytes:
+        word = self._words.get(address)
+        if word is None:
+            raw = bytes.fromhex(address[2:])
+            if len(raw) != 20:
+                raise ValueError(f"address {address} is not 20 bytes")
+            word = self._words[address] = bytes(12) + raw
+        return word
+
+    def _location(self, location: str) -> bytes:
+        word = self._words.get(("loc", location))
+        if word is None:
+            word = self._words[("loc", location)] = keccak256(location.encode())
+        return word
+
+    def __call__(self, row: Sequence[Any]) -> bytes:
+        """The hash of the event's fields; ``b""`` if they are not even well-formed."""
+        try:
+            return keccak256(b"".join((bytes.fromhex(row[E_ITEM][2:]), row[E_ACTION].to_bytes(32, "big"),
+                                       self._address(row[E_ACTOR]), self._address(row[E_CP]),
+                                       row[E_TS].to_bytes(32, "big"), bytes.fromhex(row[E_PREV][2:]),
+                                       self._location(row[E_LOC]))))
+        except (ValueError, TypeError, OverflowError, AttributeError):
+            return b""
+
+
+def check_event_trees(events_by_anchor: Mapping[str, list[Sequence[Any]]], hashes: Mapping[int, bytes],
+                      records: Mapping[str, AnchorRecord]) -> list[Finding]:
+    """Each event anchor's tree, rebuilt from its event rows' recomputed hashes, against the chain."""
+    findings = []
+    for root, events in events_by_anchor.items():
+        record = records.get(root)
+        if record is None:
+            continue  # reported per event as EVENT_NOT_ANCHORED
+        leaves = [keccak256(keccak256(hashes[id(e)])) for e in events]
+        rebuilt = MerkleTree.build(leaves).root
+        if rebuilt != record.root or len(events) != record.count:
+            findings.append(Finding(FindingCode.MERKLE_ROOT_MISMATCH, f"anchor {root}",
+                                    f"its {len(events)} event rows rebuild the root {_h(rebuilt)}",
+                                    f"{record.count} events under root {root} ({record.kind.name.lower()} anchored in block "
+                                    f"{record.block_number})"))
+    return findings
+
+
+def check_batch_trees(items_by_batch: Mapping[str, list[Sequence[Any]]], stored_trees: Mapping[str, bytes],
+                      records: Mapping[str, AnchorRecord]) -> tuple[list[Finding], dict[str, bytes]]:
+    """Each batch's tree rebuilt from its item rows; returns the findings and every item's registration leaf."""
+    findings: list[Finding] = []
+    leaf_of: dict[str, bytes] = {}
+    attrs: dict[tuple[str | None, date | None], bytes] = {}
+    for root, items in items_by_batch.items():
+        record = records.get(root)
+        leaves: dict[bytes, Sequence[Any]] = {}
+        for item in items:
+            key = (item[I_LOT], item[I_EXPIRY])
+            if key not in attrs:
+                attrs[key] = attributes_hash(*key)
+            real_id = item_id_of(item[I_GTIN], item[I_SERIAL])
+            leaf = keccak256(keccak256(real_id + attrs[key]))
+            leaves[leaf] = item
+            if _h(real_id) != item[I_ID]:
+                findings.append(Finding(FindingCode.ITEM_ID_MISMATCH, _key(item), f"item_id is {item[I_ID]}",
+                                        f"{_h(real_id)}, keccak256 of its GTIN and serial"))
+                try:
+                    leaf = keccak256(keccak256(bytes.fromhex(item[I_ID][2:]) + attrs[key]))
+                except ValueError:
+                    leaf = b""
+            leaf_of[item[I_ID]] = leaf
+        if record is None:
+            findings.append(Finding(FindingCode.EVENT_NOT_ANCHORED, f"batch {root}",
+                                    f"{len(items)} items name it as their batch", "a registration anchored on chain"))
+            continue
+        if MerkleTree.build(leaves).root == record.root and len(items) == record.count:
+            continue
+        authentic = _authentic_leaves(stored_trees.get(root), record.root)
+        if authentic is None:
+            findings.append(Finding(FindingCode.MERKLE_ROOT_MISMATCH, f"batch {root}",
+                                    f"its {len(items)} item rows rebuild another root (and the stored tree does not "
+                                    "rebuild the anchored root either)", f"{record.count} items under root {root}"))
+            continue
+        for leaf, item in leaves.items():
+            if leaf not in authentic:
+                findings.append(Finding(FindingCode.ITEM_NOT_REGISTERED, _key(item),
+                                        f"GTIN/serial/lot/expiry as indexed ({item[I_GTIN]}/{item[I_SERIAL]}/{item[I_LOT]}/"
+                                        f"{item[I_EXPIRY]}) give leaf {_h(leaf)}", f"one of the {record.count} leaves "
+                                        f"anchored under batch {root}"))
+        for leaf in authentic - leaves.keys():
+            findings.append(Finding(FindingCode.REGISTERED_ITEM_MISSING, f"batch {root}",
+                                    f"no item row gives the anchored leaf {_h(leaf)}", "an item row for every registered leaf"))
+    return findings, leaf_of
+
+
+def _authentic_leaves(tree: bytes | None, root: bytes) -> set[bytes] | None:
+    """The stored tree's leaves, if they rebuild the anchored root (then they are the registered ones)."""
+    if not tree:
+        return None
+    try:
+        leaves = MerkleTree.parse(tree).leaves()
+    except ValueError:
+        return None
+    return set(leaves) if MerkleTree.build(leaves).root == root else None
+
+
+def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Sequence[Any]]],
+                hashes: Mapping[int, bytes], leaf_of: Mapping[str, bytes], records: Mapping[str, AnchorRecord],
+                facts: Mapping[str, AnchorFacts], progress: Callable[[int], None]) -> list[Finding]:
+    """Per item: hash chain, numbering, order, agreement with the anchor, and replayed state."""
+    findings: list[Finding] = []
+    add = findings.append
+    for item in items:
+        subject = _key(item)
+        registration = records.get(item[I_BATCH])
+        previous = item[I_HEAD] if item[I_ID] not in leaf_of else _h(leaf_of[item[I_ID]])
+        last_sequence = registration.sequence if registration else -1
+        custodian = registration.party if registration else item[I_BRAND]
+        status, open_shipment, receiver = "active", None, None
+        events = events_of.get(item[I_ID], ())
+        for number, event in enumerate(events, 1):
+            where = f"{subject} event {event[E_SEQ]} ({event[E_HASH]})"
+            if event[E_SEQ] != number:
+                add(Finding(FindingCode.SEQUENCE_GAP, where, f"is number {event[E_SEQ]} in the index", f"number {number}"))
+            recomputed = hashes[id(event)]
+            if _h(recomputed) != event[E_HASH]:
+                add(Finding(FindingCode.EVENT_HASH_MISMATCH, where, "its fields hash to "
+                            + (_h(recomputed) if recomputed else "nothing (malformed)"), f"{event[E_HASH]}, its stored hash"))
+            if event[E_PREV] != previous:
+                add(Finding(FindingCode.EVENT_CHAIN_BROKEN, where, f"points at previous hash {event[E_PREV]}",
+                            f"{previous}, the hash of the item's " + ("registration leaf" if number == 1 else "previous event")))
+            previous = event[E_HASH]
+            record = records.get(event[E_ROOT])
+            if record is None:
+                add(Finding(FindingCode.EVENT_NOT_ANCHORED, where, f"names anchor {event[E_ROOT]}", "an anchor on chain"))
+                continue
+            action = _ACTIONS.get(event[E_ACTION])
+            fact = facts.get(event[E_ROOT])
+            differs = [f"{name} {mine}" for name, mine, theirs in (
+                ("actor", event[E_ACTOR], record.party),
+                ("kind", action.anchor_kind.name if action else event[E_ACTION], record.kind.name),
+                ("action", event[E_ACTION], fact.action if fact else event[E_ACTION]),
+                ("timestamp", event[E_TS], fact.timestamp if fact else event[E_TS]),
+                ("counterparty", event[E_CP], fact.counterparty if fact else event[E_CP])) if mine != theirs]
+            if differs:
+                add(Finding(FindingCode.EVENT_ANCHOR_MISMATCH, where, "has " + ", ".join(differs),
+                            f"anchor {event[E_ROOT]}: {record.kind.name.lower()} by {record.party}"
+                            + (f", action {fact.action}, timestamp {fact.timestamp}, counterparty {fact.counterparty}"
+                               if fact else "")))
+            if record.sequence <= last_sequence:
+                add(Finding(FindingCode.ORDER_MISMATCH, where, f"comes after anchor #{last_sequence} in the index",
+                            f"anchor #{record.sequence} (block {record.block_number}) to come after it"))
+            last_sequence = record.sequence
+            if action is None:
+                continue
+            actor = event[E_ACTOR]
+            broken = None
+            if action is Action.RECEIVE:
+                reference = fact.reference if fact else None
+                if open_shipment is None or actor != receiver or (reference is not None and reference != open_shipment):
+                    broken = f"{actor} received it, but it was not in a shipment sent to {actor}"
+                custodian, open_shipment, receiver = actor, None, None
+            elif action in (Action.SHIP, Action.PACK, Action.UNPACK, Action.SELL, Action.DESTROY, Action.DECOMMISSION):
+                if actor != custodian or open_shipment is not None:
+                    broken = f"{actor} did {action.label} while {custodian} held it" + (" (in transit)" if open_shipment else "")
+                elif action is Action.SHIP and (status in FINAL_STATUSES or status == "stolen"):
+                    broken = f"shipped while {status}"
+                if action is Action.SHIP:
+                    open_shipment, receiver = event[E_ROOT], event[E_CP]
+            if action in STATUS_OF:
+                status = STATUS_OF[action]
+            if broken:
+                add(Finding(FindingCode.CUSTODY_RULE_BROKEN, where, broken, "only the holder acts on an item"))
+        progress(len(events) + 1)
+        if previous != item[I_HEAD]:
+            add(Finding(FindingCode.HEAD_MISMATCH, subject, f"head_hash is {item[I_HEAD]}",
+                        f"{previous}, the hash of its " + ("last event" if events else "registration leaf")))
+        for field, mine, replayed in (("custodian", item[I_CUSTODIAN], custodian), ("status", item[I_STATUS], status),
+                                      ("open_shipment", item[I_OPEN], open_shipment),
+                                      ("brand", item[I_BRAND], registration.party if registration else item[I_BRAND])):
+            if mine != replayed:
+                add(Finding(FindingCode.STATE_MISMATCH, subject, f"{field} is {mine}",
+                            f"{replayed}, from its {len(events)} events"))
+    return findings

@@ -1,0 +1,63 @@
+"""The auditor's commands: `ledger audit`, `ledger trace`, `ledger epcis …`, `ledger pack`/`unpack`.
+
+Registered on the main group at the end of ``ledger/cli.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from typing import Any
+
+import click
+
+from ._cli_context import CliContext, pass_ctx
+from .audit import audit
+from .audit_scope import AuditScope
+
+__all__ = ["audit_command"]
+
+_BAR_FROM = 20_000  # records: below this an audit takes well under a second, a bar would only flicker
+
+
+@click.command("audit")
+@click.option("--brand", help="Audit one brand's goods.")
+@click.option("--batch", help="Audit one registration batch (its root).")
+@click.option("--item", "item", metavar="CODE", help="Audit one item (any code form).")
+@pass_ctx
+def audit_command(ctx: CliContext, brand: str | None, batch: str | None, item: str | None) -> None:
+    """Re-check every record of the index against the chain; exit 1 if anything differs.
+
+    Checks the anchors' hash chain, every signature and role, every Merkle root, every
+    item's event hash chain and order, and every item's current state.
+    """
+    given = [(k, v) for k, v in (("brand", brand), ("batch", batch), ("item", item)) if v]
+    if len(given) > 1:
+        raise click.UsageError("give at most one of --brand, --batch, --item")
+    scope = AuditScope.parse(f"{given[0][0]}:{given[0][1]}") if given else AuditScope("ledger")
+    with ExitStack() as stack:
+        bar: Any = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if ctx.as_json or total < _BAR_FROM:
+                return
+            if bar is None:
+                bar = stack.enter_context(click.progressbar(length=total, label=f"auditing {scope}", file=sys.stderr))
+            bar.update(done - bar.pos)
+
+        report = audit(ctx.ledger, scope, progress)
+
+    def human() -> None:
+        click.echo(f"audited {report.scope}: {report.anchors} anchors, {report.signatures} signatures, "
+                   f"{report.items} items, {report.events} events in {report.seconds:.2f} s")
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo("clean: every record matches the chain" if report.clean else f"{len(report.findings)} findings")
+
+    ctx.emit({"scope": report.scope, "anchors": report.anchors, "signatures": report.signatures, "items": report.items,
+              "events": report.events, "seconds": round(report.seconds, 3), "clean": report.clean,
+              "findings": [{"code": f.code.value, "meaning": f.code.sentence, "subject": f.subject, "detail": f.detail,
+                            "expected": f.expected} for f in report.findings]}, human)
+    if not report.clean:
+        sys.exit(1)

@@ -1,0 +1,208 @@
+"""`ledger audit`: re-check every record of the index against the chain.
+
+The chain holds roots, parties, kinds, counts and signed-message hashes; the index holds
+the rows. The audit recomputes every hash from the rows and compares it with what the
+contract recorded:
+
+- the anchors' hash chain (logs, ``getAnchor``, ``latestAnchorHash``) and each anchor row;
+- each anchor's EIP-712 signature, rebuilt from the rows, against the anchoring party and
+  its on-chain role (one recovery per anchor);
+- each batch's and each event anchor's Merkle tree, rebuilt from the rows;
+- each item's event hash chain from its registration leaf, the events' order against the
+  order of their anchors, and the item's state replayed from its events.
+
+Every disagreement becomes a :class:`~ledger.audit_findings.Finding`; an untouched index
+has none.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
+
+from ._audit_anchors import AnchorRow, chain_anchors, check_anchor_chain, check_anchor_rows, check_signatures
+from ._audit_items import (
+    E_ROOT,
+    EVENT_COLUMNS,
+    I_BATCH,
+    I_ID,
+    ITEM_COLUMNS,
+    AnchorFacts,
+    EventHasher,
+    check_batch_trees,
+    check_event_trees,
+    check_items,
+)
+from .audit_findings import Finding, FindingCode
+from .audit_scope import AuditScope
+from .chain import AnchorRecord
+from .codes import parse_code
+from .custody_events import AnchorKind
+from .errors import AuditScopeEmpty, UnknownItem
+from .index_models import Anchor
+from .ledger import Ledger
+
+__all__ = ["AuditReport", "audit"]
+
+_CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
+
+
+@dataclass
+class AuditReport:
+    scope: str
+    anchors: int = 0
+    items: int = 0
+    events: int = 0
+    signatures: int = 0
+    seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+
+def _h(data: bytes) -> str:
+    return "0x" + data.hex()
+
+
+def _in_chunks(conn: Connection, sql: str, values: Sequence[str]) -> list[Sequence[Any]]:
+    """Rows of ``sql`` (which has an ``IN :values`` list) for all ``values``, in chunks."""
+    from sqlalchemy import bindparam
+
+    statement = text(sql).bindparams(bindparam("values", expanding=True))
+    rows: list[Sequence[Any]] = []
+    for start in range(0, len(values), _CHUNK):
+        rows.extend(conn.execute(statement, {"values": list(values[start:start + _CHUNK])}).all())
+    return rows
+
+
+def _batch_roots(ledger: Ledger, scope: AuditScope, records: list[AnchorRecord], conn: Connection) -> list[str]:
+    """The registration anchors a scope covers, chosen by what the chain says (the index may lie)."""
+    registrations = [r for r in records if r.kind is AnchorKind.REGISTRATION]
+    if scope.kind == "ledger":
+        roots = [_h(r.root) for r in registrations]
+        indexed = [row[0] for row in conn.execute(text("SELECT root FROM batch"))]
+        return sorted(set(roots) | set(indexed))
+    if scope.kind == "brand":
+        brand = ledger.party(scope.value)
+        roots = [_h(r.root) for r in registrations if r.party == brand.address]
+        if not roots:
+            raise AuditScopeEmpty(str(scope), f"{brand.name} has registered no batch")
+        return roots
+    if scope.kind == "batch":
+        if scope.value not in {_h(r.root) for r in registrations} and conn.execute(
+                text("SELECT 1 FROM batch WHERE root = :r"), {"r": scope.value}).first() is None:
+            raise AuditScopeEmpty(str(scope), "no registration with this root is on chain or in the index")
+        return [scope.value]
+    key = parse_code(scope.value).key
+    row = conn.execute(text("SELECT batch_root FROM item WHERE item_id = :i"), {"i": _h(key.item_id)}).first()
+    if row is None:
+        raise UnknownItem(key.canonical)
+    return [row[0]]
+
+
+def audit(ledger: Ledger, scope: AuditScope | None = None,
+          progress: Callable[[int, int], None] | None = None) -> AuditReport:
+    """Audit ``scope`` (default: the whole ledger). ``progress(done, total)`` is called as items are checked."""
+    scope = scope or AuditScope("ledger")
+    started = time.perf_counter()
+    report = AuditReport(str(scope))
+    records = chain_anchors(ledger.chain)
+    by_root = {_h(r.root): r for r in records}
+    with ledger.engine.connect() as conn:
+        batch_roots = _batch_roots(ledger, scope, records, conn)
+        if scope.kind == "ledger" and not records and conn.execute(text("SELECT 1 FROM anchor")).first() is None:
+            raise AuditScopeEmpty(str(scope), "nothing has been anchored yet")
+        items_sql = f"SELECT {', '.join(ITEM_COLUMNS)} FROM item"
+        events_sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM event"
+        tree_items: list[Sequence[Any]] = (list(conn.execute(text(items_sql)).all()) if scope.kind == "ledger"
+                      else _in_chunks(conn, items_sql + " WHERE batch_root IN :values", batch_roots))
+        if scope.kind == "item":
+            item_id = _h(parse_code(scope.value).key.item_id)
+            scope_items = [i for i in tree_items if i[I_ID] == item_id]
+        else:
+            scope_items = tree_items
+        events: list[Sequence[Any]]
+        anchor_events: list[Sequence[Any]]
+        if scope.kind == "ledger":
+            events = list(conn.execute(text(events_sql + " ORDER BY item_id, seq")).all())
+            anchor_events = events
+        else:
+            events = sorted(_in_chunks(conn, events_sql + " WHERE item_id IN :values", [i[I_ID] for i in scope_items]),
+                            key=lambda e: (e[1], e[2]))
+            anchor_events = _in_chunks(conn, events_sql + " WHERE anchor_root IN :values",
+                                       sorted({e[E_ROOT] for e in events}))
+        batches = _in_chunks(conn, "SELECT root, tree, company_prefix FROM batch WHERE root IN :values", batch_roots)
+    stored_trees = {root: tree for root, tree, _ in batches}
+    prefixes = {root: prefix for root, _, prefix in batches}
+    event_roots = sorted({e[E_ROOT] for e in anchor_events})
+    with Session(ledger.engine) as s:
+        if scope.kind == "ledger":
+            anchor_rows = list(s.scalars(select(Anchor).order_by(col(Anchor.sequence))))
+        else:
+            wanted = batch_roots + event_roots
+            anchor_rows = [a for start in range(0, len(wanted), _CHUNK)
+                           for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(wanted[start:start + _CHUNK])))]
+    report.anchors, report.items, report.events = len(anchor_rows), len(scope_items), len(events)
+    total = len(scope_items) + len(events)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None and (done == total or done % 4096 < n):
+            progress(done, total)
+
+    findings = report.findings
+    if scope.kind == "ledger":
+        findings += check_anchor_chain(records, ledger.chain.latest_anchor_hash(), int(
+            ledger.chain.contract.functions.anchorCount().call()))
+        indexed = {a.root for a in anchor_rows}
+        findings += [Finding(FindingCode.ANCHOR_NOT_INDEXED, f"anchor {_h(r.root)}", "has no index row",
+                             f"a row for anchor #{r.sequence} ({r.kind.name.lower()} by {r.party}, block {r.block_number})")
+                     for r in records if _h(r.root) not in indexed]
+    findings += check_anchor_rows(anchor_rows, by_root, ledger.chain)
+    signed = [AnchorRow(a, prefixes.get(a.root)) for a in anchor_rows if a.local]
+    report.signatures = sum(1 for a in signed if a.row.signature)
+    findings += check_signatures(signed, by_root, ledger.domain, ledger.chain)
+
+    items_by_batch: dict[str, list[Sequence[Any]]] = defaultdict(list)
+    for item in tree_items:
+        items_by_batch[item[I_BATCH]].append(item)
+    batch_findings, leaf_of = check_batch_trees(items_by_batch, stored_trees, by_root)
+    findings += batch_findings
+
+    hasher = EventHasher()
+    hashes = {id(e): hasher(e) for e in anchor_events}
+    if anchor_events is not events:
+        hashes.update((id(e), hasher(e)) for e in events)
+    events_by_anchor: dict[str, list[Sequence[Any]]] = defaultdict(list)
+    for event in anchor_events:
+        events_by_anchor[event[E_ROOT]].append(event)
+    findings += check_event_trees(events_by_anchor, hashes, by_root)
+    for root in (a.root for a in anchor_rows if a.local and a.kind != AnchorKind.REGISTRATION):
+        if root not in events_by_anchor and scope.kind == "ledger":
+            record = by_root.get(root)
+            findings.append(Finding(FindingCode.MERKLE_ROOT_MISMATCH, f"anchor {root}", "has no event rows",
+                                    f"{record.count if record else '?'} events under this root"))
+
+    events_of: dict[str, list[Sequence[Any]]] = defaultdict(list)
+    for event in events:
+        events_of[event[1]].append(event)
+    known = {i[I_ID] for i in scope_items}
+    for item_id, orphans in events_of.items():
+        if item_id not in known:
+            findings.append(Finding(FindingCode.ITEM_NOT_REGISTERED, f"item {item_id}", f"has {len(orphans)} events but no item row",
+                                    "events only for registered items"))
+    facts = {a.root: AnchorFacts(a.action, a.timestamp, a.counterparty, a.reference) for a in anchor_rows}
+    findings += check_items(scope_items, events_of, hashes, leaf_of, by_root, facts, advance)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,63 @@
+"""The auditor's commands end to end on the embedded chain and SQLite: audit, trace, EPCIS, packing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import cli
+
+GTIN = "09521234543213"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("cli-audit") / "home"
+    env = {"LEDGER_HOME": str(home), "LEDGER_PASSPHRASE": "cli passphrase", "LEDGER_KDF_ITERATIONS": "16",
+           "LEDGER_CHAIN": "embedded", "LEDGER_DATABASE_URL": ""}
+    for args in (["init"], ["party", "add", "acme", "--role", "brand", "--prefix", "9521234"],
+                 ["party", "add", "truck", "--role", "carrier"],
+                 ["register", "--as", "acme", "--gtin", GTIN, "--count", "4", "--lot", "L1"]):
+        run(env, *args)
+    shipped = json.loads(run(env, "--json", "ship", "--as", "acme", "--to", "truck", f"/01/{GTIN}/21/1", f"/01/{GTIN}/21/2"))
+    run(env, "receive", "--as", "truck", shipped["root"], "--location", "Antwerp")
+    return env
+
+
+def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    code, output = invoke(env, *args)
+    assert code == 0, output
+    return output
+
+
+def test_audit_clean_then_tampered(env: dict[str, str]) -> None:
+    assert "clean: every record matches the chain" in run(env, "audit")
+    report = json.loads(run(env, "--json", "audit", "--item", f"/01/{GTIN}/21/1"))
+    assert (report["clean"], report["items"], report["events"]) == (True, 1, 2)
+    index = sqlite3.connect(Path(env["LEDGER_HOME"]) / "index.sqlite")
+    with index:
+        index.execute("UPDATE item SET status = 'destroyed' WHERE serial = '3'")
+    try:
+        code, output = invoke(env, "--json", "audit", "--brand", "acme")
+        assert code == 1
+        [finding] = json.loads(output)["findings"]
+        assert (finding["code"], finding["subject"], finding["detail"]) == (
+            "STATE_MISMATCH", f"item /01/{GTIN}/21/3", "status is destroyed")
+    finally:
+        with index:
+            index.execute("UPDATE item SET status = 'active' WHERE serial = '3'")
+        index.close()
+
+
+def test_audit_usage(env: dict[str, str]) -> None:
+    code, output = invoke(env, "audit", "--brand", "acme", "--item", f"/01/{GTIN}/21/1")
+    assert code == 2 and "at most one of" in output
