@@ -314,10 +314,12 @@ def _interpretation(results: list[dict[str, Any]]) -> str:
     return (f"Interpretation: batching meets the gas target ({gas:.2f} gas/item, one ~{gas * results[0]['batch']:,.0f}-gas "
             f"anchor per {results[0]['batch']:,}-item batch, against {naive_gas:,.0f} gas/item and hours per million "
             f"items one transaction per item) and the memory target (peak "
-            f"{max(r['peak_rss_mb'] for r in results):,.0f} MB), but not the throughput target: "
-            f"at best {best:,.0f} items/s with SQLite, {TARGET_RATE / best:.1f}× short of {TARGET_RATE:,}. "
-            f"The chain is not the bottleneck (the anchor transaction is ~{share['anchor tx']:.0%} of the time); "
-            f"the index is: the ORM bulk insert of the item rows takes ~{share['index commit (SQL)']:.0%}, "
+            f"{max(r['peak_rss_mb'] for r in results):,.0f} MB); "
+            + (f"it meets the throughput target with {best:,.0f} items/s at best with SQLite. " if best >= TARGET_RATE else
+               f"it misses the throughput target: at best {best:,.0f} items/s with SQLite, "
+               f"{TARGET_RATE / best:.2f}× short of {TARGET_RATE:,}. ")
+            + f"The chain is not the bottleneck (the anchor transaction is ~{share['anchor tx']:.0%} of the time); "
+            f"the index is: the bulk insert of the item rows takes ~{share['index commit (SQL)']:.0%}, "
             f"planning (GS1 checks, keccak ids, leaves, tree) ~{share['plan_batch']:.0%} and the chunked duplicate "
             f"check ~{share['duplicate check (SQL)']:.0%} (medians over the combinations; differences between the "
             f"embedded and Hardhat rows in these SQL phases are mostly noise of the shared 2-core machine).")
