@@ -16,6 +16,7 @@ import click
 from ._cli_audit import audit_command
 from ._cli_codes import brands, check, labels, rfid
 from ._cli_context import CliContext, pass_ctx
+from ._cli_serve import serve, token, user
 from .code_signature import verify_code_signature
 from .codes import parse_code
 from .custody_events import Action
@@ -283,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 cli.add_command(audit_command)
+cli.add_command(serve)
+cli.add_command(user)
+cli.add_command(token)
 
 
 if __name__ == "__main__":

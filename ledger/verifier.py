@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import requests
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import Session, col
 from web3.exceptions import Web3Exception
 
 from .accounts import Account
@@ -152,9 +152,8 @@ class Verifier:
         now = self.clock()
         item_id = "0x" + scanned.key.item_id.hex()
         history = recent_scans(self.ledger.engine, item_id)
-        with self.ledger.engine.connect() as conn:
-            found = conn.execute(select(Item).where(col(Item.item_id) == item_id)).first()
-            row: Item | None = found[0] if found is not None else None
+        with Session(self.ledger.engine) as conn:
+            row = conn.get(Item, item_id)
             events = [_EventRow(*e) for e in conn.execute(
                 select(col(Event.action), col(Event.actor), col(Event.timestamp), col(Event.location), col(Event.anchor_root),
                        col(Anchor.reference)).join(Anchor, col(Anchor.root) == col(Event.anchor_root))

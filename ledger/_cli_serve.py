@@ -1,0 +1,83 @@
+"""`ledger serve`, `ledger user add`, `ledger token create`: the verifier web app and its accounts.
+
+The embedded chain admits one opener per process, so on it the app runs in one process
+with waitress's threads; on the scale-out set-up (JSON-RPC chain and PostgreSQL) gunicorn
+runs several worker processes, each opening its own ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ._cli_context import CliContext, pass_ctx
+from .accounts import create_token, create_user
+from .database import open_engine
+
+__all__ = ["serve", "token", "user"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 to serve the network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (scale-out only; default 2 × CPUs + 1).")
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
+@pass_ctx
+def serve(ctx: CliContext, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Run the verifier web app: waitress on the embedded chain, gunicorn workers on a JSON-RPC chain."""
+    settings = ctx.with_passphrase()
+    if settings.chain == "embedded":
+        if workers and workers > 1:
+            raise click.UsageError("the embedded chain is opened by one process only; use a JSON-RPC chain for --workers")
+        import waitress
+
+        from web.app import create_app
+
+        ctx._ledger = ctx.ledger
+        app = create_app({"LEDGER": ctx._ledger})
+        click.echo(f"verifier on http://{host}:{port}/ (waitress, {threads} threads, embedded chain)", err=True)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="ledger")
+        return
+    environ = {**os.environ, "LEDGER_HOME": str(settings.home), "LEDGER_CHAIN": settings.chain,
+               "LEDGER_DATABASE_URL": settings.database_url, "LEDGER_PASSPHRASE": settings.passphrase or ""}
+    count = workers or 2 * (os.cpu_count() or 1) + 1
+    click.echo(f"verifier on http://{host}:{port}/ (gunicorn, {count} workers × {threads} threads, {settings.chain})", err=True)
+    # exec: gunicorn becomes this process, so signals and exit codes reach it directly.
+    os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(count),
+                               "--threads", str(threads), "--worker-class", "gthread", "--access-logfile", "-",
+                               "web.app:create_app()"], environ)
+
+
+@click.group()
+def user() -> None:
+    """Web users: people who sign in to the verifier, each acting for a ledger party."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--party", required=True, help="The ledger party this user acts for.")
+@click.password_option(help="The user's password (prompted if not given).")
+@pass_ctx
+def user_add(ctx: CliContext, name: str, party: str, password: str) -> None:
+    """Create the web user NAME for PARTY (the password is stored as an argon2 hash)."""
+    account = create_user(open_engine(ctx.settings.database_url), name, party, password)
+    data = {"user": account.user, "party": account.party, "role": account.role.value}
+    ctx.emit(data, lambda: click.echo(f"added user {account.user} for {account.party} ({account.role.value})"))
+
+
+@click.group()
+def token() -> None:
+    """API tokens for scanners and machine clients."""
+
+
+@token.command("create")
+@click.option("--user", "user_name", required=True, help="The web user the token acts as.")
+@click.option("--label", default="", help="What the token is for (e.g. the scanner's name).")
+@click.option("--days", type=click.IntRange(1, 3650), help="Expire after this many days (default: never).")
+@pass_ctx
+def token_create(ctx: CliContext, user_name: str, label: str, days: int | None) -> None:
+    """Print a new bearer token for USER, once: only its hash is stored."""
+    secret = create_token(open_engine(ctx.settings.database_url), user_name, label, days)
+    ctx.emit({"token": secret, "user": user_name}, lambda: click.echo(secret))

@@ -1,0 +1,126 @@
+"""Verification over the API and the pages: every rule from a real ledger, on every chain × database."""
+
+from __future__ import annotations
+
+from ledger.custody_events import Action
+from tests.integration._web import BOLT_GTIN, GTIN, WebLedger
+
+ROTTERDAM = {"lat": 51.9496, "lon": 4.1453}
+SHANGHAI = {"lat": 31.3389, "lon": 121.62}
+
+
+def verify(web: WebLedger, code: str, headers: dict[str, str] | None = None, **extra: object) -> dict[str, object]:
+    response = web.client().post("/api/v1/verify", json={"code": code, **extra}, headers=headers or {})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    data: dict[str, object] = response.get_json()
+    return data
+
+
+def codes(data: dict[str, object]) -> list[str]:
+    return [r["code"] for r in data["reasons"]]  # type: ignore[attr-defined, index]
+
+
+def test_rules_on_a_real_ledger(web: WebLedger) -> None:
+    genuine = verify(web, web.link(1))
+    assert genuine["verdict"] == "genuine" and codes(genuine) == [] and genuine["custody"] is None
+    assert genuine["item"] == {"key": f"/01/{GTIN}/21/1", "gtin": GTIN, "serial": "1", "lot": "L1", "expiry": "2030-01-01",
+                               "brand": "acme", "registered": True}
+    assert codes(verify(web, f"{web.link(1).split('?')[0]}")) == ["MISSING_SIGNATURE"]
+    assert codes(verify(web, f"/01/{GTIN}/21/1?sig={web.sig(2)}")) == ["BAD_SIGNATURE"]
+    assert codes(verify(web, web.link(1, signer="bolt"))) == ["PREFIX_NOT_OWNED"]
+    unregistered = verify(web, web.link(999))
+    assert unregistered["verdict"] == "counterfeit" and codes(unregistered) == ["UNREGISTERED"]
+    assert codes(verify(web, "urn:epc:tag:sgtin-96:3.0614141.812345.6789")) == ["UNSIGNED_FORM"]
+    assert codes(verify(web, web.link("old"))) == ["EXPIRED"]
+
+    web.ledger.change_status("acme", Action.RECALL, lot="L1")
+    assert codes(verify(web, web.link(3))) == ["RECALLED"]
+    web.ledger.change_status("customs", Action.REPORT_STOLEN, [web.key(4)])
+    stolen = verify(web, web.link(4))
+    assert stolen["verdict"] == "genuine" and codes(stolen) == ["REPORTED_STOLEN"]
+    assert "Seize" in stolen["reasons"][0]["advice"]  # type: ignore[index]
+    web.ledger.change_status("acme", Action.DESTROY, [web.key(5)])
+    assert codes(verify(web, web.link(5))) == ["DESTROYED"]
+
+
+def test_clone_and_locations(web: WebLedger) -> None:
+    assert codes(verify(web, web.link(6), location=ROTTERDAM)) == []
+    web.clock[0] += 1800
+    clone = verify(web, web.link(6), location=SHANGHAI)
+    assert clone["verdict"] == "suspect" and codes(clone) == ["CLONE_IMPOSSIBLE_TRAVEL"]
+    web.clock[0] += 3600
+    assert "CLONE_IMPOSSIBLE_TRAVEL" in codes(verify(web, web.link(6)))  # the history keeps it suspect
+    web.clock[0] += 10 * 24 * 3600
+    third = verify(web, web.link(6), location={"site": "Port of Los Angeles"})
+    assert codes(third) == ["CLONE_IMPOSSIBLE_TRAVEL", "TOO_MANY_LOCATIONS"]
+
+
+def test_custody_rules(web: WebLedger) -> None:
+    mismatch = verify(web, web.link(7), headers=web.bearer("tom"))
+    assert codes(mismatch) == ["CUSTODY_MISMATCH"] and mismatch["custody"]["custodian"] == "acme"  # type: ignore[index]
+    web.ledger.ship("acme", "truck", [web.key(7)])
+    assert codes(verify(web, web.link(7), headers=web.bearer("tom"))) == []
+    assert codes(verify(web, web.link(7), headers=web.bearer("olga"))) == []  # officers hold nothing
+    web.ledger.ship("acme", "shop", [web.key(8)])
+    shipment = web.ledger.items([web.key(8)])[0].open_shipment
+    assert shipment
+    web.ledger.receive("shop", shipment)
+    web.ledger.change_status("shop", Action.SELL, [web.key(8)])
+    assert codes(verify(web, web.link(8))) == []  # a consumer checking what they bought
+    assert codes(verify(web, web.link(8), headers=web.bearer("tom"))) == ["SOLD_REAPPEARED"]
+
+
+def test_inspection_shows_on_next_scan(web: WebLedger) -> None:
+    client = web.client()
+    response = client.post("/api/v1/inspections", headers={**web.bearer("olga"), "Idempotency-Key": "insp-1"},
+                           json={"code": web.link(9), "outcome": "seized", "location": {"site": "Port of Rotterdam"}})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["kind"] == "inspect" and response.get_json()["tx_hash"].startswith("0x")
+    again = client.post("/api/v1/inspections", headers={**web.bearer("olga"), "Idempotency-Key": "insp-1"},
+                        json={"code": web.link(9), "outcome": "seized", "location": {"site": "Port of Rotterdam"}})
+    assert again.status_code == 409
+    after = verify(web, web.link(9), headers=web.bearer("olga"))
+    assert codes(after) == ["FLAGGED_BY_INSPECTION"] and after["verdict"] == "suspect"
+    assert after["custody"]["last_inspection"]["officer"] == "customs"  # type: ignore[index]
+    history = client.get(f"/api/v1/items/01/{GTIN}/21/9/history", headers=web.bearer("ann"))
+    assert history.status_code == 200
+    events = history.get_json()["events"]
+    assert [e["action"] for e in events] == ["register", "inspect"] and events[1]["location"].startswith("Port of Rotterdam")
+    assert history.get_json()["scans"][-1]["verdict"] == "suspect"
+
+
+def test_every_scan_is_recorded_and_bad_input_changes_nothing(web: WebLedger) -> None:
+    from sqlalchemy import func, select
+
+    from ledger.index_models import Scan
+
+    def scans() -> int:
+        with web.ledger.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Scan)).scalar_one())
+
+    verify(web, web.link(1))
+    assert scans() == 1
+    client = web.client()
+    bad = [
+        ({"code": "hello world"}, "is not a code"),
+        ({"code": f"/01/{'0' * 13}0/21/1"}, "GTIN"),
+        ({"code": "/01/07777777777772/21/1"}, "belongs to no brand"),
+        ({"code": web.link(1), "location": {"lat": 51.9}}, "lon"),
+        ({"code": web.link(1), "location": {"lat": "north", "lon": 4}}, "not a number"),
+        ({"code": web.link(1), "location": {"lat": 95, "lon": 4}}, "between -90 and 90"),
+        ({"code": web.link(1), "location": "Rotterdam"}, "not an object"),
+        ({"code": 12}, "not a non-empty string"),
+        ({}, "code"),
+    ]
+    for body, message in bad:
+        response = client.post("/api/v1/verify", json=body)
+        assert response.status_code == 400, body
+        assert message in response.get_json()["message"], (body, response.get_json())
+    assert client.post("/api/v1/verify", data="code=1", content_type="text/plain").status_code == 400
+    assert scans() == 1
+
+
+def test_rfid_hex_and_element_string(web: WebLedger) -> None:
+    data = verify(web, "3074257BF7194E4000001A85")
+    assert data["item"]["gtin"] == BOLT_GTIN and data["form"] == "epc-hex"  # type: ignore[index]
+    assert codes(verify(web, f"(01){GTIN}(21)2")) == ["UNSIGNED_FORM"]

@@ -1,0 +1,167 @@
+"""JSON API v1: verify a code, read an item's history, record inspections, theft, shipments and receipts.
+
+Machine clients authenticate with ``Authorization: Bearer <token>`` (``ledger token create``);
+verification is open to anyone, like the scan page. POSTs that act may carry an
+``Idempotency-Key`` header: a repeat with the same key gets 409 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from ledger.accounts import Account
+from ledger.codes import parse_code
+from ledger.custody_events import Action
+from ledger.errors import InvalidInput
+from ledger.geo import Location, parse_location
+from ledger.ledger import ActionResult
+from ledger.queries import trace
+from ledger.roles import Role
+from ledger.scans import recent_scans
+from ledger.verifier import Verification
+
+from .actions import HOLDERS, run_once
+from .auth import require_account
+from .context import current_account, ledger, verifier
+from .openapi import document
+
+__all__ = ["blueprint", "verification_json"]
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("request body", (request.get_data()[:40] or b"").decode(errors="replace"), "is not a JSON object",
+                           'a JSON object such as {"code": "…"} with Content-Type: application/json')
+    return data
+
+
+def _string(data: dict[str, Any], name: str, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput(name, value, "is missing or not a non-empty string", f"a string in the field {name!r}")
+    return value
+
+
+def _location(data: dict[str, Any], required: bool) -> Location | None:
+    raw = data.get("location")
+    if raw is None:
+        if required:
+            raise InvalidInput("location", None, "is missing", '{"lat": …, "lon": …} or {"site": "…"}')
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidInput("location", raw, "is not an object", '{"lat": …, "lon": …} or {"site": "…"}')
+    return parse_location(raw, current_app.config["INSPECTION_SITES"])
+
+
+def verification_json(v: Verification, account: Account | None) -> dict[str, Any]:
+    custody = None
+    if account is not None and v.registered:
+        custody = {"status": v.status, "custodian": v.custodian, "in_transit_to": v.in_transit_to,
+                   "last_inspection": asdict(v.last_inspection) if v.last_inspection else None}
+    return {
+        "verdict": v.judgement.verdict.value,
+        "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
+                    for r in v.judgement.reasons],
+        "item": {"key": v.key.canonical, "gtin": v.key.gtin, "serial": v.key.serial, "lot": v.lot,
+                 "expiry": v.expiry.isoformat() if v.expiry else None, "brand": v.brand, "registered": v.registered},
+        "form": v.form.value,
+        "scanned_at": v.scanned_at,
+        "custody": custody,
+    }
+
+
+def _result(result: ActionResult) -> BaseResponse:
+    response = jsonify(asdict(result))
+    response.status_code = 201
+    return response
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> BaseResponse:
+    return jsonify(document(request.host_url.rstrip("/")))
+
+
+@blueprint.post("/verify")
+def verify() -> BaseResponse:
+    data = _body()
+    account = current_account()
+    result = verifier().verify(_string(data, "code"), _location(data, required=False), account)
+    return jsonify(verification_json(result, account))
+
+
+@blueprint.get("/items/<path:key>/history")
+@require_account(action="see custody histories")
+def history(key: str) -> BaseResponse:
+    # The path form of a Digital Link arrives without its leading slash: /items/01/{gtin}/21/{serial}/history.
+    item = parse_code("/" + key if key.startswith("01/") else key).key
+    steps = trace(ledger(), item)
+    scans = recent_scans(ledger().engine, "0x" + item.item_id.hex())
+    return jsonify({
+        "key": item.canonical,
+        "events": [asdict(s) for s in steps],
+        "scans": [{"timestamp": s.timestamp, "lat": s.location.lat if s.location else None,
+                   "lon": s.location.lon if s.location else None, "site": s.location.site if s.location else "",
+                   "verdict": s.verdict, "reasons": list(s.reasons)} for s in scans],
+    })
+
+
+def _party() -> str:
+    account = current_account()
+    assert account is not None  # guarded by require_account
+    return account.party
+
+
+def _idempotency_key() -> str | None:
+    return request.headers.get("Idempotency-Key")
+
+
+@blueprint.post("/inspections")
+@require_account(Role.OFFICER, action="record inspections")
+def inspect() -> BaseResponse:
+    data = _body()
+    key = parse_code(_string(data, "code")).key
+    outcome = _string(data, "outcome")
+    location = _location(data, required=True)
+    assert location is not None
+    return _result(run_once(_idempotency_key(), lambda: ledger().inspect(_party(), [key], outcome, location.label), False))
+
+
+@blueprint.post("/stolen")
+@require_account(Role.OFFICER, *HOLDERS, action="report goods stolen")
+def report_stolen() -> BaseResponse:
+    data = _body()
+    key = parse_code(_string(data, "code")).key
+    location = _location(data, required=False)
+    return _result(run_once(_idempotency_key(), lambda: ledger().change_status(
+        _party(), Action.REPORT_STOLEN, [key], location=location.label if location else ""), False))
+
+
+@blueprint.post("/shipments")
+@require_account(*HOLDERS, action="ship goods")
+def ship() -> BaseResponse:
+    data = _body()
+    codes = data.get("codes")
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes) or len(codes) > 10_000:
+        raise InvalidInput("codes", codes if not isinstance(codes, list) else f"{len(codes)} entries",
+                           "is not a list of 1 to 10,000 code strings", '["/01/…/21/…", …]')
+    keys = [parse_code(c).key for c in codes]
+    to = _string(data, "to")
+    where = _string(data, "location", required=False)
+    return _result(run_once(_idempotency_key(), lambda: ledger().ship(_party(), to, keys, where), False))
+
+
+@blueprint.post("/shipments/<root>/receipt")
+@require_account(*HOLDERS, action="receive goods")
+def receive(root: str) -> BaseResponse:
+    data = _body()
+    where = _string(data, "location", required=False)
+    return _result(run_once(_idempotency_key(), lambda: ledger().receive(_party(), root, where), False))

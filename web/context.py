@@ -1,0 +1,58 @@
+"""Request context: the app's verifier and ledger, and who is acting (session user or API token)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g, request, session
+
+from ledger.accounts import Account, token_account
+from ledger.ledger import Ledger
+from ledger.roles import Role
+from ledger.verifier import Verifier
+
+__all__ = ["EXTENSION", "current_account", "ledger", "session_expired", "token_of_request", "verifier"]
+
+EXTENSION = "provenance_verifier"
+
+
+def verifier() -> Verifier:
+    found: Verifier = current_app.extensions[EXTENSION]
+    return found
+
+
+def ledger() -> Ledger:
+    return verifier().ledger
+
+
+def session_expired() -> bool:
+    """True if this request carried a session older than the configured lifetime (then cleared)."""
+    return bool(g.get("session_expired"))
+
+
+def _session_account() -> Account | None:
+    data = session.get("account")
+    if not data:
+        return None
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    # Checked on the server too: a copied cookie must not outlive the session.
+    if time.time() - float(session.get("since", 0)) > lifetime:
+        session.clear()
+        g.session_expired = True
+        return None
+    return Account(data["user"], data["party"], data["address"], Role(data["role"]))
+
+
+def token_of_request() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_account() -> Account | None:
+    """The signed-in user, or the API token's user; cached for the request."""
+    if "account" not in g:
+        token = token_of_request()
+        g.account = token_account(ledger().engine, token) if token else _session_account()
+    found: Account | None = g.account
+    return found

@@ -1,0 +1,90 @@
+"""Errors become responses here and only here: JSON under /api/, a plain page elsewhere; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from ledger.errors import (
+    ChainLocked,
+    ChainRejected,
+    ChainUnreachable,
+    DuplicateItem,
+    InvalidInput,
+    LedgerError,
+    NotHolder,
+    PrefixOwned,
+    RoleError,
+    StateConflict,
+    UnknownItem,
+    UnknownParty,
+)
+
+__all__ = ["STATUS_OF_ERROR", "register"]
+
+log = logging.getLogger(__name__)
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
+    (InvalidInput, 400),
+    (UnknownItem, 404),
+    (UnknownParty, 404),
+    (RoleError, 403),
+    (NotHolder, 403),
+    (StateConflict, 409),
+    (DuplicateItem, 409),
+    (PrefixOwned, 409),
+    (ChainRejected, 502),
+    (ChainUnreachable, 503),
+    (ChainLocked, 503),
+)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def respond(status: int, message: str, title: str, **extra: object) -> BaseResponse:
+    if _wants_json():
+        body = jsonify({"error": title, "message": message, "status": status, **extra})
+        body.status_code = status
+        return body
+    return Response(render_template("error.html", status=status, title=title, message=message), status)
+
+
+def _ledger_error(exc: LedgerError) -> BaseResponse:
+    status = next((code for cls, code in STATUS_OF_ERROR if isinstance(exc, cls)), 400)
+    extra: dict[str, object] = {"field": exc.field} if isinstance(exc, InvalidInput) else {}
+    return respond(status, exc.message, type(exc).__name__, **extra)
+
+
+def _http_error(exc: HTTPException) -> BaseResponse:
+    status = exc.code or 500
+    if status == 401 and not _wants_json():
+        return redirect(url_for("auth.sign_in", next=request.full_path))
+    if status == 413:
+        message = f"the upload is larger than {request.max_content_length or 0:,} bytes; send a smaller photo"
+    else:
+        message = exc.description or exc.name
+    return respond(status, message, exc.name)
+
+
+def _csrf_error(exc: CSRFError) -> BaseResponse:
+    return respond(400, f"the form has expired or was not sent from this site ({exc.description}); reload it and try again",
+                   "CSRF check failed")
+
+
+def _unexpected(exc: Exception) -> BaseResponse:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return respond(500, "an unexpected error occurred; it has been logged", "Internal Server Error")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(LedgerError, _ledger_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,51 @@
+"""Pages for signed-in parties: custody (ship, receive), parties, and an item's full trace."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ledger.codes import parse_code
+from ledger.index_models import Shipment
+from ledger.queries import item_status, trace
+from ledger.roles import Role
+
+from . import once, timeline
+from .auth import require_account
+from .context import current_account, ledger
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("pages", __name__)
+
+
+@blueprint.get("/custody")
+@require_account(Role.BRAND, Role.CARRIER, Role.DISTRIBUTOR, Role.RETAILER, action="ship or receive goods")
+def custody() -> str:
+    account = current_account()
+    assert account is not None
+    with Session(ledger().engine) as s:
+        incoming = list(s.scalars(select(Shipment).where(col(Shipment.receiver) == account.address,
+                                                         col(Shipment.state) == "open")))
+    names = {p.address: p.name for p, _ in ledger().parties()}
+    receivers = sorted(p.name for p, _ in ledger().parties() if Role(p.role).holds_goods and p.address != account.address)
+    return render_template("custody.html", account=account, incoming=incoming, names=names, receivers=receivers,
+                           once_ship=once.issue(), once_receive=once.issue())
+
+
+@blueprint.get("/parties")
+@require_account(action="see the parties")
+def parties() -> str:
+    return render_template("parties.html", account=current_account(), parties=ledger().parties())
+
+
+@blueprint.get("/trace")
+@require_account(action="see custody histories")
+def trace_page() -> str:
+    code = request.args.get("code", "")
+    key = parse_code(code).key
+    steps = trace(ledger(), key)
+    nodes, height = timeline.layout(steps)
+    return render_template("trace.html", account=current_account(), key=key, status=item_status(ledger(), key),
+                           steps=steps, nodes=nodes, svg_height=height)

@@ -1,0 +1,47 @@
+"""The verdict page: verify a code from any entry point (scan form, upload, resolver link) and render it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app, render_template
+
+from ledger.geo import Location, parse_location
+from ledger.inspections import InspectionOutcome
+from ledger.queries import trace
+from ledger.roles import Role
+from ledger.scans import recent_scans
+from ledger.verifier import Verification
+
+from . import once, timeline
+from .context import current_account, ledger, verifier
+
+__all__ = ["location_from", "render_verdict", "verify_and_render"]
+
+_COLOURS = {"genuine": "genuine", "suspect": "suspect", "counterfeit": "counterfeit"}
+
+
+def location_from(fields: Mapping[str, object]) -> Location | None:
+    """None when no location field was filled; else a checked one (InvalidInput says what is wrong)."""
+    if all(fields.get(k) in (None, "") for k in ("lat", "lon", "site")):
+        return None
+    return parse_location(fields, current_app.config["INSPECTION_SITES"])
+
+
+def render_verdict(result: Verification, code: str) -> str:
+    account = current_account()
+    steps = trace(ledger(), result.key) if account and result.registered else []
+    nodes, height = timeline.layout(steps)
+    scans = recent_scans(ledger().engine, "0x" + result.key.item_id.hex()) if account else []
+    role = account.role if account else None
+    return render_template(
+        "verdict.html", v=result, code=code, account=account, nodes=nodes, svg_height=height, steps=steps, scans=scans,
+        can_inspect=role is Role.OFFICER and result.registered,
+        can_report=role is not None and (role is Role.OFFICER or role.holds_goods) and result.registered
+        and result.status not in ("stolen", "destroyed", "decommissioned"),
+        outcomes=list(InspectionOutcome), sites=current_app.config["INSPECTION_SITES"], once=once.issue(),
+    )
+
+
+def verify_and_render(code: str, location: Location | None) -> str:
+    return render_verdict(verifier().verify(code, location, current_account()), code)
