@@ -26,8 +26,8 @@ def ledger() -> Ledger:
 
 
 def session_expired() -> bool:
-    """True if this request carried a session older than the configured lifetime (then cleared)."""
-    return bool(g.get("session_expired"))
+    """True if this request, or the one redirected here, carried an expired session (then cleared)."""
+    return bool(g.get("session_expired")) or bool(session.pop("expired", False))
 
 
 def _session_account() -> Account | None:
@@ -38,6 +38,7 @@ def _session_account() -> Account | None:
     # Checked on the server too: a copied cookie must not outlive the session.
     if time.time() - float(session.get("since", 0)) > lifetime:
         session.clear()
+        session["expired"] = True  # so the sign-in page the guard redirects to can say why
         g.session_expired = True
         return None
     return Account(data["user"], data["party"], data["address"], Role(data["role"]))

@@ -1,0 +1,172 @@
+"""Pages and forms through the Flask test client: resolver, scan, upload, sign-in, CSRF, actions, guards."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+from ledger.qr_label import Label, label_png
+from tests.integration._web import GTIN, PASSWORD, WebLedger, build, csrf, once
+
+
+def test_scan_page_and_headers(web: WebLedger) -> None:
+    page = web.client().get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "vendor/zxing-library.min.js" in html and 'name="photo"' in html and "Port of Rotterdam" in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"] and "<script>" not in html
+    assert web.client().get("/static/vendor/zxing-library.min.js").status_code == 200
+
+
+def test_resolver_opens_the_verdict(web: WebLedger) -> None:
+    link = web.link(1).replace("https://verify.example", "")
+    html = web.client().get(link).get_data(as_text=True)
+    assert 'data-verdict="genuine"' in html and "acme" in html and "L1" in html
+    assert "Custody timeline" not in html and "Sign in to see the custody history" in html
+    with_lot = web.client().get(f"/01/{GTIN}/10/L1/21/1?sig={web.sig(1)}")
+    assert 'data-verdict="genuine"' in with_lot.get_data(as_text=True)
+    forged = web.client().get(f"/01/{GTIN}/21/1?sig={web.sig(2)}").get_data(as_text=True)
+    assert 'data-verdict="counterfeit"' in forged and "BAD_SIGNATURE" in forged
+    assert web.client().get("/01/123/21/1").status_code == 400
+
+
+def test_scan_form_typed_and_uploaded(web: WebLedger) -> None:
+    client = web.client()
+    token = csrf(client.get("/").get_data(as_text=True))
+    typed = client.post("/verify", data={"csrf_token": token, "code": web.link(2), "site": "Port of Hamburg"})
+    assert typed.status_code == 200 and 'data-verdict="genuine"' in typed.get_data(as_text=True)
+    label = label_png(Label.signed(web.key(3), "https://verify.example", web.ledger.keystore.unlock("acme")))
+    uploaded = client.post("/verify", data={"csrf_token": token, "photo": (io.BytesIO(label), "label.png"),
+                                            "lat": "51.95", "lon": "4.14"}, content_type="multipart/form-data")
+    assert uploaded.status_code == 200 and 'data-verdict="genuine"' in uploaded.get_data(as_text=True)
+    not_image = client.post("/verify", data={"csrf_token": token, "photo": (io.BytesIO(b"%PDF-1.4 nope"), "x.png")},
+                            content_type="multipart/form-data")
+    assert not_image.status_code == 400 and "not an image" in not_image.get_data(as_text=True)
+    assert client.post("/verify", data={"code": web.link(2)}).status_code == 400  # no CSRF token
+    assert client.post("/verify", data={"csrf_token": token, "code": ""}).status_code == 400
+    bad_place = client.post("/verify", data={"csrf_token": token, "code": web.link(2), "lat": "51.9"})
+    assert bad_place.status_code == 400 and "lon" in bad_place.get_data(as_text=True)
+    assert "Traceback" not in bad_place.get_data(as_text=True)
+
+
+def test_upload_too_large_is_413(ledger) -> None:  # type: ignore[no-untyped-def]
+    small = build(ledger, MAX_CONTENT_LENGTH=10_000)
+    client = small.client()
+    token = csrf(client.get("/").get_data(as_text=True))
+    response = client.post("/verify", data={"csrf_token": token, "photo": (io.BytesIO(b"\0" * 20_000), "big.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413 and "smaller photo" in response.get_data(as_text=True)
+    api = client.post("/api/v1/verify", data=b"{" + b" " * 20_000 + b"}", content_type="application/json")
+    assert api.status_code == 413 and api.get_json()["status"] == 413
+
+
+def test_sign_in_session_and_expiry(web: WebLedger) -> None:
+    client = web.client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    wrong = client.post("/sign-in", data={"user": "olga", "password": "wrong password", "csrf_token": csrf(page)})
+    assert wrong.status_code == 401 and "wrong password" in wrong.get_data(as_text=True)
+    assert client.post("/sign-in", data={"user": "olga", "password": PASSWORD}).status_code == 400  # CSRF
+    olga = web.signed_in("olga")
+    cookie = olga.get_cookie("session")
+    assert cookie is not None and cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+    html = olga.get(web.link(1).replace("https://verify.example", "")).get_data(as_text=True)
+    assert "Custody timeline" in html and "<svg" in html and "Record an inspection" in html and "block" in html
+    assert olga.get("/parties").status_code == 200
+    with olga.session_transaction() as session:
+        session["since"] = 0  # eight hours and more ago
+    expired = olga.get("/parties")
+    assert expired.status_code == 302 and "/sign-in" in expired.headers["Location"]
+    assert "session expired" in olga.get("/sign-in").get_data(as_text=True)
+    assert web.client().get("/custody").status_code == 302
+    evil = web.client()
+    page = evil.get("/sign-in").get_data(as_text=True)
+    redirect = evil.post("/sign-in", data={"user": "ann", "password": PASSWORD, "csrf_token": csrf(page),
+                                           "next": "//evil.example/"})
+    assert redirect.headers["Location"] == "/"
+
+
+def test_officer_inspects_and_reports_stolen_from_the_verdict_page(web: WebLedger) -> None:
+    olga = web.signed_in("olga")
+    code = web.link(4)
+    page = olga.get("/verify", query_string={"code": code}).get_data(as_text=True)
+    form = {"csrf_token": csrf(page), "once": once(page), "code": code, "outcome": "held", "site": "Port of Antwerp"}
+    assert olga.post("/actions/inspect", data={**form, "site": ""}).status_code == 400  # location missing
+    done = olga.post("/actions/inspect", data=form)
+    assert done.status_code == 302
+    assert olga.post("/actions/inspect", data=form).status_code == 409  # the same form twice
+    after = olga.get("/verify", query_string={"code": code}).get_data(as_text=True)
+    assert "HELD_BY_INSPECTION" in after and "held by customs" in after and "inspect · customs" in after
+    stolen = {"csrf_token": csrf(after), "once": once(after), "code": code}
+    assert olga.post("/actions/report-stolen", data=stolen).status_code == 302
+    assert "REPORTED_STOLEN" in olga.get("/verify", query_string={"code": code}).get_data(as_text=True)
+    tom = web.signed_in("tom")
+    page = tom.get("/verify", query_string={"code": web.link(5)}).get_data(as_text=True)
+    assert "Record an inspection" not in page
+    refused = tom.post("/actions/inspect", data={"csrf_token": csrf(page), "once": "x1", "code": web.link(5),
+                                                 "outcome": "passed", "site": "Port of Antwerp"})
+    assert refused.status_code == 403 and "only officer" in refused.get_data(as_text=True)
+
+
+def test_custodians_ship_and_receive(web: WebLedger) -> None:
+    ann = web.signed_in("ann")
+    page = ann.get("/custody").get_data(as_text=True)
+    codes = f"{web.link(6)}\n(01){GTIN}(21)7\n"
+    shipped = ann.post("/actions/ship", data={"csrf_token": csrf(page), "once": once(page), "to": "truck", "codes": codes,
+                                              "location": "Eindhoven"})
+    assert shipped.status_code == 302
+    assert "Shipped 2 items to truck" in ann.get("/custody").get_data(as_text=True)
+    tom = web.signed_in("tom")
+    page = tom.get("/custody").get_data(as_text=True)
+    assert "2 items from acme" in page
+    root = page.split('name="shipment" value="')[1].split('"')[0]
+    received = tom.post("/actions/receive", data={"csrf_token": csrf(page), "once": once(page), "shipment": root})
+    assert received.status_code == 302
+    assert "Received 2 items" in tom.get("/custody").get_data(as_text=True)
+    again = tom.post("/actions/receive", data={"csrf_token": csrf(page), "once": "fresh", "shipment": root})
+    assert again.status_code == 409 and "already received" in again.get_data(as_text=True)
+    olga = web.signed_in("olga")
+    assert olga.get("/custody").status_code == 403
+
+
+def test_trace_page_for_auditors_and_parties(web: WebLedger) -> None:
+    ann = web.signed_in("ann")
+    trace = ann.get("/trace", query_string={"code": f"/01/{GTIN}/21/1"})
+    assert trace.status_code == 200 and "<svg" in trace.get_data(as_text=True)
+    assert "customs" in ann.get("/parties").get_data(as_text=True)
+    assert ann.get("/trace", query_string={"code": f"/01/{GTIN}/21/777"}).status_code == 404
+
+
+def test_api_errors_are_json(web: WebLedger) -> None:
+    client = web.client()
+    cases = [
+        (client.get("/api/v1/verify"), 405),
+        (client.get("/api/v1/nothing"), 404),
+        (client.get(f"/api/v1/items/01/{GTIN}/21/1/history"), 401),
+        (client.get(f"/api/v1/items/01/{GTIN}/21/1/history", headers={"Authorization": "Bearer plt_wrong"}), 401),
+        (client.post("/api/v1/inspections", json={}, headers=web.bearer("tom")), 403),
+        (client.post("/api/v1/shipments", json={"to": "shop", "codes": [web.link(1)]}, headers=web.bearer("tom")), 403),
+        (client.post("/api/v1/stolen", json={"code": web.link(999)}, headers=web.bearer("olga")), 404),
+        (client.post("/api/v1/shipments/0x00/receipt", json={}, headers=web.bearer("tom")), 409),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.get_data(as_text=True)
+        assert response.is_json and response.get_json()["status"] == status and response.get_json()["message"]
+    assert client.get("/nothing").status_code == 404 and "<html" in client.get("/nothing").get_data(as_text=True)
+
+
+def test_concurrent_submissions_act_once(web: WebLedger) -> None:
+    results: list[int] = []
+
+    def submit() -> None:
+        response = web.client().post("/api/v1/stolen", json={"code": web.link(10)},
+                                     headers={**web.bearer("olga"), "Idempotency-Key": "theft-10"})
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201, 409, 409, 409]
+    events = web.client().get(f"/api/v1/items/01/{GTIN}/21/10/history", headers=web.bearer("ann")).get_json()["events"]
+    assert [e["action"] for e in events] == ["register", "report stolen"]
