@@ -13,5 +13,5 @@ fi
 
 mkdir -p test-artifacts
 .venv/bin/mypy
-.venv/bin/ruff check ledger web tests scripts
+.venv/bin/ruff check
 .venv/bin/python -m pytest "$@"
