@@ -11,6 +11,11 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
 fi
 
+# The browser tests drive Debian's Chromium; nothing may download a browser of its own.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
+
 mkdir -p test-artifacts
 .venv/bin/mypy
 .venv/bin/ruff check
