@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from ._bulk import insert_rows, registered_among
+from ._write_lock import WriteLock, exclusive
 from .chain import AnchorRecord, ChainClient
 from .custody import STATUS_OF, check_receive, check_ship, check_status_change
 from .custody_events import ZERO_ADDRESS, Action, CustodyEvent
@@ -77,6 +78,7 @@ class Ledger:
         self.keystore = keystore
         self.clock = clock
         self.domain = Domain(chain.chain_id, chain.contract.address)
+        self.write_lock = WriteLock(engine, settings.home / "write.lock")
 
     # -- opening -------------------------------------------------------------------------
 
@@ -130,6 +132,7 @@ class Ledger:
 
     # -- parties -------------------------------------------------------------------------
 
+    @exclusive
     def add_party(self, name: str, role: Role, prefixes: Sequence[str] = ()) -> Party:
         name = name.strip()
         if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
@@ -191,6 +194,7 @@ class Ledger:
 
     # -- registration --------------------------------------------------------------------
 
+    @exclusive
     def register(self, brand_name: str, items: Iterable[ItemSpec]) -> ActionResult:
         brand, account = self._act_as(brand_name)
         if brand.role != Role.BRAND.value:
@@ -246,6 +250,7 @@ class Ledger:
             raise UnknownItem(missing[0].canonical + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
         return [found[i] for i in ids]
 
+    @exclusive
     def ship(self, sender_name: str, receiver_name: str, keys: Sequence[ItemKey], location: str = "") -> ActionResult:
         sender, account = self._act_as(sender_name)
         receiver = self.party(receiver_name)
@@ -253,6 +258,7 @@ class Ledger:
         check_ship(sender, receiver, items)
         return self._record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
 
+    @exclusive
     def receive(self, receiver_name: str, shipment_root: str, location: str = "") -> ActionResult:
         receiver, account = self._act_as(receiver_name)
         with Session(self.engine) as s:
@@ -264,6 +270,7 @@ class Ledger:
         return self._record_events(account, Action.RECEIVE, items, shipment.sender,
                                    bytes.fromhex(shipment.root[2:]), location)
 
+    @exclusive
     def change_status(self, actor_name: str, action: Action, keys: Sequence[ItemKey] = (), lot: str | None = None,
                       location: str = "") -> ActionResult:
         if action not in STATUS_OF:
@@ -282,6 +289,7 @@ class Ledger:
         check_status_change(actor, action, items)
         return self._record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
 
+    @exclusive
     def inspect(self, officer_name: str, keys: Sequence[ItemKey], outcome: str, location: str) -> ActionResult:
         """An officer's inspection of items; the outcome is the action's signed reference (see inspections)."""
         officer, account = self._act_as(officer_name)
@@ -358,6 +366,7 @@ class Ledger:
                 s.execute(delete(PendingAction).where(col(PendingAction.root) == _hex(root)))
             raise
 
+    @exclusive
     def reconcile(self) -> list[str]:
         """Finish or drop journalled actions a crash left behind; return what was done."""
         done = []
