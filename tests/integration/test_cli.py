@@ -101,3 +101,14 @@ def test_no_private_key_in_output(ready: dict[str, str], home: Path) -> None:
     key = Account.decrypt(json.loads((home / "keystore" / "acme.json").read_text()), "cli passphrase").hex()
     outputs = run(ready, "--json", "party", "list") + run(ready, "--json", "trace", "/01/09521234543213/21/4")
     assert key.removeprefix("0x") not in outputs
+
+
+def test_passphrase_prompt_when_not_in_environment(tmp_path: Path) -> None:
+    # None removes the variable from the environment the command sees.
+    env: dict[str, str | None] = {"LEDGER_HOME": str(tmp_path / "prompted"), "LEDGER_KDF_ITERATIONS": "16",
+                                  "LEDGER_CHAIN": "embedded", "LEDGER_DATABASE_URL": "", "LEDGER_PASSPHRASE": None}
+    result = CliRunner().invoke(cli, ["init"], env=env, input="s3cret\ns3cret\n")
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    again = CliRunner().invoke(cli, ["party", "add", "acme", "--role", "brand"], env=env, input="wrong\n")
+    assert again.exit_code == 1 and "wrong passphrase" in str(again.exception)
