@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ._keccak import keccak256
+from ._keccak import keccak256, keccak256_each
 from .audit_findings import Finding, FindingCode
 from .chain import AnchorRecord
 from .custody import FINAL_STATUSES, STATUS_OF
@@ -30,9 +30,10 @@ ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "bra
 EVENT_COLUMNS = ("event_hash", "item_id", "seq", "action", "actor", "counterparty", "timestamp", "previous_hash",
                  "location", "anchor_root")
 I_ID, I_GTIN, I_SERIAL, I_LOT, I_EXPIRY, I_BATCH, I_BRAND, I_CUSTODIAN, I_STATUS, I_HEAD, I_OPEN = range(11)
-E_HASH, E_ITEM, E_SEQ, E_ACTION, E_ACTOR, E_CP, E_TS, E_PREV, E_LOC, E_ROOT = range(10)
+E_HASH, E_ITEM, E_SEQ, E_ACTION, E_ACTOR, E_CP, E_TS, E_PREV, E_LOC, E_ROOT, E_RECOMPUTED = range(11)
 
 _ACTIONS = {int(a): a for a in Action}
+_ACTION_WORDS = {int(a): int(a).to_bytes(32, "big") for a in Action}
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _key(item: Sequence[Any]) -> str:
 
 
 class EventHasher:
-    """``CustodyEvent.hash`` from an event row, with the repeated words cached."""
+    """``CustodyEvent.hash`` from event rows, with the repeated words (addresses, locations) cached."""
 
     def __init__(self) -> None:
         self._words: dict[Any, bytes] = {}
@@ -74,18 +75,44 @@ class EventHasher:
             word = self._words[("loc", location)] = keccak256(location.encode())
         return word
 
-    def __call__(self, row: Sequence[Any]) -> bytes:
-        """The hash of the event's fields; ``b""`` if they are not even well-formed."""
+    def _encoding(self, row: Sequence[Any]) -> bytes:
+        """``CustodyEvent.encoded`` of the row's fields; ``b""`` if they are not even well-formed."""
         try:
-            return keccak256(b"".join((bytes.fromhex(row[E_ITEM][2:]), row[E_ACTION].to_bytes(32, "big"),
-                                       self._address(row[E_ACTOR]), self._address(row[E_CP]),
-                                       row[E_TS].to_bytes(32, "big"), bytes.fromhex(row[E_PREV][2:]),
-                                       self._location(row[E_LOC]))))
+            encoding = b"".join((bytes.fromhex(row[E_ITEM][2:]), row[E_ACTION].to_bytes(32, "big"),
+                                 self._address(row[E_ACTOR]), self._address(row[E_CP]), row[E_TS].to_bytes(32, "big"),
+                                 bytes.fromhex(row[E_PREV][2:]), self._location(row[E_LOC])))
         except (ValueError, TypeError, OverflowError, AttributeError):
             return b""
+        return encoding if len(encoding) == 224 else b""
+
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        """Each row with its recomputed hash appended (at ``E_RECOMPUTED``; ``b""`` if malformed).
+
+        The hot loop of an audit: the distinct addresses and locations are encoded first, so the
+        loop is dictionary look-ups and one join per row; a malformed value anywhere sends the
+        rows through the careful path instead.
+        """
+        words, fromhex, join = self._words, bytes.fromhex, b"".join
+        encodings: list[bytes] = []
+        append = encodings.append
+        try:
+            for address in {r[E_ACTOR] for r in rows} | {r[E_CP] for r in rows}:
+                self._address(address)
+            for location in {r[E_LOC] for r in rows}:
+                self._location(location)
+            for row in rows:
+                _, item, _, action, actor, cp, ts, prev, loc, _ = row
+                append(join((fromhex(item[2:]), _ACTION_WORDS[action], words[actor], words[cp], ts.to_bytes(32, "big"),
+                             fromhex(prev[2:]), words[("loc", loc)])))
+            if any(len(e) != 224 for e in encodings):
+                raise ValueError("a hash field is not 32 bytes")
+        except (ValueError, TypeError, OverflowError, AttributeError, KeyError):
+            encodings = [self._encoding(row) for row in rows]
+        return [(*row, digest if encoding else b"")
+                for row, encoding, digest in zip(rows, encodings, keccak256_each(encodings), strict=True)]
 
 
-def check_event_trees(events_by_anchor: Mapping[str, list[Sequence[Any]]], hashes: Mapping[int, bytes],
+def check_event_trees(events_by_anchor: Mapping[str, list[Sequence[Any]]],
                       records: Mapping[str, AnchorRecord]) -> list[Finding]:
     """Each event anchor's tree, rebuilt from its event rows' recomputed hashes, against the chain."""
     findings = []
@@ -93,7 +120,7 @@ def check_event_trees(events_by_anchor: Mapping[str, list[Sequence[Any]]], hashe
         record = records.get(root)
         if record is None:
             continue  # reported per event as EVENT_NOT_ANCHORED
-        leaves = [keccak256(keccak256(hashes[id(e)])) for e in events]
+        leaves = keccak256_each(keccak256_each(e[E_RECOMPUTED] for e in events))
         rebuilt = MerkleTree.build(leaves).root
         if rebuilt != record.root or len(events) != record.count:
             findings.append(Finding(FindingCode.MERKLE_ROOT_MISMATCH, f"anchor {root}",
@@ -108,14 +135,16 @@ def check_batch_trees(items_by_batch: Mapping[str, list[Sequence[Any]]], stored_
     """Each batch's tree rebuilt from its item rows; returns the findings and every item's registration leaf."""
     findings: list[Finding] = []
     leaf_of: dict[str, bytes] = {}
-    attrs: dict[tuple[str | None, date | None], bytes] = {}
+    attrs: dict[tuple[str | None, date | str | None], bytes] = {}
     for root, items in items_by_batch.items():
         record = records.get(root)
         leaves: dict[bytes, Sequence[Any]] = {}
         for item in items:
             key = (item[I_LOT], item[I_EXPIRY])
             if key not in attrs:
-                attrs[key] = attributes_hash(*key)
+                # SQLite hands plain cursors the date as its ISO text.
+                expiry = date.fromisoformat(key[1]) if isinstance(key[1], str) else key[1]
+                attrs[key] = attributes_hash(key[0], expiry)
             real_id = item_id_of(item[I_GTIN], item[I_SERIAL])
             leaf = keccak256(keccak256(real_id + attrs[key]))
             leaves[leaf] = item
@@ -163,80 +192,117 @@ def _authentic_leaves(tree: bytes | None, root: bytes) -> set[bytes] | None:
 
 
 def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Sequence[Any]]],
-                hashes: Mapping[int, bytes], leaf_of: Mapping[str, bytes], records: Mapping[str, AnchorRecord],
-                facts: Mapping[str, AnchorFacts], progress: Callable[[int], None]) -> list[Finding]:
+                leaf_of: Mapping[str, bytes], records: Mapping[str, AnchorRecord], facts: Mapping[str, AnchorFacts],
+                progress: Callable[[int], None]) -> list[Finding]:
     """Per item: hash chain, numbering, order, agreement with the anchor, and replayed state."""
     findings: list[Finding] = []
-    add = findings.append
+    # What every event of an anchor must say: (actor, action, timestamp, counterparty), from the chain and the row.
+    shared = {root: (record.party, fact.action, fact.timestamp, fact.counterparty)
+              for root, record in records.items() if (fact := facts.get(root)) is not None}
     for item in items:
-        subject = _key(item)
         registration = records.get(item[I_BATCH])
         previous = item[I_HEAD] if item[I_ID] not in leaf_of else _h(leaf_of[item[I_ID]])
         last_sequence = registration.sequence if registration else -1
-        custodian = registration.party if registration else item[I_BRAND]
-        status, open_shipment, receiver = "active", None, None
+        state = _State(registration.party if registration else item[I_BRAND])
         events = events_of.get(item[I_ID], ())
         for number, event in enumerate(events, 1):
-            where = f"{subject} event {event[E_SEQ]} ({event[E_HASH]})"
-            if event[E_SEQ] != number:
-                add(Finding(FindingCode.SEQUENCE_GAP, where, f"is number {event[E_SEQ]} in the index", f"number {number}"))
-            recomputed = hashes[id(event)]
-            if _h(recomputed) != event[E_HASH]:
-                add(Finding(FindingCode.EVENT_HASH_MISMATCH, where, "its fields hash to "
-                            + (_h(recomputed) if recomputed else "nothing (malformed)"), f"{event[E_HASH]}, its stored hash"))
-            if event[E_PREV] != previous:
-                add(Finding(FindingCode.EVENT_CHAIN_BROKEN, where, f"points at previous hash {event[E_PREV]}",
-                            f"{previous}, the hash of the item's " + ("registration leaf" if number == 1 else "previous event")))
+            recomputed = event[E_RECOMPUTED]
+            if (event[E_SEQ] != number or event[E_PREV] != previous or recomputed.hex() != event[E_HASH][2:]
+                    or shared.get(event[E_ROOT]) != (event[E_ACTOR], event[E_ACTION], event[E_TS], event[E_CP])):
+                _event_findings(findings, item, event, number, previous, records, facts)
             previous = event[E_HASH]
             record = records.get(event[E_ROOT])
             if record is None:
-                add(Finding(FindingCode.EVENT_NOT_ANCHORED, where, f"names anchor {event[E_ROOT]}", "an anchor on chain"))
                 continue
-            action = _ACTIONS.get(event[E_ACTION])
-            fact = facts.get(event[E_ROOT])
-            differs = [f"{name} {mine}" for name, mine, theirs in (
-                ("actor", event[E_ACTOR], record.party),
-                ("kind", action.anchor_kind.name if action else event[E_ACTION], record.kind.name),
-                ("action", event[E_ACTION], fact.action if fact else event[E_ACTION]),
-                ("timestamp", event[E_TS], fact.timestamp if fact else event[E_TS]),
-                ("counterparty", event[E_CP], fact.counterparty if fact else event[E_CP])) if mine != theirs]
-            if differs:
-                add(Finding(FindingCode.EVENT_ANCHOR_MISMATCH, where, "has " + ", ".join(differs),
-                            f"anchor {event[E_ROOT]}: {record.kind.name.lower()} by {record.party}"
-                            + (f", action {fact.action}, timestamp {fact.timestamp}, counterparty {fact.counterparty}"
-                               if fact else "")))
             if record.sequence <= last_sequence:
-                add(Finding(FindingCode.ORDER_MISMATCH, where, f"comes after anchor #{last_sequence} in the index",
-                            f"anchor #{record.sequence} (block {record.block_number}) to come after it"))
+                findings.append(Finding(FindingCode.ORDER_MISMATCH, _where(item, event),
+                                        f"comes after anchor #{last_sequence} in the index",
+                                        f"anchor #{record.sequence} (block {record.block_number}) to come after it"))
             last_sequence = record.sequence
-            if action is None:
-                continue
-            actor = event[E_ACTOR]
-            broken = None
-            if action is Action.RECEIVE:
-                reference = fact.reference if fact else None
-                if open_shipment is None or actor != receiver or (reference is not None and reference != open_shipment):
-                    broken = f"{actor} received it, but it was not in a shipment sent to {actor}"
-                custodian, open_shipment, receiver = actor, None, None
-            elif action in (Action.SHIP, Action.PACK, Action.UNPACK, Action.SELL, Action.DESTROY, Action.DECOMMISSION):
-                if actor != custodian or open_shipment is not None:
-                    broken = f"{actor} did {action.label} while {custodian} held it" + (" (in transit)" if open_shipment else "")
-                elif action is Action.SHIP and (status in FINAL_STATUSES or status == "stolen"):
-                    broken = f"shipped while {status}"
-                if action is Action.SHIP:
-                    open_shipment, receiver = event[E_ROOT], event[E_CP]
-            if action in STATUS_OF:
-                status = STATUS_OF[action]
+            broken = state.apply(event, facts.get(event[E_ROOT]))
             if broken:
-                add(Finding(FindingCode.CUSTODY_RULE_BROKEN, where, broken, "only the holder acts on an item"))
+                findings.append(Finding(FindingCode.CUSTODY_RULE_BROKEN, _where(item, event), broken,
+                                        "only the holder acts on an item, and only the addressee receives it"))
         progress(len(events) + 1)
+        subject = _key(item)
         if previous != item[I_HEAD]:
-            add(Finding(FindingCode.HEAD_MISMATCH, subject, f"head_hash is {item[I_HEAD]}",
-                        f"{previous}, the hash of its " + ("last event" if events else "registration leaf")))
-        for field, mine, replayed in (("custodian", item[I_CUSTODIAN], custodian), ("status", item[I_STATUS], status),
-                                      ("open_shipment", item[I_OPEN], open_shipment),
+            findings.append(Finding(FindingCode.HEAD_MISMATCH, subject, f"head_hash is {item[I_HEAD]}",
+                                    f"{previous}, the hash of its " + ("last event" if events else "registration leaf")))
+        for field, mine, replayed in (("custodian", item[I_CUSTODIAN], state.custodian), ("status", item[I_STATUS], state.status),
+                                      ("open_shipment", item[I_OPEN], state.open_shipment),
                                       ("brand", item[I_BRAND], registration.party if registration else item[I_BRAND])):
             if mine != replayed:
-                add(Finding(FindingCode.STATE_MISMATCH, subject, f"{field} is {mine}",
-                            f"{replayed}, from its {len(events)} events"))
+                findings.append(Finding(FindingCode.STATE_MISMATCH, subject, f"{field} is {mine}",
+                                        f"{replayed}, from its {len(events)} events"))
     return findings
+
+
+def _where(item: Sequence[Any], event: Sequence[Any]) -> str:
+    return f"{_key(item)} event {event[E_SEQ]} ({event[E_HASH]})"
+
+
+def _event_findings(findings: list[Finding], item: Sequence[Any], event: Sequence[Any], number: int, previous: str,
+                    records: Mapping[str, AnchorRecord], facts: Mapping[str, AnchorFacts]) -> None:
+    """The slow path, for an event the fast comparison flagged: say precisely what is wrong."""
+    where, add = _where(item, event), findings.append
+    if event[E_SEQ] != number:
+        add(Finding(FindingCode.SEQUENCE_GAP, where, f"is number {event[E_SEQ]} in the index", f"number {number}"))
+    recomputed = event[E_RECOMPUTED]
+    if _h(recomputed) != event[E_HASH]:
+        add(Finding(FindingCode.EVENT_HASH_MISMATCH, where, "its fields hash to "
+                    + (_h(recomputed) if recomputed else "nothing (malformed)"), f"{event[E_HASH]}, its stored hash"))
+    if event[E_PREV] != previous:
+        add(Finding(FindingCode.EVENT_CHAIN_BROKEN, where, f"points at previous hash {event[E_PREV]}",
+                    f"{previous}, the hash of the item's " + ("registration leaf" if number == 1 else "previous event")))
+    record = records.get(event[E_ROOT])
+    if record is None:
+        add(Finding(FindingCode.EVENT_NOT_ANCHORED, where, f"names anchor {event[E_ROOT]}", "an anchor on chain"))
+        return
+    action = _ACTIONS.get(event[E_ACTION])
+    fact = facts.get(event[E_ROOT]) or AnchorFacts(event[E_ACTION], event[E_TS], event[E_CP], None)
+    differs = [f"{name} {mine}" for name, mine, theirs in (
+        ("actor", event[E_ACTOR], record.party),
+        ("kind", action.anchor_kind.name if action else event[E_ACTION], record.kind.name),
+        ("action", event[E_ACTION], fact.action), ("timestamp", event[E_TS], fact.timestamp),
+        ("counterparty", event[E_CP], fact.counterparty)) if mine != theirs]
+    if differs:
+        add(Finding(FindingCode.EVENT_ANCHOR_MISMATCH, where, "has " + ", ".join(differs),
+                    f"anchor {event[E_ROOT]}: {record.kind.name.lower()} by {record.party}, action {fact.action}, "
+                    f"timestamp {fact.timestamp}, counterparty {fact.counterparty}"))
+
+
+class _State:
+    """An item's custody replayed event by event, as `ledger.custody` allowed it at each step."""
+
+    __slots__ = ("custodian", "open_shipment", "receiver", "status")
+
+    def __init__(self, custodian: str) -> None:
+        self.custodian, self.status = custodian, "active"
+        self.open_shipment: str | None = None
+        self.receiver: str | None = None
+
+    def apply(self, event: Sequence[Any], fact: AnchorFacts | None) -> str | None:
+        """Advance by ``event``; return why the custody rules forbid it, if they do."""
+        action = _ACTIONS.get(event[E_ACTION])
+        if action is None:
+            return f"action {event[E_ACTION]} does not exist"
+        actor, broken = event[E_ACTOR], None
+        if action is Action.RECEIVE:
+            reference = fact.reference if fact else None
+            if self.open_shipment is None or actor != self.receiver or (reference is not None and reference != self.open_shipment):
+                broken = f"{actor} received it, but it was not in a shipment sent to {actor}"
+            self.custodian, self.open_shipment, self.receiver = actor, None, None
+        elif action in _HOLDER_ACTIONS:
+            if actor != self.custodian or self.open_shipment is not None:
+                broken = f"{actor} did {action.label} while {self.custodian} held it" + (
+                    " (in transit)" if self.open_shipment else "")
+            elif action is Action.SHIP and (self.status in FINAL_STATUSES or self.status == "stolen"):
+                broken = f"shipped while {self.status}"
+            if action is Action.SHIP:
+                self.open_shipment, self.receiver = event[E_ROOT], event[E_CP]
+        if action in STATUS_OF:
+            self.status = STATUS_OF[action]
+        return broken
+
+
+_HOLDER_ACTIONS = frozenset({Action.SHIP, Action.PACK, Action.UNPACK, Action.SELL, Action.DESTROY, Action.DECOMMISSION})

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ._keccak import keccak256
+from ._keccak import keccak256, keccak_256
 from .errors import LedgerError
 
 __all__ = ["LeafNotInTree", "MerkleTree", "event_leaf", "item_leaf"]
@@ -57,8 +57,10 @@ class MerkleTree:
         size = 2 * len(ordered) - 1
         nodes: list[bytes] = [b""] * size
         nodes[size - len(ordered):] = reversed(ordered)
+        k = keccak_256  # bound locally: this loop is most of an audit's tree rebuilding
         for i in range(size - len(ordered) - 1, -1, -1):
-            nodes[i] = _hash_pair(nodes[2 * i + 1], nodes[2 * i + 2])
+            a, b = nodes[2 * i + 1], nodes[2 * i + 2]
+            nodes[i] = k(a + b if a < b else b + a).digest()
         return cls(tuple(nodes))
 
     @classmethod
