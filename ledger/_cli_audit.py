@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -14,8 +15,9 @@ import click
 from ._cli_context import CliContext, pass_ctx
 from .audit import audit
 from .audit_scope import AuditScope
+from .trail import TrailScope, trail, trail_csv
 
-__all__ = ["audit_command"]
+__all__ = ["audit_command", "trace_command"]
 
 _BAR_FROM = 20_000  # records: below this an audit takes well under a second, a bar would only flicker
 
@@ -61,3 +63,39 @@ def audit_command(ctx: CliContext, brand: str | None, batch: str | None, item: s
                             "expected": f.expected} for f in report.findings]}, human)
     if not report.clean:
         sys.exit(1)
+
+
+@click.command("trace")
+@click.argument("code", required=False)
+@click.option("--lot", help="Trace every item of a lot (GS1 AI 10).")
+@click.option("--batch", help="Trace every item of a registration batch (its root).")
+@click.option("--shipment", help="Trace every item of a shipment (its root).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Write the trail as CSV to this file (- for standard output).")
+@pass_ctx
+def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str | None, shipment: str | None,
+                  csv_file: str | None) -> None:
+    """Every event from registration on — who, when, where, what, the signature and the anchor that proves it.
+
+    Give one item CODE (any code form), or --lot, --batch or --shipment for all their items.
+    """
+    given = [(k, v) for k, v in (("item", code), ("lot", lot), ("batch", batch), ("shipment", shipment)) if v]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of CODE, --lot, --batch, --shipment")
+    steps = trail(ctx.ledger, TrailScope(*given[0]))
+    if csv_file is not None:
+        with click.open_file(csv_file, "w", encoding="utf-8") as out:
+            out.write(trail_csv(steps))
+        if csv_file != "-":
+            click.echo(f"wrote {len(steps)} events of {len({s.item for s in steps})} items to {csv_file}", err=True)
+        return
+
+    def human() -> None:
+        for step in steps:
+            when = datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+            who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
+            item = f"{step.item}  " if given[0][0] != "item" else ""
+            click.echo(f"{item}{step.seq:3}  {when}  {step.action:10} {step.biz_step:15} {step.disposition:12} {who:28} "
+                       f"{step.location:14} block {step.block_number:<6} tx {step.tx_hash}")
+
+    ctx.emit(steps, human)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from ._cli_audit import audit_command
+from ._cli_audit import audit_command, trace_command
 from ._cli_codes import brands, check, labels, rfid
 from ._cli_context import CliContext, pass_ctx
 from ._cli_serve import serve, token, user
@@ -24,7 +24,7 @@ from .errors import InvalidInput, LedgerError
 from .identifiers import ItemKey
 from .image_codes import read_codes
 from .ledger import Ledger
-from .queries import brand_directory, item_status, trace
+from .queries import brand_directory, item_status
 from .registration import ItemSpec, read_items_csv, serial_range
 from .roles import Role
 from .settings import Settings
@@ -234,23 +234,6 @@ def verify(ctx: CliContext, code: str | None, image: Path | None) -> None:
         sys.exit(1)
 
 
-@cli.command("trace")
-@click.argument("code")
-@pass_ctx
-def trace_command(ctx: CliContext, code: str) -> None:
-    """The item's full custody history, each event with its anchor transaction and block."""
-    steps = trace(ctx.ledger, parse_code(code).key)
-
-    def human() -> None:
-        for step in steps:
-            when = datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-            who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
-            click.echo(f"{step.seq:3}  {when}  {step.action:14} {who:32} {step.location:16} "
-                       f"block {step.block_number:<6} tx {step.tx_hash}")
-
-    ctx.emit(steps, human)
-
-
 @cli.command("sync")
 @pass_ctx
 def sync_command(ctx: CliContext) -> None:
@@ -284,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 cli.add_command(audit_command)
+cli.add_command(trace_command)
 cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(token)

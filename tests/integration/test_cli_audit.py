@@ -61,3 +61,18 @@ def test_audit_clean_then_tampered(env: dict[str, str]) -> None:
 def test_audit_usage(env: dict[str, str]) -> None:
     code, output = invoke(env, "audit", "--brand", "acme", "--item", f"/01/{GTIN}/21/1")
     assert code == 2 and "at most one of" in output
+
+
+def test_trace_scopes_and_csv(env: dict[str, str], tmp_path: Path) -> None:
+    steps = json.loads(run(env, "--json", "trace", f"/01/{GTIN}/21/1"))
+    assert [s["action"] for s in steps] == ["register", "ship", "receive"]
+    assert steps[2]["location"] == "Antwerp" and steps[2]["biz_step"] == "receiving"
+    lot = run(env, "trace", "--lot", "L1")
+    assert lot.count("register") == 4 and f"/01/{GTIN}/21/4" in lot
+    out = tmp_path / "trail.csv"
+    run(env, "trace", "--lot", "L1", "--csv", str(out))
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("item,lot,seq,action,biz_step,disposition,actor") and len(lines) == 1 + 4 + 4
+    assert run(env, "trace", f"/01/{GTIN}/21/2", "--csv", "-").count("\n") == 4
+    code, output = invoke(env, "trace", f"/01/{GTIN}/21/1", "--lot", "L1")
+    assert code == 2 and "exactly one of" in output

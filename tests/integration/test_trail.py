@@ -1,0 +1,67 @@
+"""Audit trails of an item, a lot, a batch and a shipment, and their CSV, on every chain × database."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from ledger.custody_events import Action
+from ledger.errors import InvalidInput, StateConflict, UnknownItem
+from ledger.identifiers import ItemKey
+from ledger.ledger import Ledger
+from ledger.registration import ItemSpec
+from ledger.trail import TrailScope, trail, trail_csv
+from ledger.typed_data import ActionMessage, recover
+
+GTIN = "09521234543213"
+KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 5)]
+
+
+def test_trails_by_item_lot_batch_and_shipment(ledger: Ledger) -> None:
+    batch = ledger.register("acme", [ItemSpec(GTIN, "1", "L1"), ItemSpec(GTIN, "2", "L1"), ItemSpec(GTIN, "3", "L2")])
+    ledger.register("acme", [ItemSpec(GTIN, "4", "L1")])
+    shipment = ledger.ship("acme", "truck", KEYS[:2], location="Rotterdam")
+    receipt = ledger.receive("truck", shipment.root, location="Antwerp")
+    ledger.change_status("acme", Action.RECALL, KEYS[2:3])
+
+    steps = trail(ledger, TrailScope("item", "(01)09521234543213(21)1"))
+    assert [(s.seq, s.action, s.biz_step, s.disposition, s.actor, s.counterparty, s.location) for s in steps] == [
+        (0, "register", "commissioning", "active", "acme", None, ""),
+        (1, "ship", "shipping", "in_transit", "acme", "truck", "Rotterdam"),
+        (2, "receive", "receiving", "in_progress", "truck", "acme", "Antwerp")]
+    assert steps[1].previous_hash == steps[0].event_hash and steps[2].previous_hash == steps[1].event_hash
+    assert (steps[0].anchor_root, steps[2].anchor_root, steps[2].anchor_kind) == (batch.root, receipt.root, "receipt")
+    assert (steps[2].tx_hash, steps[2].block_number) == (receipt.tx_hash, receipt.block_number)
+    # The signature in the trail is the receiver's, over the receipt's events root.
+    message = ActionMessage(2, int(Action.RECEIVE), bytes.fromhex(receipt.root[2:]), 2, ledger.party("acme").address,
+                            steps[2].timestamp, bytes.fromhex(shipment.root[2:]))
+    assert recover(message, ledger.domain, bytes.fromhex(steps[2].signature[2:])) == steps[2].signer  # type: ignore[index]
+
+    assert {s.item for s in trail(ledger, TrailScope("lot", "L1"))} == {k.canonical for k in (KEYS[0], KEYS[1], KEYS[3])}
+    assert [(s.item, s.action) for s in trail(ledger, TrailScope("batch", batch.root)) if s.item == KEYS[2].canonical] == [
+        (KEYS[2].canonical, "register"), (KEYS[2].canonical, "recall")]
+    assert len(trail(ledger, TrailScope("shipment", shipment.root))) == 6
+
+    rows = list(csv.DictReader(io.StringIO(trail_csv(steps))))
+    assert [r["action"] for r in rows] == ["register", "ship", "receive"]
+    assert rows[0]["counterparty"] == "" and rows[2]["tx_hash"] == receipt.tx_hash and rows[2]["time_utc"].endswith("Z")
+
+
+@pytest.mark.parametrize(("scope", "error", "message"), [
+    ("item:/01/09521234543213/21/99", UnknownItem, "item /01/09521234543213/21/99 is not registered"),
+    ("lot:NOPE", UnknownItem, "item of lot NOPE is not registered"),
+    ("batch:0x" + "00" * 32, StateConflict, "is not on this ledger"),
+    ("shipment:0x" + "00" * 32, StateConflict, "is not on this ledger"),
+])
+def test_unknown_scopes(ledger: Ledger, scope: str, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        trail(ledger, TrailScope.parse(scope))
+
+
+@pytest.mark.parametrize(("scope", "message"), [
+    ("pallet:x", "is not a scope"), ("lot:", "is empty"), ("shipment:0x12", "is not a 32-byte hex root")])
+def test_malformed_scopes(scope: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        TrailScope.parse(scope)
