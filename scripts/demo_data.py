@@ -1,0 +1,94 @@
+"""Build the verifier demo: brands, goods, a shipment in transit, a recalled lot, a stolen item, a destroyed
+one, an expired lot, a cloned code (scans recorded far apart), web users; print a URL for every verdict.
+
+Usage: LEDGER_HOME=… LEDGER_PASSPHRASE=… python scripts/demo_data.py --base-url http://127.0.0.1:8000
+(the home is rebuilt from scratch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from datetime import date
+
+from ledger.accounts import create_token, create_user
+from ledger.code_signature import sign_code
+from ledger.custody_events import Action
+from ledger.identifiers import ItemKey
+from ledger.ledger import Ledger
+from ledger.qr_label import Label
+from ledger.registration import ItemSpec
+from ledger.roles import Role
+from ledger.settings import Settings
+from ledger.sites import INSPECTION_SITES
+from ledger.verifier import Verifier
+
+PASSWORD = "demo password 1"
+MEDICINE, RECALLED, OLD, BOLTS = "09521234543213", "09521234543220", "09521234543237", "80614141123458"
+
+
+def build(base: str) -> None:
+    settings = Settings.from_env()
+    shutil.rmtree(settings.home, ignore_errors=True)
+    with Ledger.init(settings) as ledger:
+        ledger.add_party("acme", Role.BRAND, ["9521234"])
+        ledger.add_party("bolt", Role.BRAND, ["0614141"])
+        ledger.add_party("swiftfreight", Role.CARRIER)
+        ledger.add_party("cornershop", Role.RETAILER)
+        ledger.add_party("customs-rotterdam", Role.OFFICER)
+        ledger.add_party("audit-office", Role.AUDITOR)
+        ledger.register("acme", [ItemSpec(MEDICINE, str(n), "LOT-2026-11", date(2028, 11, 30)) for n in range(1, 1001)])
+        ledger.register("acme", [ItemSpec(RECALLED, str(n), "LOT-RECALL", date(2027, 6, 30)) for n in range(1, 201)])
+        ledger.register("acme", [ItemSpec(OLD, str(n), "LOT-OLD", date(2024, 1, 31)) for n in range(1, 11)])
+        ledger.register("bolt", [ItemSpec(BOLTS, str(n), None, None) for n in range(6789, 6800)])
+        key = lambda serial, gtin=MEDICINE: ItemKey(gtin, str(serial))  # noqa: E731 - a local shorthand
+        received = ledger.ship("acme", "swiftfreight", [key(1), key(2), key(3)], "Acme plant, Eindhoven")
+        ledger.receive("swiftfreight", received.root, "Port of Rotterdam")
+        ledger.ship("acme", "cornershop", [key(10)], "Acme plant, Eindhoven")
+        ledger.change_status("acme", Action.RECALL, lot="LOT-RECALL")
+        ledger.change_status("customs-rotterdam", Action.REPORT_STOLEN, [key(500)], location="Port of Rotterdam")
+        ledger.change_status("acme", Action.DESTROY, [key(20)], location="Acme plant, Eindhoven")
+        # A cloned code: the same label scanned in Rotterdam and, half an hour later, in Shanghai.
+        now = ledger.clock()
+        for offset, site in ((-1800, "Port of Rotterdam"), (0, "Port of Shanghai")):
+            Verifier(ledger, clock=lambda offset=offset: now + offset).verify(
+                Label.signed(key(42), base, ledger.keystore.unlock("acme")).uri, INSPECTION_SITES[site])
+        users = {"olga": "customs-rotterdam", "ann": "acme", "fred": "swiftfreight", "carl": "cornershop",
+                 "audrey": "audit-office"}
+        for user, party in users.items():
+            create_user(ledger.engine, user, party, PASSWORD)
+        token = create_token(ledger.engine, "olga", "demo scanner")
+        acme = ledger.keystore.unlock("acme")
+
+        def link(serial: int | str, gtin: str = MEDICINE, signer: str = "acme") -> str:
+            return Label.signed(key(serial, gtin), base, ledger.keystore.unlock(signer)).uri
+
+        examples = [
+            ("genuine", link(1)),
+            ("genuine, in transit to cornershop", link(10)),
+            ("genuine + RECALLED (hold)", link(1, RECALLED)),
+            ("genuine + REPORTED_STOLEN (seize)", link(500)),
+            ("genuine + EXPIRED", link(1, OLD)),
+            ("genuine, RFID EPC (no signature: UNSIGNED_FORM note)",
+             f"{base}/verify?code=urn:epc:tag:sgtin-96:3.0614141.812345.6789"),
+            ("suspect: CLONE_IMPOSSIBLE_TRAVEL (Rotterdam, then Shanghai 30 min later)", link(42)),
+            ("counterfeit: DESTROYED", link(20)),
+            ("counterfeit: UNREGISTERED (validly signed, never registered)", link(99999)),
+            ("counterfeit: MISSING_SIGNATURE", f"{base}/01/{MEDICINE}/21/7"),
+            ("counterfeit: BAD_SIGNATURE (signature of serial 8 on serial 7)",
+             f"{base}/01/{MEDICINE}/21/7?sig={sign_code(key(8), acme)}"),
+            ("counterfeit: PREFIX_NOT_OWNED (signed by bolt)", link(7, signer="bolt")),
+        ]
+    print("\nExample codes (open in a browser, or scan the QR of a label with that URI):")
+    for title, url in examples:
+        print(f"  {title}\n    {url}")
+    print(f"\nWeb users (password {PASSWORD!r}): " + ", ".join(f"{u} ({p})" for u, p in users.items()))
+    print(f"API token of olga (officer): {token}")
+    print(f"  curl -s -X POST {base}/api/v1/verify -H 'Content-Type: application/json' "
+          f"-H 'Authorization: Bearer {token}' -d '{{\"code\": \"{link(1)}\", \"location\": {{\"site\": \"Port of Rotterdam\"}}}}'")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="Where `ledger serve` will listen.")
+    build(parser.parse_args().base_url.rstrip("/"))
