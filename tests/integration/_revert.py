@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from eth.exceptions import Revert
 from eth_abi import decode
 from eth_tester.exceptions import TransactionFailed
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3.exceptions import ContractLogicError
+
+from ledger._revert import revert_data
 
 
 def _abi_type(entry: dict[str, Any]) -> str:
@@ -66,28 +67,14 @@ class ErrorDecoder:
         return DecodedError(name, normalised)
 
 
-def revert_data(exc: BaseException) -> bytes | str:
-    """The revert data carried by a web3 or eth-tester exception."""
-    if isinstance(exc, ContractLogicError):  # ContractCustomError is a subclass
-        data = exc.data
-        if isinstance(data, dict):
-            data = data.get("data")
-        assert isinstance(data, str | bytes), f"no revert data in {exc!r}"
-        return data
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, Revert) and seen.args and isinstance(seen.args[0], bytes):
-            return seen.args[0]
-        seen = seen.__cause__ or seen.__context__
-    raise AssertionError(f"no revert data in {exc!r}")
-
-
 @contextmanager
 def reverts_with(decoder: ErrorDecoder, name: str, *args: Any) -> Iterator[None]:
     """Assert the block reverts with the custom error `name(*args)` (all args, if any given)."""
     with pytest.raises((ContractLogicError, TransactionFailed)) as info:
         yield
-    error = decoder.decode(revert_data(info.value))
+    data = revert_data(info.value)
+    assert data is not None, f"no revert data in {info.value!r}"
+    error = decoder.decode(data)
     assert error.name == name, f"expected {name}{args}, got {error.name}{error.args}"
     if args:
         expected = tuple(to_checksum_address(a) if _is_address(a) else a for a in args)
