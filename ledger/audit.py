@@ -31,7 +31,9 @@ from sqlmodel import Session, col
 
 from ._audit_anchors import AnchorRow, chain_anchors, check_anchor_chain, check_anchor_rows, check_signatures
 from ._audit_items import (
+    E_ITEM,
     E_ROOT,
+    E_SEQ,
     EVENT_COLUMNS,
     I_BATCH,
     I_ID,
@@ -158,23 +160,20 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
         events: list[Sequence[Any]]
         anchor_events: list[Sequence[Any]]
         if scope.kind == "ledger":
-            # Sorting in Python is cheaper than SQL's ORDER BY over the whole table.
-            events = sorted(_fetch_all(conn, events_sql), key=itemgetter(1, 2))
+            events = _fetch_all(conn, events_sql)  # grouped by item and sorted per item below
             anchor_events = events
         else:
-            events = sorted(_in_chunks(conn, events_sql + " WHERE item_id IN :values", [i[I_ID] for i in scope_items]),
-                            key=itemgetter(1, 2))
+            events = _in_chunks(conn, events_sql + " WHERE item_id IN :values", [i[I_ID] for i in scope_items])
             anchor_events = _in_chunks(conn, events_sql + " WHERE anchor_root IN :values",
                                        sorted({e[E_ROOT] for e in events}))
         batches = _in_chunks(conn, "SELECT root, tree, company_prefix FROM batch WHERE root IN :values", batch_roots)
     stored_trees = {root: tree for root, tree, _ in batches}
     prefixes = {root: prefix for root, _, prefix in batches}
-    event_roots = sorted({e[E_ROOT] for e in anchor_events})
     with Session(ledger.engine) as s:
         if scope.kind == "ledger":
             anchor_rows = list(s.scalars(select(Anchor).order_by(col(Anchor.sequence))))
         else:
-            wanted = batch_roots + event_roots
+            wanted = batch_roots + sorted({e[E_ROOT] for e in anchor_events})
             anchor_rows = [a for start in range(0, len(wanted), _CHUNK)
                            for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(wanted[start:start + _CHUNK])))]
     report.anchors, report.items, report.events = len(anchor_rows), len(scope_items), len(events)
@@ -222,7 +221,10 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
 
     events_of: dict[str, list[Sequence[Any]]] = defaultdict(list)
     for event in events:
-        events_of[event[1]].append(event)
+        events_of[event[E_ITEM]].append(event)
+    by_seq = itemgetter(E_SEQ)
+    for item_events in events_of.values():
+        item_events.sort(key=by_seq)  # a handful of events each: cheaper than sorting all rows at once
     known = {i[I_ID] for i in scope_items}
     for item_id, orphans in events_of.items():
         if item_id not in known:
