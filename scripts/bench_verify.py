@@ -1,0 +1,231 @@
+#!/usr/bin/env python
+"""Benchmark the verifier over HTTP (issue 4): verifications/s and p50/p99 latency, 50 concurrent clients.
+
+Set-ups: ``embedded`` (embedded chain + SQLite, `ledger serve` = waitress in one process) and
+``scaleout`` (Hardhat node + PostgreSQL, `ledger serve --workers W` = gunicorn). Each registers
+``--items`` items in a fresh ledger home, starts `ledger serve` on a free loopback port, and sends
+``--requests`` POST /api/v1/verify requests with signed Digital Links of random registered items
+(each one is judged and recorded as a scan) from ``--clients`` keep-alive connections.
+
+    .venv/bin/python scripts/bench_verify.py --setup all --items 1000000 --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GTIN = "09521234543213"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+SECTION = "## Verifier (issue 4)"
+PASSPHRASE = "bench passphrase"
+
+
+@contextlib.contextmanager
+def _chain(setup: str) -> Iterator[str]:
+    if setup == "embedded":
+        yield "embedded"
+        return
+    from tests._hardhat import hardhat_node
+
+    with hardhat_node() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _database(setup: str, home: Path) -> Iterator[str]:
+    if setup == "embedded":
+        yield f"sqlite:///{home / 'index.sqlite'}"
+        return
+    import psycopg
+
+    name = f"bench_verify_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _prepare(env: dict[str, str], items: int, sample: int) -> tuple[list[str], float]:
+    """Register ``items`` items; return request bodies for ``sample`` random ones and the registration time."""
+    from ledger.code_signature import sign_code
+    from ledger.identifiers import ItemKey
+    from ledger.ledger import Ledger
+    from ledger.registration import ItemSpec
+    from ledger.roles import Role
+    from ledger.settings import Settings
+
+    settings = Settings.from_env(env)
+    started = time.perf_counter()
+    with Ledger.init(settings) as ledger:
+        ledger.add_party("acme", Role.BRAND, ["9521234"])
+        for start in range(0, items, 100_000):
+            ledger.register("acme", [ItemSpec(GTIN, str(n), "L1", None) for n in range(start + 1, min(items, start + 100_000) + 1)])
+        elapsed = time.perf_counter() - started
+        acme = ledger.keystore.unlock("acme")
+        serials = random.Random(4).sample(range(1, items + 1), min(sample, items))
+        bodies = [json.dumps({"code": f"/01/{GTIN}/21/{n}?sig={sign_code(ItemKey(GTIN, str(n)), acme)}",
+                              "location": {"lat": 51.9 + (n % 7) * 0.001, "lon": 4.1}}) for n in serials]
+    return bodies, elapsed
+
+
+@contextlib.contextmanager
+def _server(env: dict[str, str], setup: str, workers: int) -> Iterator[int]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [str(ROOT / ".venv/bin/ledger"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if setup == "scaleout":
+        command += ["--workers", str(workers), "--threads", "8"]
+    log = open(ROOT / "test-artifacts" / f"bench-verify-{setup}.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"ledger serve did not start; see {log.name}") from None
+                time.sleep(0.5)
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _load(port: int, bodies: list[str], requests: int, clients: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures: list[str] = []
+    counter = iter(range(requests))
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            started = time.perf_counter()
+            conn.request("POST", "/api/v1/verify", bodies[i % len(bodies)], {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            body = response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status != 200 or b'"verdict":"genuine"' not in body.replace(b" ", b""):
+                failures.append(f"{response.status} {body[:120]!r}")
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"requests": len(ordered), "seconds": wall, "rate": len(ordered) / wall,
+            "p50_ms": 1000 * statistics.median(ordered), "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
+            "failures": len(failures), "first_failure": failures[0] if failures else ""}
+
+
+def run(setup: str, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
+        home = Path(tmp) / "home"
+        with _chain(setup) as chain, _database(setup, home) as db:
+            env = {**os.environ, "LEDGER_HOME": str(home), "LEDGER_CHAIN": chain, "LEDGER_DATABASE_URL": db,
+                   "LEDGER_PASSPHRASE": PASSPHRASE, "LEDGER_KDF_ITERATIONS": "1024"}
+            bodies, registration = _prepare(env, args.items, 5000)
+            with _server(env, setup, args.workers) as port:
+                _load(port, bodies, min(1000, args.requests), args.clients)  # warm-up: caches, pools, JIT-free paths
+                result = _load(port, bodies, args.requests, args.clients)
+    result.update(setup=setup, items=args.items, registration_s=registration, clients=args.clients,
+                  workers=args.workers if setup == "scaleout" else 1)
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def render(results: list[dict[str, Any]], command: str) -> str:
+    rows = "\n".join(
+        f"| {r['setup']} | {r['items']:,} | {r['workers']} | {r['requests']:,} | {r['rate']:,.0f} | {r['p50_ms']:.1f} | "
+        f"{r['p99_ms']:.1f} | {r['failures']} |" for r in results)
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs (shared), Python {platform.python_version()}"
+    return f"""{SECTION}
+
+`{command}` — {machine}. POST /api/v1/verify over loopback HTTP with {results[0]['clients']} concurrent
+keep-alive clients (Python threads on the same machine), signed Digital Links of random registered items; every
+request parses the code, checks the brand signature, reads the item, its events and its recent scans, checks the
+head anchor on chain (cached once confirmed), judges, and inserts a scan row.
+
+| set-up | registered items | processes | requests | verifications/s | p50 ms | p99 ms | failures |
+|---|---|---|---|---|---|---|---|
+{rows}
+
+- embedded = embedded chain + SQLite, `ledger serve` with waitress (one process, 16 threads);
+  scaleout = Hardhat node + PostgreSQL, `ledger serve --workers N` with gunicorn (gthread, 8 threads each).
+- Target (scale-out): ≥ 1,000 verifications/s with p99 < 50 ms at 1,000,000 items.
+"""
+
+
+def update_benchmarks(section: str, path: Path) -> None:
+    """Replace only this section of BENCHMARKS.md (re-read right before writing)."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
+    path.write_text(text)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--setup", choices=["embedded", "scaleout", "all"], default="embedded")
+    p.add_argument("--items", type=int, default=100_000)
+    p.add_argument("--requests", type=int, default=20_000)
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--workers", type=int, default=3, help="gunicorn workers on the scale-out set-up")
+    p.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
+    args = p.parse_args()
+    setups = ["embedded", "scaleout"] if args.setup == "all" else [args.setup]
+    results = [run(s, args) for s in setups]
+    section = render(results, "scripts/bench_verify.py " + " ".join(sys.argv[1:]))
+    print(section)
+    if args.write:
+        update_benchmarks(section, ROOT / "BENCHMARKS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
