@@ -5,6 +5,7 @@ Registered on the main group at the end of ``ledger/cli.py``.
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ import click
 from ._cli_context import CliContext, pass_ctx
 from .audit import audit
 from .audit_scope import AuditScope
+from .epcis_export import export_document
 from .trail import TrailScope, trail, trail_csv
 
-__all__ = ["audit_command", "trace_command"]
+__all__ = ["audit_command", "epcis_group", "trace_command"]
 
 _BAR_FROM = 20_000  # records: below this an audit takes well under a second, a bar would only flicker
 
@@ -65,11 +67,29 @@ def audit_command(ctx: CliContext, brand: str | None, batch: str | None, item: s
         sys.exit(1)
 
 
+def _trail_scope(code: str | None, lot: str | None, batch: str | None, shipment: str | None) -> TrailScope:
+    given = [(k, v) for k, v in (("item", code), ("lot", lot), ("batch", batch), ("shipment", shipment)) if v]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of CODE, --lot, --batch, --shipment")
+    return TrailScope(*given[0])
+
+
+_scope_options = [
+    click.argument("code", required=False),
+    click.option("--lot", help="Every item of a lot (GS1 AI 10)."),
+    click.option("--batch", help="Every item of a registration batch (its root)."),
+    click.option("--shipment", help="Every item of a shipment (its root)."),
+]
+
+
+def _with_scope(command: Any) -> Any:
+    for option in reversed(_scope_options):
+        command = option(command)
+    return command
+
+
 @click.command("trace")
-@click.argument("code", required=False)
-@click.option("--lot", help="Trace every item of a lot (GS1 AI 10).")
-@click.option("--batch", help="Trace every item of a registration batch (its root).")
-@click.option("--shipment", help="Trace every item of a shipment (its root).")
+@_with_scope
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
               help="Write the trail as CSV to this file (- for standard output).")
 @pass_ctx
@@ -79,10 +99,8 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
 
     Give one item CODE (any code form), or --lot, --batch or --shipment for all their items.
     """
-    given = [(k, v) for k, v in (("item", code), ("lot", lot), ("batch", batch), ("shipment", shipment)) if v]
-    if len(given) != 1:
-        raise click.UsageError("give exactly one of CODE, --lot, --batch, --shipment")
-    steps = trail(ctx.ledger, TrailScope(*given[0]))
+    scope = _trail_scope(code, lot, batch, shipment)
+    steps = trail(ctx.ledger, scope)
     if csv_file is not None:
         with click.open_file(csv_file, "w", encoding="utf-8") as out:
             out.write(trail_csv(steps))
@@ -94,8 +112,29 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
         for step in steps:
             when = datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
             who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
-            item = f"{step.item}  " if given[0][0] != "item" else ""
+            item = f"{step.item}  " if scope.kind != "item" else ""
             click.echo(f"{item}{step.seq:3}  {when}  {step.action:10} {step.biz_step:15} {step.disposition:12} {who:28} "
                        f"{step.location:14} block {step.block_number:<6} tx {step.tx_hash}")
 
     ctx.emit(steps, human)
+
+
+@click.group("epcis")
+def epcis_group() -> None:
+    """Exchange trails with partners as EPCIS 2.0 JSON-LD documents."""
+
+
+@epcis_group.command("export")
+@_with_scope
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, allow_dash=True), default="-", show_default=True,
+              help="Write the document to this file.")
+@pass_ctx
+def epcis_export(ctx: CliContext, code: str | None, lot: str | None, batch: str | None, shipment: str | None,
+                 out: str) -> None:
+    """Export the trail of CODE, --lot, --batch or --shipment as an EPCIS 2.0 document (schema-valid,
+    each event with its CBV 2.0 hash as eventID and its ledger proof)."""
+    document = export_document(ctx.ledger, _trail_scope(code, lot, batch, shipment))
+    with click.open_file(out, "w", encoding="utf-8") as stream:
+        stream.write(json.dumps(document, indent=2) + "\n")
+    if out != "-":
+        click.echo(f"wrote {len(document['epcisBody']['eventList'])} EPCIS events to {out}", err=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_audit import audit_command, trace_command
+from ._cli_audit import audit_command, epcis_group, trace_command
 from ._cli_codes import brands, check, labels, rfid
 from ._cli_context import CliContext, pass_ctx
 from ._cli_serve import serve, token, user
@@ -268,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 cli.add_command(audit_command)
 cli.add_command(trace_command)
+cli.add_command(epcis_group)
 cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(token)

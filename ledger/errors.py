@@ -12,7 +12,9 @@ __all__ = [
     "ChainRejected",
     "ChainUnreachable",
     "DuplicateItem",
+    "EpcisEventRefused",
     "InvalidCode",
+    "InvalidEpcis",
     "InvalidImage",
     "InvalidInput",
     "InvalidItemKey",
@@ -149,3 +151,19 @@ class AuditScopeEmpty(LedgerError):
     def __init__(self, scope: str, reason: str) -> None:
         self.scope, self.reason = scope, reason
         super().__init__(f"nothing to audit in {scope}: {reason}")
+
+
+class InvalidEpcis(LedgerError):
+    """An EPCIS document that is not JSON, or not valid against GS1's EPCIS 2.0 schema."""
+
+    def __init__(self, problem: str, detail: str) -> None:
+        self.problem, self.detail = problem, detail
+        super().__init__(f"the EPCIS document {problem}: {detail}; nothing was imported")
+
+
+class EpcisEventRefused(LedgerError):
+    """A schema-valid EPCIS event that does not fit the ledger (unknown items, custody that does not follow…)."""
+
+    def __init__(self, index: int, event: str, problem: str) -> None:
+        self.index, self.event, self.problem = index, event, problem
+        super().__init__(f"EPCIS event {index} ({event}): {problem}; nothing was imported")

@@ -81,6 +81,7 @@ class TrailEvent:
     signature: str | None
     tx_hash: str
     block_number: int
+    container: str | None = None  # packing and unpacking: the SSCC of the case or pallet
 
 
 def _item_ids(session: Session, scope: TrailScope) -> list[str]:

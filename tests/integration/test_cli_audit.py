@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import cli
+from ledger.epcis_schema import validate_document
 
 GTIN = "09521234543213"
 
@@ -76,3 +77,13 @@ def test_trace_scopes_and_csv(env: dict[str, str], tmp_path: Path) -> None:
     assert run(env, "trace", f"/01/{GTIN}/21/2", "--csv", "-").count("\n") == 4
     code, output = invoke(env, "trace", f"/01/{GTIN}/21/1", "--lot", "L1")
     assert code == 2 and "exactly one of" in output
+
+
+def test_epcis_export(env: dict[str, str], tmp_path: Path) -> None:
+    document = json.loads(run(env, "epcis", "export", "--lot", "L1"))
+    validate_document(document)
+    assert [(e["bizStep"], len(e["epcList"])) for e in document["epcisBody"]["eventList"]] == [
+        ("commissioning", 4), ("shipping", 2), ("receiving", 2)]
+    out = tmp_path / "trail.jsonld"
+    run(env, "epcis", "export", f"/01/{GTIN}/21/1", "--out", str(out))
+    assert len(json.loads(out.read_text())["epcisBody"]["eventList"]) == 3
