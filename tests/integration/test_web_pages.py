@@ -98,7 +98,8 @@ def test_officer_inspects_and_reports_stolen_from_the_verdict_page(web: WebLedge
     assert "HELD_BY_INSPECTION" in after and "held by customs" in after and "inspect · customs" in after
     stolen = {"csrf_token": csrf(after), "once": once(after), "code": code}
     assert olga.post("/actions/report-stolen", data=stolen).status_code == 302
-    assert "REPORTED_STOLEN" in olga.get("/verify", query_string={"code": code}).get_data(as_text=True)
+    page = olga.get("/verify", query_string={"code": code}).get_data(as_text=True)
+    assert 'class="alert-line" data-code="REPORTED_STOLEN"' in page  # in the banner, not only the list
     tom = web.signed_in("tom")
     page = tom.get("/verify", query_string={"code": web.link(5)}).get_data(as_text=True)
     assert "Record an inspection" not in page
