@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from .errors import InvalidInput
-from .qr_label import Label, qr_matrix
+from .qr_label import Label, dark_runs, qr_matrix
 
 __all__ = ["PAGE_SIZES", "SheetLayout", "write_label_sheet"]
 
@@ -73,18 +73,7 @@ class SheetLayout:
 def _qr_path(matrix: list[list[bool]]) -> str:
     """Runs of dark modules as ``re`` operators in module units, row 0 at the top."""
     n = len(matrix)
-    ops = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                ops.append(f"{start} {n - 1 - y} {x - start} 1 re")
-            else:
-                x += 1
-    return "\n".join(ops)
+    return "\n".join(f"{start} {n - 1 - y} {length} 1 re" for y, start, length in dark_runs(matrix))
 
 
 def _draw_label(canvas: Canvas, label: Label, x: float, y: float, width: float, height: float) -> None:

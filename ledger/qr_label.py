@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -27,7 +28,7 @@ from .code_signature import SIGNATURE_PARAM, sign_code
 from .digital_link import digital_link_uri
 from .identifiers import ItemKey
 
-__all__ = ["QUIET_ZONE", "Label", "label_png", "label_svg", "qr_matrix"]
+__all__ = ["dark_runs", "QUIET_ZONE", "Label", "label_png", "label_svg", "qr_matrix"]
 
 QUIET_ZONE = 4
 
@@ -41,6 +42,21 @@ def qr_matrix(data: str) -> list[list[bool]]:
 
 
 @dataclass(frozen=True, slots=True)
+def dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """``(row, first column, length)`` of each horizontal run of dark modules: one shape per
+    run keeps vector QR codes small."""
+    for y, row in enumerate(matrix):
+        x, n = 0, len(row)
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                yield y, start, x - start
+            else:
+                x += 1
+
+
 class Label:
     """What one label shows: the item and the (signed) Digital Link its QR encodes."""
 
@@ -87,17 +103,7 @@ def label_svg(label: Label, module: float = 4.0) -> str:
     """An SVG with the QR as one path (runs of dark modules) and ``<text>`` lines under it."""
     matrix = qr_matrix(label.uri)
     n = len(matrix)
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
-            else:
-                x += 1
+    runs = [f"M{start} {y}h{length}v1h-{length}z" for y, start, length in dark_runs(matrix)]
     lines = label.text_lines()
     font = 2.5 * module
     size = n * module
