@@ -41,7 +41,6 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return [list(row) for row in qr.get_matrix()]
 
 
-@dataclass(frozen=True, slots=True)
 def dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
     """``(row, first column, length)`` of each horizontal run of dark modules: one shape per
     run keeps vector QR codes small."""
@@ -57,6 +56,7 @@ def dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
                 x += 1
 
 
+@dataclass(frozen=True, slots=True)
 class Label:
     """What one label shows: the item and the (signed) Digital Link its QR encodes."""
 
