@@ -16,10 +16,14 @@ import click
 from ._cli_context import CliContext, pass_ctx
 from .audit import audit
 from .audit_scope import AuditScope
+from .codes import parse_code
 from .epcis_export import export_document
+from .errors import InvalidInput
+from .identifiers import ItemKey
+from .packing import ContainerTree, hierarchy, pack, unpack
 from .trail import TrailScope, trail, trail_csv
 
-__all__ = ["audit_command", "epcis_group", "trace_command"]
+__all__ = ["audit_command", "contents_command", "epcis_group", "pack_command", "trace_command", "unpack_command"]
 
 _BAR_FROM = 20_000  # records: below this an audit takes well under a second, a bar would only flicker
 
@@ -138,3 +142,61 @@ def epcis_export(ctx: CliContext, code: str | None, lot: str | None, batch: str 
         stream.write(json.dumps(document, indent=2) + "\n")
     if out != "-":
         click.echo(f"wrote {len(document['epcisBody']['eventList'])} EPCIS events to {out}", err=True)
+
+
+def _item_keys(codes: tuple[str, ...]) -> list[ItemKey]:
+    return [parse_code(code).key for code in codes]
+
+
+@click.command("pack")
+@click.option("--as", "actor", required=True, help="The party packing (it must hold the goods).")
+@click.option("--into", "container", required=True, metavar="SSCC", help="The case or pallet (created on first use).")
+@click.argument("codes", nargs=-1)
+@click.option("--container", "containers", multiple=True, metavar="SSCC", help="A case to put on the pallet (repeatable).")
+@click.option("--location", default="", help="Where it happens (place name or GLN).")
+@pass_ctx
+def pack_command(ctx: CliContext, actor: str, container: str, codes: tuple[str, ...], containers: tuple[str, ...],
+                 location: str) -> None:
+    """Pack items (CODES) and/or cases (--container) into a case or pallet: one signed, anchored packing event per item."""
+    result = pack(ctx.ledger, actor, container, _item_keys(codes), containers, location)
+    ctx.emit(result, lambda: click.echo(f"packed {result.count} items into {container}\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+@click.command("unpack")
+@click.option("--as", "actor", required=True, help="The party unpacking (it must hold the goods).")
+@click.argument("container", metavar="SSCC")
+@click.argument("codes", nargs=-1)
+@click.option("--container", "containers", multiple=True, metavar="SSCC", help="A case to take off the pallet (repeatable).")
+@click.option("--location", default="", help="Where it happens (place name or GLN).")
+@pass_ctx
+def unpack_command(ctx: CliContext, actor: str, container: str, codes: tuple[str, ...], containers: tuple[str, ...],
+                   location: str) -> None:
+    """Take items (CODES) and/or cases out of a case or pallet; with neither, empty it."""
+    result = unpack(ctx.ledger, actor, container, _item_keys(codes), containers, location)
+    ctx.emit(result, lambda: click.echo(f"unpacked {result.count} items from {container}\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+@click.command("contents")
+@click.argument("container", metavar="SSCC")
+@click.option("--at", "at", help="Show it as it was at this moment (ISO 8601, e.g. 2026-05-01T12:00:00Z).")
+@pass_ctx
+def contents_command(ctx: CliContext, container: str, at: str | None) -> None:
+    """What a case or pallet holds, now or at a past moment, as a tree."""
+    moment = None
+    if at:
+        try:
+            moment = int(datetime.fromisoformat(at).timestamp())
+        except ValueError:
+            raise InvalidInput("--at", at, "is not a date-time", "ISO 8601, e.g. 2026-05-01T12:00:00Z") from None
+    tree = hierarchy(ctx.ledger, container, moment)
+
+    def human(node: ContainerTree = tree, depth: int = 0) -> None:
+        click.echo("  " * depth + f"{node.sscc}  ({len(node.all_items())} items)")
+        for key in node.items:
+            click.echo("  " * (depth + 1) + key)
+        for child in node.containers:
+            human(child, depth + 1)
+
+    ctx.emit(tree, human)

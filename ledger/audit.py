@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -44,13 +44,14 @@ from ._audit_items import (
     check_event_trees,
     check_items,
 )
+from ._audit_packing import check_packing
 from .audit_findings import Finding, FindingCode
 from .audit_scope import AuditScope
 from .chain import AnchorRecord
 from .codes import parse_code
 from .custody_events import AnchorKind
 from .errors import AuditScopeEmpty, UnknownItem
-from .index_models import Anchor
+from .index_models import Anchor, ContainerContent
 from .ledger import Ledger
 
 __all__ = ["AuditReport", "audit"]
@@ -97,6 +98,16 @@ def _fetch_all(conn: Connection, sql: str) -> list[Sequence[Any]]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _memberships(ledger: Ledger, scope: AuditScope, roots: Sequence[str]) -> list[ContainerContent]:
+    """Container membership rows to check: all of them, or those made by the scope's packing anchors."""
+    with Session(ledger.engine) as s:
+        if scope.kind == "ledger":
+            return list(s.scalars(select(ContainerContent)))
+        return [r for start in range(0, len(roots), _CHUNK) for r in s.scalars(select(ContainerContent).where(or_(
+            col(ContainerContent.packed_anchor).in_(roots[start:start + _CHUNK]),
+            col(ContainerContent.unpacked_anchor).in_(roots[start:start + _CHUNK]))))]
 
 
 def _batch_roots(ledger: Ledger, scope: AuditScope, records: list[AnchorRecord], conn: Connection) -> list[str]:
@@ -232,5 +243,9 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
                                     "events only for registered items"))
     facts = {a.root: AnchorFacts(a.action, a.timestamp, a.counterparty, a.reference) for a in anchor_rows}
     findings += check_items(scope_items, events_of, leaf_of, by_root, facts, advance)
+    packing = {a.root: a for a in anchor_rows if a.kind == AnchorKind.PACKING}
+    if packing or scope.kind == "ledger":
+        findings += check_packing(_memberships(ledger, scope, sorted(packing)), {a.root: a for a in anchor_rows},
+                                  {root: {e[E_ITEM] for e in events_by_anchor.get(root, ())} for root in packing})
     report.seconds = time.perf_counter() - started
     return report

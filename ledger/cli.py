@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ._cli_audit import audit_command, epcis_group, trace_command
+from ._cli_audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._cli_codes import brands, check, labels, rfid
 from ._cli_context import CliContext, pass_ctx
 from ._cli_serve import serve, token, user
@@ -158,10 +158,14 @@ _location = click.option("--location", default="", help="Where it happens (place
 @_codes_argument
 @_codes_file
 @_location
+@click.option("--container", "containers", multiple=True, metavar="SSCC",
+              help="Ship a case or pallet with everything packed in it (repeatable).")
 @pass_ctx
-def ship(ctx: CliContext, sender: str, receiver: str, codes: tuple[str, ...], codes_file: Path | None, location: str) -> None:
+def ship(ctx: CliContext, sender: str, receiver: str, codes: tuple[str, ...], codes_file: Path | None, location: str,
+         containers: tuple[str, ...]) -> None:
     """Ship items you hold to another party (signed by you; custody moves when they accept)."""
-    result = ctx.ledger.ship(sender, receiver, _keys(codes, codes_file), location)
+    keys = _keys(codes, codes_file) if codes or codes_file or not containers else []
+    result = ctx.ledger.ship(sender, receiver, keys, location, containers)
     ctx.emit(result, lambda: click.echo(f"shipped {result.count} items to {receiver}: shipment {result.root}\n"
                                         f"anchored in tx {result.tx_hash} (block {result.block_number})"))
 
@@ -269,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 cli.add_command(audit_command)
 cli.add_command(trace_command)
 cli.add_command(epcis_group)
+cli.add_command(pack_command)
+cli.add_command(unpack_command)
+cli.add_command(contents_command)
 cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(token)

@@ -27,14 +27,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
 
 from .custody_events import Action
 from .epc import Sgtin
 from .epcis_hash import EPCIS_CONTEXT, event_hash_id
 from .identifiers import ItemKey
-from .index_models import Party, PrefixBinding
+from .index_models import ContainerContent, Item, Party, PrefixBinding
 from .ledger import Ledger
 from .trail import TrailEvent, TrailScope, trail
 
@@ -73,10 +73,21 @@ def _time(timestamp: int) -> str:
 
 
 class _Exporter:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, packing_roots: Sequence[str]) -> None:
         self.chain_id = ledger.chain.chain_id
+        self.children: dict[str, list[str]] = {}  # packing anchor → its direct children, as EPC URIs
         with Session(ledger.engine) as s:
             self.prefixes = sorted((b.prefix for b in s.scalars(select(PrefixBinding))), key=len, reverse=True)
+            for chunk in (packing_roots[i:i + 900] for i in range(0, len(packing_roots), 900)):
+                rows = list(s.scalars(select(ContainerContent).where(or_(
+                    col(ContainerContent.packed_anchor).in_(chunk), col(ContainerContent.unpacked_anchor).in_(chunk)))))
+                ids = [r.child_item for r in rows if r.child_item]
+                keys = {i.item_id: f"/01/{i.gtin}/21/{i.serial}" for i in s.scalars(select(Item).where(col(Item.item_id).in_(ids)))}
+                for row in rows:
+                    child = self.epc(keys[row.child_item]) if row.child_item else self.container(row.child_container or "")
+                    for root in (row.packed_anchor, row.unpacked_anchor):
+                        if root is not None and root in chunk:
+                            self.children.setdefault(root, []).append(child)
 
     def epc(self, key: str) -> str:
         item = ItemKey.parse(key)
@@ -98,7 +109,7 @@ class _Exporter:
         event: dict[str, Any] = {"type": kind, "eventTime": _time(first.timestamp), "eventTimeZoneOffset": "+00:00"}
         if kind == "AggregationEvent":
             event["parentID"] = self.container(first.container or "")
-            event["childEPCs"] = epcs
+            event["childEPCs"] = sorted(self.children.get(first.anchor_root, epcs))
         else:
             event["epcList"] = epcs
         event.update(action=epcis_action, bizStep=first.biz_step, disposition=first.disposition)
@@ -126,7 +137,7 @@ class _Exporter:
 def export_document(ledger: Ledger, scope: TrailScope, steps: Sequence[TrailEvent] | None = None) -> dict[str, Any]:
     """The scope's trail (or the given ``steps``) as an EPCISDocument, events in time order."""
     steps = trail(ledger, scope) if steps is None else steps
-    exporter = _Exporter(ledger)
+    exporter = _Exporter(ledger, sorted({s.anchor_root for s in steps if s.container}))
     context = [EPCIS_CONTEXT, {"ledger": LEDGER_NAMESPACE}]
     groups: dict[str, list[TrailEvent]] = {}
     for step in steps:

@@ -7,6 +7,7 @@ callers at the edges (CLI, web) can show the message and still act on the data.
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyPacked",
     "AuditScopeEmpty",
     "ChainLocked",
     "ChainRejected",
@@ -20,6 +21,7 @@ __all__ = [
     "InvalidItemKey",
     "KeystoreError",
     "LedgerError",
+    "NotPacked",
     "NotHolder",
     "NotInitialised",
     "PrefixOwned",
@@ -167,3 +169,19 @@ class EpcisEventRefused(LedgerError):
     def __init__(self, index: int, event: str, problem: str) -> None:
         self.index, self.event, self.problem = index, event, problem
         super().__init__(f"EPCIS event {index} ({event}): {problem}; nothing was imported")
+
+
+class AlreadyPacked(LedgerError):
+    """An item or container is already in a container (nothing can be in two at once)."""
+
+    def __init__(self, child: str, container: str, attempted: str) -> None:
+        self.child, self.container, self.attempted = child, container, attempted
+        super().__init__(f"cannot {attempted}: {child} is already packed in container {container}")
+
+
+class NotPacked(LedgerError):
+    """An unpack of something that is not in the container named."""
+
+    def __init__(self, child: str, reason: str) -> None:
+        self.child, self.reason = child, reason
+        super().__init__(f"cannot unpack {child}: it {reason}")

@@ -15,6 +15,8 @@ __all__ = [
     "Anchor",
     "ApiToken",
     "Batch",
+    "Container",
+    "ContainerContent",
     "Event",
     "Item",
     "Party",
@@ -163,3 +165,26 @@ class Submission(SQLModel, table=True):
 
     token: str = Field(primary_key=True, max_length=64)
     created_at: datetime
+
+
+class Container(SQLModel, table=True):
+    """A case or pallet, identified by its SSCC (GS1 AI 00); ``parent`` is the container it is in now."""
+
+    sscc: str = Field(primary_key=True, max_length=18)
+    parent: str | None = Field(default=None, index=True, max_length=18)
+    created_by: str = Field(max_length=42)
+    created_at: int
+
+
+class ContainerContent(SQLModel, table=True):
+    """One child (an item or a container) in a container, from the anchor that packed it until the one
+    that unpacked it: the membership history that shows the hierarchy at any point in time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    container: str = Field(index=True, max_length=18)
+    child_item: str | None = Field(default=None, index=True, max_length=66)
+    child_container: str | None = Field(default=None, index=True, max_length=18)
+    packed_anchor: str = Field(index=True, max_length=66)
+    packed_at: int
+    unpacked_anchor: str | None = Field(default=None, index=True, max_length=66)
+    unpacked_at: int | None = None

@@ -39,10 +39,11 @@ from .errors import (
     UnknownParty,
 )
 from .identifiers import ItemKey
-from .index_models import Anchor, Batch, Event, Item, Party, PendingAction, PrefixBinding, Shipment
+from .index_models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Shipment
 from .inspections import InspectionOutcome
 from .keystore import Keystore
 from .merkle import MerkleTree, event_leaf
+from .packing import record_packing, shipment_items
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .roles import Role
 from .settings import Settings
@@ -102,7 +103,8 @@ class Ledger:
         engine = open_engine(settings.database_url)
         with unit_of_work(engine) as s:
             if redeploy:
-                for table in (Event, Item, Batch, Shipment, Anchor, PendingAction, PrefixBinding, Party):
+                for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, PrefixBinding,
+                              Party):
                     s.execute(delete(table))
             if s.get(Party, admin.address) is None:
                 s.add(Party(address=admin.address, name="admin", role=Role.ADMIN.value, created_at=_now()))
@@ -251,10 +253,12 @@ class Ledger:
         return [found[i] for i in ids]
 
     @exclusive
-    def ship(self, sender_name: str, receiver_name: str, keys: Sequence[ItemKey], location: str = "") -> ActionResult:
+    def ship(self, sender_name: str, receiver_name: str, keys: Sequence[ItemKey], location: str = "",
+             containers: Sequence[str] = ()) -> ActionResult:
+        """Ship loose items and whole containers (SSCCs: every item packed in them travels)."""
         sender, account = self._act_as(sender_name)
         receiver = self.party(receiver_name)
-        items = self.items(keys)
+        items = shipment_items(self, keys, containers)
         check_ship(sender, receiver, items)
         return self._record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
 
@@ -303,7 +307,7 @@ class Ledger:
         return self._record_events(account, Action.INSPECT, self.items(keys), ZERO_ADDRESS, result.reference, location)
 
     def _record_events(self, account: LocalAccount, action: Action, items: Sequence[Item], counterparty: str,
-                       reference: bytes, location: str) -> ActionResult:
+                       reference: bytes, location: str, extra: dict[str, Any] | None = None) -> ActionResult:
         if len(location) > 200:
             raise InvalidInput("location", location[:40] + "…", "is longer than 200 characters", "a place name or GLN")
         now = self.clock()
@@ -314,7 +318,7 @@ class Ledger:
         metadata_hash, signature = sign(message, self.domain, account)
         payload = {"action": int(action), "actor": account.address, "counterparty": counterparty, "timestamp": now,
                    "reference": _hex(reference), "location": location, "signature": _hex(signature),
-                   "events": [[_hex(e.item_id), _hex(e.previous_hash)] for e in events]}
+                   "events": [[_hex(e.item_id), _hex(e.previous_hash)] for e in events], **(extra or {})}
         record = self._journal_and_anchor(tree.root, action.label, payload, lambda: self.chain.anchor_events(
             account, tree.root, action.anchor_kind, len(events), metadata_hash))
         self._commit_events(payload, record)
@@ -349,6 +353,8 @@ class Ledger:
             elif action is Action.RECEIVE:
                 s.execute(update(Shipment).where(col(Shipment.root) == payload["reference"])
                           .values(state="received", receipt_root=root))
+            if "packing" in payload:
+                record_packing(s, action, payload["packing"], root, payload["timestamp"], payload["actor"])
             s.execute(delete(PendingAction).where(col(PendingAction.root) == root))
 
     # -- journal -------------------------------------------------------------------------

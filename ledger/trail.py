@@ -15,13 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from .codes import parse_code
 from .custody_events import Action, AnchorKind
 from .errors import InvalidInput, StateConflict, UnknownItem
-from .index_models import Anchor, Event, Item, Party
+from .index_models import Anchor, ContainerContent, Event, Item, Party
 from .ledger import Ledger
 from .queries import registration_leaf
 
@@ -125,6 +125,10 @@ def trail(ledger: Ledger, scope: TrailScope) -> list[TrailEvent]:
                 events[event.item_id].append(event)
         roots = sorted({e.anchor_root for es in events.values() for e in es} | {i.batch_root for i in items})
         anchors = {a.root: a for chunk in _chunks(roots) for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(chunk)))}
+        packing = [a.root for a in anchors.values() if a.kind == AnchorKind.PACKING]
+        containers = {root: row.container for chunk in _chunks(packing) for row in s.scalars(select(ContainerContent).where(
+            or_(col(ContainerContent.packed_anchor).in_(chunk), col(ContainerContent.unpacked_anchor).in_(chunk))))
+            for root in (row.packed_anchor, row.unpacked_anchor) if root in anchors}
     steps: list[TrailEvent] = []
     for item in items:
         key = f"/01/{item.gtin}/21/{item.serial}"
@@ -140,7 +144,8 @@ def trail(ledger: Ledger, scope: TrailScope) -> list[TrailEvent]:
                 names.get(event.actor, event.actor), event.actor,
                 names.get(event.counterparty, event.counterparty) if int(event.counterparty, 16) else None,
                 event.timestamp, event.location, event.event_hash, event.previous_hash, event.anchor_root,
-                AnchorKind(anchor.kind).name.lower(), anchor.party, anchor.signature, anchor.tx_hash, anchor.block_number))
+                AnchorKind(anchor.kind).name.lower(), anchor.party, anchor.signature, anchor.tx_hash, anchor.block_number,
+                containers.get(event.anchor_root)))
     return steps
 
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from ledger.cli import cli
 from ledger.epcis_schema import validate_document
+from ledger.errors import NotPacked
 
 GTIN = "09521234543213"
 
@@ -87,3 +88,18 @@ def test_epcis_export(env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "trail.jsonld"
     run(env, "epcis", "export", f"/01/{GTIN}/21/1", "--out", str(out))
     assert len(json.loads(out.read_text())["epcisBody"]["eventList"]) == 3
+
+
+def test_pack_ship_a_pallet_and_read_its_contents(env: dict[str, str]) -> None:
+    case, pallet = "095212340000000013", "095212340000000105"
+    run(env, "pack", "--as", "acme", "--into", case, f"/01/{GTIN}/21/3")
+    run(env, "pack", "--as", "acme", "--into", pallet, "--container", case, f"/01/{GTIN}/21/4")
+    tree = run(env, "contents", pallet)
+    assert tree.splitlines() == [f"{pallet}  (2 items)", f"  /01/{GTIN}/21/4", f"  {case}  (1 items)", f"    /01/{GTIN}/21/3"]
+    shipped = json.loads(run(env, "--json", "ship", "--as", "acme", "--to", "truck", "--container", pallet))
+    assert shipped["count"] == 2
+    run(env, "receive", "--as", "truck", shipped["root"])
+    with pytest.raises(NotPacked, match=f"cannot unpack /01/{GTIN}/21/1: it is not packed in {case}"):
+        invoke(env, "unpack", "--as", "truck", case, f"/01/{GTIN}/21/1")
+    assert "clean" in run(env, "audit")
+    assert json.loads(run(env, "--json", "contents", pallet, "--at", "2000-01-01T00:00:00Z"))["items"] == []
