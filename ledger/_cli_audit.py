@@ -18,6 +18,7 @@ from .audit import audit
 from .audit_scope import AuditScope
 from .codes import parse_code
 from .epcis_export import export_document
+from .epcis_import import import_document
 from .errors import InvalidInput
 from .identifiers import ItemKey
 from .packing import ContainerTree, hierarchy, pack, unpack
@@ -200,3 +201,20 @@ def contents_command(ctx: CliContext, container: str, at: str | None) -> None:
             human(child, depth + 1)
 
     ctx.emit(tree, human)
+
+
+@epcis_group.command("import")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--as", "actor", required=True, help="The party recording the events (it signs and anchors each).")
+@pass_ctx
+def epcis_import(ctx: CliContext, document: str, actor: str) -> None:
+    """Record a partner's EPCIS 2.0 document: all of its events, or — if any does not fit — none."""
+    with click.open_file(document, "rb") as stream:
+        data = stream.read()
+    done = import_document(ctx.ledger, data, actor)
+
+    def human() -> None:
+        for d in done:
+            click.echo(f"{d.index:3}  {d.event:40} → {d.action} {d.count} items" + (f"  anchor {d.root}" if d.root else ""))
+
+    ctx.emit(done, human)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from ledger.cli import cli
 from ledger.epcis_schema import validate_document
-from ledger.errors import NotPacked
+from ledger.errors import InvalidEpcis, NotPacked
 
 GTIN = "09521234543213"
 
@@ -103,3 +103,22 @@ def test_pack_ship_a_pallet_and_read_its_contents(env: dict[str, str]) -> None:
         invoke(env, "unpack", "--as", "truck", case, f"/01/{GTIN}/21/1")
     assert "clean" in run(env, "audit")
     assert json.loads(run(env, "--json", "contents", pallet, "--at", "2000-01-01T00:00:00Z"))["items"] == []
+
+
+def test_epcis_import_all_or_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    exported = json.loads(run(env, "epcis", "export", f"/01/{GTIN}/21/2"))
+    # Hand the received item back to acme: a shipment made by truck, described in EPCIS.
+    shipping = exported["epcisBody"]["eventList"][1]
+    shipping.pop("eventID")
+    shipping["sourceList"], shipping["destinationList"] = (
+        [{"type": "possessing_party", "source": shipping["destinationList"][0]["destination"]}],
+        [{"type": "possessing_party", "destination": shipping["sourceList"][0]["source"]}])
+    shipping["ledger:actor"] = shipping["sourceList"][0]["source"]
+    document = {**exported, "epcisBody": {"eventList": [shipping]}}
+    path = tmp_path / "back.jsonld"
+    path.write_text(json.dumps(document))
+    done = json.loads(run(env, "--json", "epcis", "import", str(path), "--as", "truck"))
+    assert [(d["action"], d["count"]) for d in done] == [("ship", 1)]
+    path.write_text("{")
+    with pytest.raises(InvalidEpcis, match="is not JSON"):
+        invoke(env, "epcis", "import", str(path), "--as", "truck")

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from collections.abc import Callable
 
+import pytest
+from sqlmodel import Session, select
+
+from ledger.audit import audit
 from ledger.custody_events import Action
 from ledger.epcis_export import export_document, party_uri
 from ledger.epcis_hash import event_hash_id
+from ledger.epcis_import import import_document
 from ledger.epcis_schema import validate_document
+from ledger.errors import EpcisEventRefused, InvalidEpcis
 from ledger.identifiers import ItemKey
+from ledger.index_models import Anchor
 from ledger.ledger import Ledger
+from ledger.queries import item_status
 from ledger.registration import ItemSpec
-from ledger.trail import TrailScope
+from ledger.trail import TrailScope, trail
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 4)]
@@ -42,3 +51,86 @@ def test_export_is_schema_valid_with_hash_ids_epcs_and_parties(moved: Ledger) ->
     assert (events[2]["ledger:actor"], events[2]["ledger:location"]) == (truck, "Antwerp")
     proof = events[2]["ledger:proof"]
     assert proof["ledger:signer"] == truck and len(proof["ledger:events"]) == 2
+
+
+CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ledger": "https://ns.provenance-ledger.example/epcis/"}]
+SGTIN = "urn:epc:id:sgtin:9521234.054321.{}"
+CASE = "urn:epc:id:sscc:9521234.0000000001"
+
+
+def _doc(*events: dict[str, object]) -> bytes:
+    body = [{"eventTime": "2026-01-01T10:00:00.000+01:00", "eventTimeZoneOffset": "+01:00", **e} for e in events]
+    return json.dumps({"@context": CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0",
+                       "creationDate": "2026-01-01T10:00:00Z", "epcisBody": {"eventList": body}}).encode()
+
+
+def _ship(ledger: Ledger, to: str, *serials: int) -> dict[str, object]:
+    return {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+            "epcList": [SGTIN.format(n) for n in serials], "readPoint": {"id": "urn:epc:id:sgln:9521234.00001.0"},
+            "destinationList": [{"type": "possessing_party", "destination": party_uri(ledger.chain.chain_id, ledger.party(to).address)}]}
+
+
+def _receive(*serials: int) -> dict[str, object]:
+    return {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
+            "epcList": [SGTIN.format(n) for n in serials], "ledger:location": "Antwerp"}
+
+
+def _pack(action: str, *serials: int) -> dict[str, object]:
+    return {"type": "AggregationEvent", "action": action, "bizStep": "packing" if action == "ADD" else "unpacking",
+            "parentID": CASE, "childEPCs": [SGTIN.format(n) for n in serials]}
+
+
+@pytest.fixture
+def registered(ledger: Ledger) -> Ledger:
+    ledger.register("acme", [ItemSpec(GTIN, str(n), "L1") for n in range(1, 4)])
+    return ledger
+
+
+def test_import_applies_a_whole_document(registered: Ledger) -> None:
+    done = import_document(registered, _doc(
+        {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning", "epcList": [SGTIN.format(1)]},
+        _pack("ADD", 1, 2), _ship(registered, "truck", 3)), "acme")
+    assert [(d.action, d.count) for d in done] == [("skipped", 0), ("pack", 2), ("ship", 1)]
+    assert item_status(registered, KEYS[2]).in_transit_to == "truck"
+    assert item_status(registered, KEYS[2]).custodian == "acme"
+    import_document(registered, _doc(_receive(3), {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "holding",
+                                                   "disposition": "stolen", "epcList": [SGTIN.format(3)]}), "truck")
+    status = item_status(registered, KEYS[2])
+    assert (status.custodian, status.status) == ("truck", "stolen")
+    steps = trail(registered, TrailScope("item", KEYS[2].canonical))
+    assert [(s.action, s.location) for s in steps] == [("register", ""), ("ship", "9521234000013"), ("receive", "Antwerp"),
+                                                       ("report stolen", "")]
+    assert audit(registered).clean
+
+
+def _anchor_count(ledger: Ledger) -> int:
+    with Session(ledger.engine) as s:
+        return len(list(s.exec(select(Anchor))))
+
+
+@pytest.mark.parametrize(("document", "error", "message"), [
+    (lambda _: b"{", InvalidEpcis, "is not JSON"),
+    (lambda _: b'{"type": "EPCISDocument", "schemaVersion": "2.0"}', InvalidEpcis, "does not conform to the EPCIS 2.0 JSON schema"),
+    (lambda lg: _doc(_ship(lg, "truck", 1), {**_ship(lg, "truck", 9)}), EpcisEventRefused,
+     r"EPCIS event 1 \(ObjectEvent OBSERVE shipping\): item /01/09521234543213/21/9 is not registered"),
+    (lambda lg: _doc(_ship(lg, "truck", 1), _ship(lg, "shop", 1)), EpcisEventRefused, "event 1 .*already shipped in #0"),
+    (lambda lg: _doc(_ship(lg, "truck", 1, 2), _receive(1)), EpcisEventRefused,
+     "event 1 .*shipment #0 was not sent to acme"),
+    (lambda lg: _doc(_pack("ADD", 1), {**_pack("ADD", 1), "parentID": "urn:epc:id:sscc:9521234.0000000002"}),
+     EpcisEventRefused, "event 1 .*is already packed in container 095212340000000013"),
+    (lambda lg: _doc(_pack("DELETE", 2)), EpcisEventRefused, "event 0 .*is not packed in 095212340000000013"),
+    (lambda lg: _doc({**_ship(lg, "truck", 1), "destinationList": [
+        {"type": "possessing_party", "destination": "did:pkh:eip155:1:0x" + "12" * 20}]}), EpcisEventRefused,
+     "is on chain 1, not this ledger's chain"),
+    (lambda lg: _doc({**_ship(lg, "truck", 1), "ledger:actor": party_uri(lg.chain.chain_id, lg.party("truck").address)}),
+     EpcisEventRefused, "it was made by did:pkh:.*, not by acme"),
+    (lambda lg: _doc({"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "arriving", "epcList": [SGTIN.format(1)]}),
+     EpcisEventRefused, "bizStep 'arriving' with disposition None has no ledger action"),
+])
+def test_bad_documents_change_nothing(registered: Ledger, document: Callable[[Ledger], bytes], error: type[Exception],
+                                      message: str) -> None:
+    before = _anchor_count(registered)
+    with pytest.raises(error, match=message):
+        import_document(registered, document(registered), "acme")
+    assert _anchor_count(registered) == before
+    assert item_status(registered, KEYS[0]).in_transit_to is None
