@@ -194,47 +194,62 @@ def _authentic_leaves(tree: bytes | None, root: bytes) -> set[bytes] | None:
 def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Sequence[Any]]],
                 leaf_of: Mapping[str, bytes], records: Mapping[str, AnchorRecord], facts: Mapping[str, AnchorFacts],
                 progress: Callable[[int], None]) -> list[Finding]:
-    """Per item: hash chain, numbering, order, agreement with the anchor, and replayed state."""
+    """Per item: hash chain, numbering, order, agreement with the anchor, and replayed state.
+
+    The loop compares whole tuples and looks each anchor up once; only an event or item
+    that differs goes through the slow path that says precisely what is wrong.
+    """
     findings: list[Finding] = []
-    # What every event of an anchor must say: (actor, action, timestamp, counterparty), from the chain and the row.
-    shared = {root: (record.party, fact.action, fact.timestamp, fact.counterparty)
-              for root, record in records.items() if (fact := facts.get(root)) is not None}
+    # Per anchor: its place in the chain's order, and what each of its events must say in the
+    # row's (action, actor, counterparty, timestamp) columns — from the chain and the anchor row.
+    anchors = {root: (record.sequence, (fact.action, record.party, fact.counterparty, fact.timestamp), fact)
+               for root, record in records.items() if (fact := facts.get(root)) is not None}
+    no_anchor = (-1, None, None)
     for item in items:
         registration = records.get(item[I_BATCH])
-        previous = item[I_HEAD] if item[I_ID] not in leaf_of else _h(leaf_of[item[I_ID]])
+        previous = item[I_HEAD] if item[I_ID] not in leaf_of else "0x" + leaf_of[item[I_ID]].hex()
         last_sequence = registration.sequence if registration else -1
         state = _State(registration.party if registration else item[I_BRAND])
         events = events_of.get(item[I_ID], ())
-        for number, event in enumerate(events, 1):
-            recomputed = event[E_RECOMPUTED]
-            if (event[E_SEQ] != number or event[E_PREV] != previous or recomputed.hex() != event[E_HASH][2:]
-                    or shared.get(event[E_ROOT]) != (event[E_ACTOR], event[E_ACTION], event[E_TS], event[E_CP])):
+        number = 0
+        for event in events:
+            number += 1
+            sequence, shared, fact = anchors.get(event[E_ROOT], no_anchor)
+            if (event[E_SEQ] != number or event[E_PREV] != previous or event[E_RECOMPUTED].hex() != event[E_HASH][2:]
+                    or event[E_ACTION:E_TS + 1] != shared):
                 _event_findings(findings, item, event, number, previous, records, facts)
+                if event[E_ROOT] not in records:
+                    previous = event[E_HASH]
+                    continue
+                sequence = records[event[E_ROOT]].sequence
             previous = event[E_HASH]
-            record = records.get(event[E_ROOT])
-            if record is None:
-                continue
-            if record.sequence <= last_sequence:
+            if sequence <= last_sequence:
+                record = records[event[E_ROOT]]
                 findings.append(Finding(FindingCode.ORDER_MISMATCH, _where(item, event),
                                         f"comes after anchor #{last_sequence} in the index",
                                         f"anchor #{record.sequence} (block {record.block_number}) to come after it"))
-            last_sequence = record.sequence
-            broken = state.apply(event, facts.get(event[E_ROOT]))
+            last_sequence = sequence
+            broken = state.apply(event, fact)
             if broken:
                 findings.append(Finding(FindingCode.CUSTODY_RULE_BROKEN, _where(item, event), broken,
                                         "only the holder acts on an item, and only the addressee receives it"))
-        progress(len(events) + 1)
-        subject = _key(item)
-        if previous != item[I_HEAD]:
-            findings.append(Finding(FindingCode.HEAD_MISMATCH, subject, f"head_hash is {item[I_HEAD]}",
-                                    f"{previous}, the hash of its " + ("last event" if events else "registration leaf")))
-        for field, mine, replayed in (("custodian", item[I_CUSTODIAN], state.custodian), ("status", item[I_STATUS], state.status),
-                                      ("open_shipment", item[I_OPEN], state.open_shipment),
-                                      ("brand", item[I_BRAND], registration.party if registration else item[I_BRAND])):
-            if mine != replayed:
-                findings.append(Finding(FindingCode.STATE_MISMATCH, subject, f"{field} is {mine}",
-                                        f"{replayed}, from its {len(events)} events"))
+        progress(number + 1)
+        brand = registration.party if registration else item[I_BRAND]
+        if previous != item[I_HEAD] or (item[I_CUSTODIAN], item[I_STATUS], item[I_OPEN], item[I_BRAND]) != (
+                state.custodian, state.status, state.open_shipment, brand):
+            _item_findings(findings, item, previous, state, brand, len(events))
     return findings
+
+
+def _item_findings(findings: list[Finding], item: Sequence[Any], head: str, state: _State, brand: str, events: int) -> None:
+    subject = _key(item)
+    if head != item[I_HEAD]:
+        findings.append(Finding(FindingCode.HEAD_MISMATCH, subject, f"head_hash is {item[I_HEAD]}",
+                                f"{head}, the hash of its " + ("last event" if events else "registration leaf")))
+    for field, mine, replayed in (("custodian", item[I_CUSTODIAN], state.custodian), ("status", item[I_STATUS], state.status),
+                                  ("open_shipment", item[I_OPEN], state.open_shipment), ("brand", item[I_BRAND], brand)):
+        if mine != replayed:
+            findings.append(Finding(FindingCode.STATE_MISMATCH, subject, f"{field} is {mine}", f"{replayed}, from its {events} events"))
 
 
 def _where(item: Sequence[Any], event: Sequence[Any]) -> str:
