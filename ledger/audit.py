@@ -9,7 +9,8 @@ contract recorded:
   its on-chain role (one recovery per anchor);
 - each batch's and each event anchor's Merkle tree, rebuilt from the rows;
 - each item's event hash chain from its registration leaf, the events' order against the
-  order of their anchors, and the item's state replayed from its events.
+  order of their anchors, and the item's state replayed from its events;
+- each container membership against the signed packing or unpacking anchor it names.
 
 Every disagreement becomes a :class:`~ledger.audit_findings.Finding`; an untouched index
 has none.
