@@ -1,4 +1,4 @@
-"""The auditor's commands: `ledger audit`, `ledger trace`, `ledger epcis …`, `ledger pack`/`unpack`.
+"""The auditor's commands: `ledger audit`, `ledger trace`, `ledger epcis …`, `ledger pack`/`unpack`/`contents`.
 
 Registered on the main group at the end of ``ledger/cli.py``.
 """
