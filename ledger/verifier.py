@@ -16,9 +16,12 @@ from datetime import UTC, date, datetime
 
 import requests
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlmodel import col
 from web3.exceptions import Web3Exception
 
+from . import _dbapi
 from .accounts import Account
 from .code_signature import Brand, BrandDirectory, verify_code_signature
 from .codes import CodeForm, ScannedCode, parse_code
@@ -26,11 +29,11 @@ from .custody_events import Action
 from .errors import ChainUnreachable, InvalidCode
 from .geo import Location
 from .identifiers import ItemKey
-from .index_models import Anchor, Event, Item, Party, PrefixBinding, Shipment
+from .index_models import Party, PrefixBinding
 from .inspections import InspectionOutcome
 from .ledger import Ledger
 from .roles import Role
-from .scans import ScanRecord, recent_scans, record_scan, scan_points
+from .scans import ScanRecord, fetch_recent_scans, insert_scan, scan_points
 from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, ScanPoint, judge
 
 __all__ = ["Inspection", "Verification", "Verifier"]
@@ -39,6 +42,18 @@ _SIGNED_FORMS = {CodeForm.DIGITAL_LINK, CodeForm.DIGITAL_LINK_PATH}
 _REFRESH_SECONDS = 5.0
 _UNREACHABLE_BACKOFF = 2.0  # after a failed chain call, skip the chain this long rather than wait on it per request
 _CONFIRMED_LIMIT = 1_000_000
+
+# The item, the receiver of its open shipment and its events (in order), in one round trip: one row
+# per event, or one row with NULL event columns if it has none, or no row if unregistered. Events
+# whose anchor row is missing are dropped in Python (a.root IS NULL): a nested "LEFT JOIN (event
+# JOIN anchor)" would say it in SQL, but SQLite materialises that join by scanning all events.
+_ITEM_AND_EVENTS = (
+    "SELECT i.lot, i.expiry, i.batch_root, i.custodian, i.status, s.receiver, "
+    "e.action, e.actor, e.timestamp, e.location, e.anchor_root, a.reference, a.root "
+    "FROM item i LEFT JOIN shipment s ON s.root = i.open_shipment "
+    "LEFT JOIN event e ON e.item_id = i.item_id LEFT JOIN anchor a ON a.root = e.anchor_root "
+    "WHERE i.item_id = ? ORDER BY e.seq"
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,26 @@ class _EventRow:
     location: str
     anchor_root: str
     reference: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemRow:
+    lot: str | None
+    expiry: date | None
+    batch_root: str
+    custodian: str
+    status: str
+    receiver: str | None  # of the open shipment, if any
+
+
+def _item_and_events(engine: Engine, cur: DBAPICursor, item_id: str) -> tuple[_ItemRow | None, list[_EventRow]]:
+    cur.execute(_dbapi.sql(engine, _ITEM_AND_EVENTS), (item_id,))
+    rows = cur.fetchall()
+    if not rows:
+        return None, []
+    lot, expiry, batch_root, custodian, status, receiver = rows[0][:6]
+    item = _ItemRow(lot, _dbapi.as_date(expiry), batch_root, custodian, status, receiver)
+    return item, [_EventRow(*r[6:12]) for r in rows if r[12] is not None]
 
 
 @dataclass(frozen=True)
@@ -151,22 +186,20 @@ class Verifier:
                               "a code of a brand registered on this ledger")
         now = self.clock()
         item_id = "0x" + scanned.key.item_id.hex()
-        history = recent_scans(self.ledger.engine, item_id)
-        with Session(self.ledger.engine) as conn:
-            row = conn.get(Item, item_id)
-            events = [_EventRow(*e) for e in conn.execute(
-                select(col(Event.action), col(Event.actor), col(Event.timestamp), col(Event.location), col(Event.anchor_root),
-                       col(Anchor.reference)).join(Anchor, col(Anchor.root) == col(Event.anchor_root))
-                .where(col(Event.item_id) == item_id).order_by(col(Event.seq)))] if row else []
-            receiver = None
-            if row is not None and row.open_shipment:
-                receiver = conn.execute(select(col(Shipment.receiver)).where(col(Shipment.root) == row.open_shipment)).scalar()
-        inspection = self._last_inspection(events)
-        here = [*history, ScanRecord(now, location, None, "", ())]
-        facts = self._facts(scanned, directory, row, receiver, events, inspection, scan_points(here), scanner, now)
-        judgement = judge(facts, self.rules)
-        record_scan(self.ledger.engine, item_id, scanned.key.canonical,
-                    ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value, judgement.codes))
+        engine = self.ledger.engine
+        # One connection for the reads and the scan insert; the insert commits with it, so the next
+        # verification of this item, in any thread or worker, sees this scan.
+        with _dbapi.cursor(engine) as cur:
+            row, events = _item_and_events(engine, cur, item_id)
+            history = fetch_recent_scans(engine, cur, item_id)
+            inspection = self._last_inspection(events)
+            here = [*history, ScanRecord(now, location, None, "", ())]
+            facts = self._facts(scanned, directory, row, events, inspection, scan_points(here), scanner, now)
+            judgement = judge(facts, self.rules)
+            insert_scan(engine, cur, item_id, scanned.key.canonical,
+                        ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value,
+                                   judgement.codes))
+        receiver = row.receiver if row else None
         return Verification(
             scanned.key, scanned.form, judgement, now, location, owner[0].name,
             row.lot if row else scanned.key.lot, row.expiry if row else scanned.key.expiry, row is not None,
@@ -180,7 +213,7 @@ class Verifier:
                     return Inspection(outcome, self._name(e.actor) or e.actor, e.timestamp, e.location)
         return None
 
-    def _facts(self, scanned: ScannedCode, directory: _Directory, row: Item | None, receiver: str | None,
+    def _facts(self, scanned: ScannedCode, directory: _Directory, row: _ItemRow | None,
                events: list[_EventRow], inspection: Inspection | None,
                points: list[ScanPoint], scanner: Account | None, now: int) -> ScanFacts:
         signed = scanned.form in _SIGNED_FORMS
@@ -197,7 +230,7 @@ class Verifier:
             scanner_role=scanner.role if scanner else None,
             scanner_name=scanner.party if scanner else "",
             scanner_is_custodian=bool(row and scanner and row.custodian == scanner.address),
-            scanner_is_receiver=bool(scanner and receiver == scanner.address),
+            scanner_is_receiver=bool(row and scanner and row.receiver == scanner.address),
             custodian_name=self._name(row.custodian) or "" if row else "",
             custody_places=1 + sum(1 for e in events if e.action in (Action.SHIP, Action.RECEIVE)),
             scans=points,
