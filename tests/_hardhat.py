@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -30,6 +32,7 @@ def hardhat_node(timeout: float = 90.0) -> Iterator[str]:
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # npx runs node as a child: stop the whole group, or node outlives us
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -47,9 +50,9 @@ def hardhat_node(timeout: float = 90.0) -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
         log.close()
