@@ -216,6 +216,12 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
         items_by_batch[item[I_BATCH]].append(item)
     batch_findings, leaf_of = check_batch_trees(items_by_batch, stored_trees, by_root)
     findings += batch_findings
+    # A batch this index registered (its row or its local anchor) must still have its items.
+    ours = set(stored_trees) | {a.root for a in anchor_rows if a.local and a.kind == AnchorKind.REGISTRATION}
+    for root in sorted(ours & set(batch_roots) - items_by_batch.keys()):
+        record = by_root.get(root)
+        findings.append(Finding(FindingCode.REGISTERED_ITEM_MISSING, f"batch {root}", "has no item rows",
+                                f"{record.count if record else 'its'} registered items"))
 
     hasher = EventHasher()
     same = anchor_events is events

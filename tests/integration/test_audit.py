@@ -108,6 +108,8 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
     # Item 6's recall event is left behind without its item.
     ("delete an item", _sql("DELETE FROM item WHERE item_id = :i", i=lambda w, _: w.item_id(6)),
      {FindingCode.REGISTERED_ITEM_MISSING, FindingCode.ITEM_NOT_REGISTERED}),
+    ("delete a whole batch's items", _sql("DELETE FROM item WHERE gtin = '00614141123452'"),
+     {FindingCode.REGISTERED_ITEM_MISSING}),
     ("move an event elsewhere", _sql("UPDATE event SET location = 'Nowhere' WHERE event_hash = :h",
                                      h=lambda w, c: w.event(c, 2, 1)["event_hash"]),
      {FindingCode.EVENT_HASH_MISMATCH, FindingCode.MERKLE_ROOT_MISMATCH}),
