@@ -46,13 +46,14 @@ from ._audit_items import (
     check_items,
 )
 from ._audit_packing import check_packing
+from ._audit_shipments import check_batches, check_shipments
 from .audit_findings import Finding, FindingCode
 from .audit_scope import AuditScope
 from .chain import AnchorRecord
 from .codes import parse_code
 from .custody_events import AnchorKind
 from .errors import AuditScopeEmpty, UnknownItem
-from .index_models import Anchor, ContainerContent
+from .index_models import Anchor, Batch, ContainerContent, Shipment
 from .ledger import Ledger
 
 __all__ = ["AuditReport", "audit"]
@@ -250,6 +251,15 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
                                     "events only for registered items"))
     facts = {a.root: AnchorFacts(a.action, a.timestamp, a.counterparty, a.reference) for a in anchor_rows}
     findings += check_items(scope_items, events_of, leaf_of, by_root, facts, advance)
+    ship_roots = sorted(a.root for a in anchor_rows if a.local and a.kind == AnchorKind.SHIPMENT)
+    with Session(ledger.engine) as s:
+        shipments = (list(s.scalars(select(Shipment))) if scope.kind == "ledger" else
+                     [r for start in range(0, len(ship_roots), _CHUNK)
+                      for r in s.scalars(select(Shipment).where(col(Shipment.root).in_(ship_roots[start:start + _CHUNK])))])
+        batch_rows = [b for start in range(0, len(batch_roots), _CHUNK)
+                      for b in s.scalars(select(Batch).where(col(Batch.root).in_(batch_roots[start:start + _CHUNK])))]
+    findings += check_shipments(shipments, {a.root: a for a in anchor_rows}, by_root, ship_roots)
+    findings += check_batches(batch_rows, by_root)
     packing = {a.root: a for a in anchor_rows if a.kind == AnchorKind.PACKING}
     if packing or scope.kind == "ledger":
         findings += check_packing(_memberships(ledger, scope, sorted(packing)), {a.root: a for a in anchor_rows},

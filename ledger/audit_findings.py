@@ -37,6 +37,8 @@ class FindingCode(enum.StrEnum):
     STATE_MISMATCH = "STATE_MISMATCH"
     CUSTODY_RULE_BROKEN = "CUSTODY_RULE_BROKEN"
     PACKING_MISMATCH = "PACKING_MISMATCH"
+    SHIPMENT_MISMATCH = "SHIPMENT_MISMATCH"
+    BATCH_ROW_ALTERED = "BATCH_ROW_ALTERED"
 
     @property
     def sentence(self) -> str:
@@ -65,6 +67,8 @@ _SENTENCES = {
     FindingCode.STATE_MISMATCH: "an item's current state is not what its events add up to",
     FindingCode.CUSTODY_RULE_BROKEN: "an event breaks the custody rules at the point it was anchored",
     FindingCode.PACKING_MISMATCH: "a packing record disagrees with the signed, anchored packing events",
+    FindingCode.SHIPMENT_MISMATCH: "a shipment row disagrees with its signed shipping or receipt anchor",
+    FindingCode.BATCH_ROW_ALTERED: "a batch row disagrees with its registration on chain",
 }
 
 

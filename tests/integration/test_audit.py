@@ -22,7 +22,7 @@ from ledger.registration import ItemSpec, serial_range
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 7)]
-TABLES = ("item", "event", "anchor", "batch", "shipment")
+TABLES = ("item", "event", "anchor", "batch", "shipment", "containercontent", "container")
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,12 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
     ("swap an anchor's signature", _sql("UPDATE anchor SET signature = (SELECT signature FROM anchor WHERE root = :o) "
                                         "WHERE root = :r", o=lambda w, _: w.recall, r=lambda w, _: w.shipment),
      {FindingCode.BAD_SIGNATURE}),
+    ("redirect a shipment", _sql("UPDATE shipment SET receiver = :r WHERE root = :s",
+                                 r=lambda w, _: w.address("shop"), s=lambda w, _: w.shipment), {FindingCode.SHIPMENT_MISMATCH}),
+    ("reopen a received shipment", _sql("UPDATE shipment SET state = 'open', receipt_root = NULL WHERE root = :s",
+                                        s=lambda w, _: w.shipment), {FindingCode.SHIPMENT_MISMATCH}),
+    ("give a batch to another brand", _sql("UPDATE batch SET brand = :b WHERE company_prefix = '9521234'",
+                                           b=lambda w, _: w.address("bolt")), {FindingCode.BATCH_ROW_ALTERED}),
     ("delete an anchor row", _sql("DELETE FROM anchor WHERE root = :r", r=lambda w, _: w.recall),
      {FindingCode.ANCHOR_NOT_INDEXED}),
 ]
