@@ -9,9 +9,9 @@ from typing import Any
 from ._keccak import keccak256
 from .audit_findings import Finding, FindingCode
 from .custody_events import Action
-from .index_models import Anchor, ContainerContent
+from .index_models import Anchor, Container, ContainerContent
 
-__all__ = ["check_packing"]
+__all__ = ["check_container_parents", "check_packing"]
 
 
 def check_packing(rows: Iterable[ContainerContent], anchors: Mapping[str, Anchor],
@@ -44,3 +44,10 @@ def _problem(anchor: Any, action: Action, reference: str) -> str | None:
     if (anchor.reference or "").lower() != reference:
         return f"was signed for container id {anchor.reference}"
     return None
+
+
+def check_container_parents(containers: Iterable[Container], rows: Iterable[ContainerContent]) -> list[Finding]:
+    """Each container's ``parent`` must be the container its open membership row names."""
+    inside = {r.child_container: r.container for r in rows if r.child_container and r.unpacked_anchor is None}
+    return [Finding(FindingCode.PACKING_MISMATCH, f"container {c.sscc}", f"parent is {c.parent}",
+                    f"{inside.get(c.sscc)}, from the packing records") for c in containers if c.parent != inside.get(c.sscc)]

@@ -45,7 +45,7 @@ from ._audit_items import (
     check_event_trees,
     check_items,
 )
-from ._audit_packing import check_packing
+from ._audit_packing import check_container_parents, check_packing
 from ._audit_shipments import check_batches, check_shipments
 from .audit_findings import Finding, FindingCode
 from .audit_scope import AuditScope
@@ -53,7 +53,7 @@ from .chain import AnchorRecord
 from .codes import parse_code
 from .custody_events import AnchorKind
 from .errors import AuditScopeEmpty, UnknownItem
-from .index_models import Anchor, Batch, ContainerContent, Shipment
+from .index_models import Anchor, Batch, Container, ContainerContent, Shipment
 from .ledger import Ledger
 
 __all__ = ["AuditReport", "audit"]
@@ -262,7 +262,11 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
     findings += check_batches(batch_rows, by_root)
     packing = {a.root: a for a in anchor_rows if a.kind == AnchorKind.PACKING}
     if packing or scope.kind == "ledger":
-        findings += check_packing(_memberships(ledger, scope, sorted(packing)), {a.root: a for a in anchor_rows},
+        memberships = _memberships(ledger, scope, sorted(packing))
+        findings += check_packing(memberships, {a.root: a for a in anchor_rows},
                                   {root: {e[E_ITEM] for e in events_by_anchor.get(root, ())} for root in packing})
+        if scope.kind == "ledger":
+            with Session(ledger.engine) as s:
+                findings += check_container_parents(list(s.scalars(select(Container))), memberships)
     report.seconds = time.perf_counter() - started
     return report

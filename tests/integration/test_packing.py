@@ -108,3 +108,12 @@ def test_audit_catches_a_forged_membership(stocked: Ledger) -> None:
                      {"b": CASE_B, "i": "0x" + KEYS[0].item_id.hex()})
     [finding] = audit(stocked).findings
     assert finding.code is FindingCode.PACKING_MISMATCH and CASE_B in finding.detail
+
+
+def test_audit_catches_a_container_moved_out_of_its_pallet(stocked: Ledger) -> None:
+    pack(stocked, "acme", CASE_A, KEYS[:2])
+    pack(stocked, "acme", PALLET, containers=[CASE_A])
+    with stocked.engine.begin() as conn:
+        conn.execute(text("UPDATE container SET parent = NULL WHERE sscc = :c"), {"c": CASE_A})
+    [finding] = audit(stocked).findings
+    assert (finding.code, finding.subject, finding.detail) == (FindingCode.PACKING_MISMATCH, f"container {CASE_A}", "parent is None")
