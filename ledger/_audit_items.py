@@ -58,25 +58,26 @@ class EventHasher:
     """``CustodyEvent.hash`` from event rows, with the repeated words (addresses, locations) cached."""
 
     def __init__(self) -> None:
-        self._words: dict[Any, bytes] = {}
+        self._addresses: dict[str, bytes] = {}
+        self._locations: dict[str, bytes] = {}
 
     def _address(self, address: str) -> bytes:
-        word = self._words.get(address)
+        word = self._addresses.get(address)
         if word is None:
             raw = bytes.fromhex(address[2:])
             if len(raw) != 20:
                 raise ValueError(f"address {address} is not 20 bytes")
-            word = self._words[address] = bytes(12) + raw
+            word = self._addresses[address] = bytes(12) + raw
         return word
 
     def _location(self, location: str) -> bytes:
-        word = self._words.get(("loc", location))
+        word = self._locations.get(location)
         if word is None:
-            word = self._words[("loc", location)] = keccak256(location.encode())
+            word = self._locations[location] = keccak256(location.encode())
         return word
 
     def _encoding(self, row: Sequence[Any]) -> bytes:
-        """``CustodyEvent.encoded`` of the row's fields; ``b""`` if they are not even well-formed."""
+        """``CustodyEvent.encoded`` of the row's fields, caching its words; ``b""`` if they are not well-formed."""
         try:
             encoding = b"".join((bytes.fromhex(row[E_ITEM][2:]), row[E_ACTION].to_bytes(32, "big"),
                                  self._address(row[E_ACTOR]), self._address(row[E_CP]), row[E_TS].to_bytes(32, "big"),
@@ -88,26 +89,20 @@ class EventHasher:
     def rows(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
         """Each row with its recomputed hash appended (at ``E_RECOMPUTED``; ``b""`` if malformed).
 
-        The hot loop of an audit: the distinct addresses and locations are encoded first, so the
-        loop is dictionary look-ups and one join per row; a malformed value anywhere sends the
-        rows through the careful path instead.
+        The hot loop of an audit: cached words and one join per row; a row with a word not
+        seen yet, or a malformed one, takes the careful path.
         """
-        words, fromhex, join = self._words, bytes.fromhex, b"".join
+        addresses, locations, fromhex, join, careful = self._addresses, self._locations, bytes.fromhex, b"".join, self._encoding
         encodings: list[bytes] = []
         append = encodings.append
-        try:
-            for address in {r[E_ACTOR] for r in rows} | {r[E_CP] for r in rows}:
-                self._address(address)
-            for location in {r[E_LOC] for r in rows}:
-                self._location(location)
-            for row in rows:
-                _, item, _, action, actor, cp, ts, prev, loc, _ = row
-                append(join((fromhex(item[2:]), _ACTION_WORDS[action], words[actor], words[cp], ts.to_bytes(32, "big"),
-                             fromhex(prev[2:]), words[("loc", loc)])))
-            if any(len(e) != 224 for e in encodings):
-                raise ValueError("a hash field is not 32 bytes")
-        except (ValueError, TypeError, OverflowError, AttributeError, KeyError):
-            encodings = [self._encoding(row) for row in rows]
+        for row in rows:
+            _, item, _, action, actor, cp, ts, prev, loc, _ = row
+            try:
+                encoding = join((fromhex(item[2:]), _ACTION_WORDS[action], addresses[actor], addresses[cp],
+                                 ts.to_bytes(32, "big"), fromhex(prev[2:]), locations[loc]))
+            except (ValueError, TypeError, OverflowError, AttributeError, KeyError):
+                encoding = careful(row)
+            append(encoding if len(encoding) == 224 else b"")
         return [(*row, digest if encoding else b"")
                 for row, encoding, digest in zip(rows, encodings, keccak256_each(encodings), strict=True)]
 
