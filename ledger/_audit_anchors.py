@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from eth_account import Account
 from eth_account.messages import SignableMessage
 
 from ._keccak import keccak256
@@ -14,7 +13,7 @@ from .audit_findings import Finding, FindingCode
 from .chain import AnchorRecord, ChainClient
 from .custody_events import Action, AnchorKind
 from .index_models import Anchor
-from .typed_data import ActionMessage, Domain, RegistrationMessage
+from .typed_data import ActionMessage, Domain, RegistrationMessage, recover
 
 __all__ = ["AnchorRow", "anchor_hash", "check_anchor_chain", "check_anchor_rows", "check_signatures", "chain_anchors"]
 
@@ -157,7 +156,7 @@ def check_signatures(anchors: Iterable[AnchorRow], records: Mapping[str, AnchorR
                                     f"{_h(record.metadata_hash)}, the metadataHash anchored on chain"))
             continue
         try:
-            signer = str(Account.recover_message(signable, signature=bytes.fromhex(row.signature[2:])))
+            signer = recover(message, domain, bytes.fromhex(row.signature[2:]))
         except (ValueError, TypeError) as exc:
             signer = f"unrecoverable ({type(exc).__name__})"
         if signer != record.party:
