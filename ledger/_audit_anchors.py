@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from eth_account.messages import SignableMessage
+from eth_keys.exceptions import BadSignature
+from eth_utils.exceptions import ValidationError
 
 from ._keccak import keccak256
 from .audit_findings import Finding, FindingCode
@@ -157,7 +159,7 @@ def check_signatures(anchors: Iterable[AnchorRow], records: Mapping[str, AnchorR
             continue
         try:
             signer = recover(message, domain, bytes.fromhex(row.signature[2:]))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, ValidationError, BadSignature) as exc:
             signer = f"unrecoverable ({type(exc).__name__})"
         if signer != record.party:
             findings.append(Finding(FindingCode.BAD_SIGNATURE, subject, f"signature recovers to {signer}",

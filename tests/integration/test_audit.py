@@ -134,6 +134,8 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
                                         s=lambda w, _: w.shipment), {FindingCode.SHIPMENT_MISMATCH}),
     ("give a batch to another brand", _sql("UPDATE batch SET brand = :b WHERE company_prefix = '9521234'",
                                            b=lambda w, _: w.address("bolt")), {FindingCode.BATCH_ROW_ALTERED}),
+    ("scribble over a signature", _sql("UPDATE anchor SET signature = :g WHERE root = :r",
+                                       g=lambda *_: "0x" + "00" * 65, r=lambda w, _: w.recall), {FindingCode.BAD_SIGNATURE}),
     ("delete an anchor row", _sql("DELETE FROM anchor WHERE root = :r", r=lambda w, _: w.recall),
      {FindingCode.ANCHOR_NOT_INDEXED}),
 ]
