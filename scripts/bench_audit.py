@@ -16,27 +16,21 @@ state replayed, the anchor chain checked against the contract's logs and storage
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import io
 import os
-import platform
 import pstats
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _bench import database, machine, replace_section
 
 GTIN = "09521234543213"
 PREFIX = "9521234"
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 SECTION = "## Audit (issue 5)"
 TARGET = 100_000  # events verified per second
 _BREAKDOWN = (
@@ -46,23 +40,6 @@ _BREAKDOWN = (
     "The target of 100,000/s is not met on this shared machine (load 3 to 6 on 2 cores during the runs): each "
     "event costs three keccaks of its own, a share of the tree and a few dictionary and tuple operations in Python, "
     "about 12 µs in all here.")
-
-
-@contextlib.contextmanager
-def _database(kind: str, home: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{home / 'index.sqlite'}"
-        return
-    import psycopg
-
-    name = f"bench_audit_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.format(db=name)
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _build(home: Path, db_url: str, items: int, rounds: int) -> Any:
@@ -97,7 +74,7 @@ def main() -> None:
 
     from ledger.audit import audit
 
-    with tempfile.TemporaryDirectory() as tmp, _database(args.db, Path(tmp)) as db_url:
+    with tempfile.TemporaryDirectory() as tmp, database(args.db, Path(tmp), "bench_audit") as db_url:
         t0 = time.perf_counter()
         ledger = _build(Path(tmp) / "home", db_url, args.items, args.rounds)
         built = time.perf_counter() - t0
@@ -134,10 +111,9 @@ def main() -> None:
 
 def _write(table: str, args: argparse.Namespace) -> None:
     """Replace only this script's section of BENCHMARKS.md (re-read right before writing)."""
-    path = ROOT / "BENCHMARKS.md"
     section = "\n".join([
         SECTION, "",
-        f"Machine: {os.cpu_count()} CPUs (nproc), {platform.processor() or platform.machine()}, Python {platform.python_version()}.",
+        f"Machine: {machine()}.",
         "", (f"Command: `.venv/bin/python scripts/bench_audit.py --items {args.items} --rounds {args.rounds} "
              f"--runs {args.runs} --db {args.db} --write` (embedded chain)"), "", table, "",
         ("The audit reads the rows as plain tuples, recomputes each event's hash with cached 32-byte words and the C "
@@ -146,15 +122,7 @@ def _write(table: str, args: argparse.Namespace) -> None:
         "anchor, `latestAnchorHash`, `anchorCount` and one `hasRole` per party and role. "
          "The garbage collector is paused during an audit (it allocates and frees nothing until "
          "the end; the collector's rescans had been half its time)."), "", _BREAKDOWN, ""])
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[nxt + 1:] if nxt >= 0 else "")
-    path.write_text(text)
-
+    replace_section(SECTION, section)
 
 if __name__ == "__main__":
     main()

@@ -6,15 +6,12 @@ Run: .venv/bin/python scripts/bench_codes.py [--write]   (--write updates BENCHM
 from __future__ import annotations
 
 import io
-import platform
-import re
 import resource
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
+from _bench import machine, replace_section
 from eth_account import Account
 
 from ledger.code_signature import Brand, BrandDirectory, verify_code_signature
@@ -23,7 +20,6 @@ from ledger.identifiers import ItemKey
 from ledger.label_sheet import write_label_sheet
 from ledger.qr_label import Label, label_png
 
-ROOT = Path(__file__).resolve().parent.parent
 BRAND = Account.from_key(b"\x01" * 32)
 BRANDS = BrandDirectory((Brand("Acme", BRAND.address, ("9521234",)),))
 BASE = "https://verify.example"
@@ -65,15 +61,6 @@ def bench_pdf(count: int = 10_000) -> tuple[float, float, int]:
     return seconds, peak_mib, len(out.getvalue())
 
 
-def machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.processor(),
-    )
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
-    return f"{nproc} CPUs (nproc), {cpu}, Python {platform.python_version()}"
-
-
 def main() -> None:
     codes = [label.uri for label in _labels(2000)]
     parse_rate = bench_parse(codes)
@@ -99,12 +86,7 @@ def main() -> None:
             "(about 6.6 of 8 ms per QR, timed); the PDF's memory grows with the batch because reportlab keeps "
             "page streams until it writes the file.\n"
         )
-        path = ROOT / "BENCHMARKS.md"
-        text = path.read_text() if path.exists() else "# Benchmarks\n\nMeasured numbers, with the machine and command that produced them.\n"
-        pattern = re.compile(r"## Codes \(issue 3\)\n.*?(?=\n## |\Z)", re.DOTALL)
-        text = pattern.sub(lambda _: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-        path.write_text(text.rstrip("\n") + "\n")
-
+        replace_section("## Codes (issue 3)", section)
 
 if __name__ == "__main__":
     main()

@@ -22,15 +22,11 @@ and prints the top entries.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import functools
 import io
 import json
-import os
-import platform
 import pstats
-import re
 import resource
 import statistics
 import subprocess
@@ -42,13 +38,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _bench import ROOT, chain, database, machine, replace_section
 
 GTIN = "09521234543213"  # GTIN-14 under company prefix 9521234
 PREFIX = "9521234"
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 SECTION = "## Registration and custody (issue 2)"
 TARGET_RATE = 50_000  # items/s end to end with SQLite
 TARGET_GAS = 1.0  # gas per item for batches of 100,000
@@ -57,35 +50,6 @@ EXTRAPOLATE_TO = 1_000_000
 
 
 # -- worker: one chain × database combination -------------------------------------------
-
-
-@contextlib.contextmanager
-def _chain(kind: str) -> Iterator[str]:
-    if kind == "embedded":
-        yield "embedded"
-        return
-    from tests._hardhat import hardhat_node
-
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
-    with hardhat_node() as url:
-        yield url
-
-
-@contextlib.contextmanager
-def _database(kind: str, home: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{home / 'index.sqlite'}"
-        return
-    import psycopg
-
-    name = f"bench_register_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.format(db=name)
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class _Phases:
@@ -151,8 +115,8 @@ def run_combination(args: argparse.Namespace) -> dict[str, Any]:
     from ledger.typed_data import RegistrationMessage, sign
 
     out: dict[str, Any] = {"chain": args.chain, "db": args.db, "items_requested": args.items, "batch": args.batch}
-    with tempfile.TemporaryDirectory(prefix="bench_register_") as tmp, _chain(args.chain) as chain_url, \
-            _database(args.db, Path(tmp)) as db_url:
+    with tempfile.TemporaryDirectory(prefix="bench_register_") as tmp, chain(args.chain) as chain_url, \
+            database(args.db, Path(tmp), "bench_register") as db_url:
         ledger = _setup(chain_url, db_url, Path(tmp) / "home")
         try:
             phases = _instrument(ledger)
@@ -235,17 +199,6 @@ def run_profile(args: argparse.Namespace) -> str:
 # -- orchestration ------------------------------------------------------------------------
 
 
-def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
-    os_name = platform.platform()
-    with contextlib.suppress(OSError):
-        os_name = re.search(r'PRETTY_NAME="([^"]+)"', Path("/etc/os-release").read_text()).group(1)  # type: ignore[union-attr]
-    return (f"{os.cpu_count()} cores (nproc), {cpu}, {mem_kb / 1024**2:.0f} GB RAM, "
-            f"Python {platform.python_version()}, {os_name} (kernel {platform.release()}); shared, noisy machine")
-
-
 def _fmt_s(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
@@ -260,7 +213,7 @@ def _ok(good: bool) -> str:
 
 def render(results: list[dict[str, Any]], command: str) -> str:
     lines = [SECTION, "",
-             f"Machine: {_machine()}.", "",
+             f"Machine: {machine()}.", "",
              "Command (run from the repository root):", "", "```", command, "```", "",
              ("Each chain × database combination runs in its own subprocess (fresh ledger home, fresh PostgreSQL "
              "database); peak RSS is that process's `ru_maxrss` (the Hardhat node's own memory is not included). "
@@ -325,22 +278,6 @@ def _interpretation(results: list[dict[str, Any]]) -> str:
             f"embedded and Hardhat rows in these SQL phases are mostly noise of the shared 2-core machine).")
 
 
-def update_benchmarks(section: str, path: Path) -> None:
-    """Replace only this script's section of BENCHMARKS.md (re-read right before writing)."""
-    header = "# Benchmarks\n\nMeasured numbers for the provenance ledger; each section is owned by the script that writes it.\n"
-    text = path.read_text() if path.exists() else header
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        rest = text[nxt + 1:] if nxt >= 0 else ""
-        new = text[:start] + section + ("\n" + rest if rest else "")
-    tmp = path.with_name(path.name + f".bench_register.{os.getpid()}.tmp")
-    tmp.write_text(new)
-    os.replace(tmp, path)
-
-
 def _worker_cmd(args: argparse.Namespace, chain: str, db: str, json_out: Path) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--worker", "--chain", chain, "--db", db,
             "--items", str(args.items), "--batch", str(args.batch), "--per-item-tx", str(args.per_item_tx),
@@ -386,21 +323,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.results and args.results.exists():
         stored = json.loads(args.results.read_text())
     combos = [(c, d) for d in dbs for c in chains]  # SQLite first: embedded+sqlite, hardhat+sqlite, then PostgreSQL
-    for chain, db in ([] if args.render_only else combos):
+    for chain_kind, db in ([] if args.render_only else combos):
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
             json_out = Path(f.name)
         t0 = time.perf_counter()
-        rc = subprocess.call(_worker_cmd(args, chain, db, json_out), cwd=ROOT)
+        rc = subprocess.call(_worker_cmd(args, chain_kind, db, json_out), cwd=ROOT)
         if rc != 0:
-            print(f"{chain}+{db}: worker failed ({rc})", file=sys.stderr)
+            print(f"{chain_kind}+{db}: worker failed ({rc})", file=sys.stderr)
             continue
         result = json.loads(json_out.read_text())
         json_out.unlink()
         result["command"] = command
-        print(f"{chain}+{db}: {result['items']:,} items at {result['items_per_s']:,.0f} items/s, "
+        print(f"{chain_kind}+{db}: {result['items']:,} items at {result['items_per_s']:,.0f} items/s, "
               f"{result['gas_per_item_median']:.3f} gas/item, peak {result['peak_rss_mb']:.0f} MB, "
               f"naive {result['naive_items_per_s']:.1f} items/s ({time.perf_counter() - t0:.0f}s total)", flush=True)
-        stored[f"{chain}+{db}"] = result
+        stored[f"{chain_kind}+{db}"] = result
         if args.results:
             args.results.write_text(json.dumps(stored, indent=1))
     order = [f"{c}+{d}" for d in ("sqlite", "postgresql") for c in ("embedded", "hardhat")]
@@ -411,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render(results, "\n".join(commands))
     print(section)
     if args.out == "on":
-        update_benchmarks(section, args.benchmarks)
+        replace_section(SECTION, section, args.benchmarks)
     return 0
 
 

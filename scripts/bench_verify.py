@@ -23,7 +23,6 @@ import contextlib
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -34,46 +33,17 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _bench import ROOT, chain, database, machine, replace_section
 
 GTIN = "09521234543213"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SECTION = "## Verifier (issue 4)"
+_CHAIN = {"embedded": "embedded", "scaleout": "hardhat"}
+_DATABASE = {"embedded": "sqlite", "scaleout": "postgresql"}
 PASSPHRASE = "bench passphrase"
-
-
-@contextlib.contextmanager
-def _chain(setup: str) -> Iterator[str]:
-    if setup == "embedded":
-        yield "embedded"
-        return
-    from tests._hardhat import hardhat_node
-
-    with hardhat_node() as url:
-        yield url
-
-
-@contextlib.contextmanager
-def _database(setup: str, home: Path) -> Iterator[str]:
-    if setup == "embedded":
-        yield f"sqlite:///{home / 'index.sqlite'}"
-        return
-    import psycopg
-
-    name = f"bench_verify_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(env: dict[str, str], items: int, sample: int) -> tuple[list[str], float]:
@@ -212,8 +182,8 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def run(setup: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         home = Path(tmp) / "home"
-        with _chain(setup) as chain, _database(setup, home) as db:
-            env = {**os.environ, "LEDGER_HOME": str(home), "LEDGER_CHAIN": chain, "LEDGER_DATABASE_URL": db,
+        with chain(_CHAIN[setup]) as chain_url, database(_DATABASE[setup], home, "bench_verify") as db:
+            env = {**os.environ, "LEDGER_HOME": str(home), "LEDGER_CHAIN": chain_url, "LEDGER_DATABASE_URL": db,
                    "LEDGER_PASSPHRASE": PASSPHRASE, "LEDGER_KDF_ITERATIONS": "1024"}
             bodies, registration = _prepare(env, args.items, 5000)
             with _server(env, setup, args.workers, args.threads) as port:
@@ -229,11 +199,10 @@ def render(results: list[dict[str, Any]], command: str) -> str:
     rows = "\n".join(
         f"| {r['setup']} | {r['items']:,} | {r['workers']} | {r['requests']:,} | {r['rate']:,.0f} | {r['p50_ms']:.1f} | "
         f"{r['p99_ms']:.1f} | {r['failures']} |" for r in results)
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs (shared), Python {platform.python_version()}"
     clients = "wrk, 2 threads" if results[0]["load"] == "wrk" else "Python threads"
     return f"""{SECTION}
 
-`{command}` — {machine}. POST /api/v1/verify over loopback HTTP with {results[0]['clients']} concurrent
+`{command}` — {machine()}. POST /api/v1/verify over loopback HTTP with {results[0]['clients']} concurrent
 keep-alive clients ({clients}, on the same machine), signed Digital Links of random registered items; every
 request parses the code, checks the brand signature, reads the item, its events and its recent scans, checks the
 head anchor on chain (cached once confirmed), judges, and inserts a scan row. Figures are medians of
@@ -247,18 +216,6 @@ head anchor on chain (cached once confirmed), judges, and inserts a scan row. Fi
   scaleout = Hardhat node + PostgreSQL, `ledger serve --workers N` with gunicorn (gthread).
 - Target (scale-out): ≥ 1,000 verifications/s with p99 < 50 ms at 1,000,000 items.
 """
-
-
-def update_benchmarks(section: str, path: Path) -> None:
-    """Replace only this section of BENCHMARKS.md (re-read right before writing)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    path.write_text(text)
 
 
 def main() -> int:
@@ -279,7 +236,7 @@ def main() -> int:
     section = render(results, "scripts/bench_verify.py " + " ".join(sys.argv[1:]))
     print(section)
     if args.write:
-        update_benchmarks(section, ROOT / "BENCHMARKS.md")
+        replace_section(SECTION, section)
     return 0
 
 
