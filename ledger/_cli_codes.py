@@ -65,7 +65,7 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
     if fmt == "pdf":
         if out.is_dir():
             raise InvalidInput("--out", str(out), "is a directory", "a PDF file name (directories are for --format png/svg)")
-        progress = click.progressbar(length=len(keys), label="labels", file=sys.stderr)
+        progress = click.progressbar(length=len(keys), label="labels", file=sys.stderr, hidden=not sys.stderr.isatty())
         with progress as bar, out.open("wb") as handle:
             def advance(done: int) -> None:
                 bar.update(done - bar.pos)

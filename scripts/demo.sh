@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up, create a demo ledger on the embedded chain (no services needed) and walk through
 # it: two brands, a carrier, a retailer, an officer; a registered batch, a shipment in
-# transit, a received one, a recalled lot, a stolen item; then verify and trace.
+# transit, a received one, a recalled lot, a stolen item; then verify, trace, print labels,
+# encode an RFID tag, export EPCIS 2.0 and audit the whole ledger against the chain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -34,6 +35,10 @@ say verify "(01)09521234543213(21)500"
 say verify urn:epc:tag:sgtin-96:3.0614141.812345.6789
 say verify /01/09521234543213/21/99999 || true
 say trace /01/09521234543213/21/1
+say labels --as acme --out "$LEDGER_HOME/labels.pdf" /01/09521234543213/21/1 /01/09521234543213/21/2 /01/09521234543213/21/3
+say rfid encode /01/09521234543213/21/1
+say epcis export /01/09521234543213/21/1 --out "$LEDGER_HOME/item-1.epcis.jsonld"
+say audit
 say sync
 echo
 echo "Demo ledger in $LEDGER_HOME. Try: LEDGER_HOME=$LEDGER_HOME LEDGER_PASSPHRASE='$LEDGER_PASSPHRASE' .venv/bin/ledger --help"
