@@ -23,6 +23,7 @@ from .custody_events import Action
 from .errors import InvalidInput, LedgerError
 from .identifiers import ItemKey
 from .image_codes import read_codes
+from .inspections import InspectionOutcome
 from .ledger import Ledger
 from .queries import brand_directory, item_status
 from .registration import ItemSpec, read_items_csv, serial_range
@@ -180,6 +181,21 @@ def receive(ctx: CliContext, receiver: str, shipment: str, location: str) -> Non
     result = ctx.ledger.receive(receiver, shipment, location)
     ctx.emit(result, lambda: click.echo(f"received {result.count} items (receipt {result.root})\n"
                                         f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+@cli.command()
+@click.option("--as", "officer", required=True, help="The officer who inspected the goods.")
+@click.option("--outcome", required=True, type=click.Choice([o.value for o in InspectionOutcome]))
+@click.option("--location", required=True, help="Where the inspection took place (place name or GLN).")
+@_codes_argument
+@_codes_file
+@pass_ctx
+def inspect(ctx: CliContext, officer: str, outcome: str, location: str, codes: tuple[str, ...],
+            codes_file: Path | None) -> None:
+    """Record an officer's inspection (anchored on chain); the next scan of the items shows it."""
+    result = ctx.ledger.inspect(officer, _keys(codes, codes_file), outcome, location)
+    ctx.emit(result, lambda: click.echo(f"inspection ({outcome}) of {result.count} items, anchored in tx "
+                                        f"{result.tx_hash} (block {result.block_number})"))
 
 
 _STATUS_ACTIONS = {"recall": Action.RECALL, "stolen": Action.REPORT_STOLEN, "sold": Action.SELL,

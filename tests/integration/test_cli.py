@@ -112,3 +112,15 @@ def test_passphrase_prompt_when_not_in_environment(tmp_path: Path) -> None:
     assert "s3cret" not in result.output
     again = CliRunner().invoke(cli, ["party", "add", "acme", "--role", "brand"], env=env, input="wrong\n")
     assert again.exit_code == 1 and "wrong passphrase" in str(again.exception)
+
+
+def test_officer_records_an_inspection(ready: dict[str, str], capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    run(ready, "party", "add", "olga", "--role", "officer")
+    result = json.loads(run(ready, "--json", "inspect", "--as", "olga", "--outcome", "held", "--location", "Rotterdam",
+                            "/01/09521234543213/21/4"))
+    assert result["count"] == 1 and result["kind"] == "inspect"
+    assert [s["action"] for s in json.loads(run(ready, "--json", "trace", "/01/09521234543213/21/4"))][-1] == "inspect"
+    exit_code, err = fail(ready, capsys, monkeypatch, "inspect", "--as", "acme", "--outcome", "passed", "--location", "X",
+                          "/01/09521234543213/21/4")
+    assert (exit_code, "needs the officer role" in err) == (1, True)
