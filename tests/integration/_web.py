@@ -74,6 +74,7 @@ def build(ledger: Ledger, **config: object) -> WebLedger:
     ledger.clock = lambda: clock[0]
     ledger.register("acme", [ItemSpec(GTIN, str(n), "L1", date(2030, 1, 1)) for n in range(1, 11)])
     ledger.register("acme", [ItemSpec(GTIN, "old", "L0", date(2020, 1, 1))])
+    ledger.register("acme", [ItemSpec(GTIN, "A/7%", "L2", date(2030, 1, 1))])  # characters a URI path must escape
     ledger.register("bolt", [ItemSpec(BOLT_GTIN, "6789", None, None)])
     tokens = {}
     for user, party in (("olga", "customs"), ("ann", "acme"), ("tom", "truck"), ("sam", "shop")):

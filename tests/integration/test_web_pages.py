@@ -28,6 +28,9 @@ def test_resolver_opens_the_verdict(web: WebLedger) -> None:
     forged = web.client().get(f"/01/{GTIN}/21/1?sig={web.sig(2)}").get_data(as_text=True)
     assert 'data-verdict="counterfeit"' in forged and "BAD_SIGNATURE" in forged
     assert web.client().get("/01/123/21/1").status_code == 400
+    escaped = web.link("A/7%").replace("https://verify.example", "")
+    assert "/21/A%2F7%25?" in escaped
+    assert 'data-verdict="genuine"' in web.client().get(escaped).get_data(as_text=True)
 
 
 def test_scan_form_typed_and_uploaded(web: WebLedger) -> None:
