@@ -29,7 +29,8 @@ import biip
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 
 from ._gs1 import explain, key_from_elements, yymmdd
-from .errors import InvalidCode
+from .code_signature import SIGNATURE_PARAM
+from .errors import InvalidCode, InvalidItemKey
 from .identifiers import ItemKey
 
 __all__ = ["DigitalLink", "digital_link_uri"]
@@ -51,6 +52,15 @@ _PRIMARY_KEY_AIS = frozenset(
 )
 # biip needs an absolute URI; the host of a short path carries no GS1 meaning.
 _PLACEHOLDER_ORIGIN = "https://localhost"
+# The form our labels print, [http(s)://host[:port]]/01/{GTIN-14}/21/{serial}[?sig=…], narrowed to text
+# that needs no decoding (alphanumeric serial, base64url signature, plain lowercase host). The full
+# parse (biip's URI and element-string parsers, ~80 µs) was the largest item in the verifier's profile
+# and can only come to the same key; a regex and ItemKey take ~5 µs. Anything else, and any key
+# ItemKey rejects, takes the full parser, so errors keep their wording.
+_COMMON_FORM = re.compile(
+    r"(?:(https?://[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{1,5})?))?"
+    rf"/01/([0-9]{{14}})/21/([0-9A-Za-z]{{1,20}})(?:\?{SIGNATURE_PARAM}=([0-9A-Za-z_-]*))?"
+)
 
 
 def _check_base_url(base_url: str) -> str:
@@ -105,6 +115,10 @@ class DigitalLink:
     def parse(cls, text: str) -> DigitalLink:
         """Parse a Digital Link URI on any host, or the bare path form."""
         text = text.strip()
+        return _parse_common_form(text) or cls._parse_full(text)
+
+    @classmethod
+    def _parse_full(cls, text: str) -> DigitalLink:
         parts = urlsplit(text)
         if not parts.scheme and not text.startswith("/"):
             raise InvalidCode(_FORM, text, "is neither a URI nor a path", _EXPECTED)
@@ -134,3 +148,16 @@ class DigitalLink:
 
     def __str__(self) -> str:
         return self.uri
+
+
+def _parse_common_form(text: str) -> DigitalLink | None:
+    """``text`` parsed as the common label form, or None for the full parser to decide."""
+    match = _COMMON_FORM.fullmatch(text)
+    if match is None:
+        return None
+    base, gtin, serial, signature = match.groups()
+    try:
+        key = ItemKey(gtin, serial)
+    except InvalidItemKey:
+        return None  # the full parser words the complaint
+    return DigitalLink(key, base or "", () if signature is None else ((SIGNATURE_PARAM, signature),))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import quote, unquote
 
 import biip
@@ -35,6 +35,9 @@ def _ai_value_pattern(ai: str) -> re.Pattern[str]:
     return re.compile(pattern.removeprefix("^" + ai))
 
 
+# A ledger has few products and many items: every scan and every key re-checks one of a few GTINs,
+# and biip's parse showed up in the verifier's profile. Invalid ones raise and are not cached.
+@lru_cache(maxsize=4096)
 def validate_gtin(value: str) -> str:
     """Check a GTIN-8/12/13/14 and return it as GTIN-14."""
     text = str(value).strip()

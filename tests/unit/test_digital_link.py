@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ledger.digital_link import DigitalLink, digital_link_uri
+from ledger.digital_link import DigitalLink, _parse_common_form, digital_link_uri
 from ledger.errors import InvalidCode
 from ledger.identifiers import ItemKey
-from tests.unit._code_strategies import item_keys
+from tests.unit._code_strategies import GS1_CHARS, gtins, item_keys, serials
 
 
 def test_parses_prefixed_uri_with_lot_serial_and_expiry() -> None:
@@ -64,3 +66,43 @@ def test_round_trip(key: ItemKey) -> None:
     assert link.key == key
     assert link.param("sig") == "s"
     assert link.uri == uri
+
+
+# Near misses of the common label form: hosts, serials, GTINs and queries that are valid, invalid or
+# need decoding, so both sides of the fast path's boundary are drawn.
+_hosts = st.sampled_from(["", "https://verify.example", "http://localhost:8000", "https://a-b.example/p",
+                          "HTTPS://verify.example", "https://Verify.example", "https://x..y", "https://-x",
+                          "ftp://x", "https://x:", "https://x:99999", "https://user@x"])
+_gtin_texts = st.one_of(gtins(), st.text("0123456789", min_size=13, max_size=15))
+_serial_texts = st.one_of(serials(), st.text(GS1_CHARS + "/?#&= %é", min_size=0, max_size=22))
+_queries = st.one_of(
+    st.just(""),
+    st.text("ABCXYZabcxyz0189-_", max_size=30).map(lambda sig: f"?sig={sig}"),
+    st.text("ABCabc019-_=+%/&#?", max_size=12).map(lambda sig: f"?sig={sig}"),
+    st.sampled_from(["?", "?sig", "?sig=a&sig=b", "?utm=1&sig=a", "?sig=a&17=261231", "?SIG=a", "#sig=a"]),
+)
+
+
+def _outcome(parse: Callable[[str], DigitalLink], text: str) -> DigitalLink | str:
+    try:
+        return parse(text)
+    except InvalidCode as exc:
+        return f"InvalidCode: {exc}"
+
+
+@settings(max_examples=2000)
+@given(_hosts, _gtin_texts, st.sampled_from(["21", "10", "22"]), _serial_texts, _queries)
+def test_parse_agrees_with_the_full_parser(host: str, gtin: str, ai: str, serial: str, query: str) -> None:
+    text = f"{host}/01/{gtin}/{ai}/{serial}{query}"
+    assert _outcome(DigitalLink.parse, text) == _outcome(DigitalLink._parse_full, text)
+
+
+# What the labels carry must actually take the fast path, or the verifier pays for biip again.
+@given(item_keys(alphabet="ABCxyz0123456789", with_attributes=False),
+       st.sampled_from(["", "https://verify.example", "http://127.0.0.1:8000"]),
+       st.none() | st.text("ABCXYZabcxyz0189-_", max_size=90))
+def test_label_codes_take_the_fast_path(key: ItemKey, base: str, signature: str | None) -> None:
+    text = digital_link_uri(key, base, {"sig": signature} if signature is not None else {})
+    fast = _parse_common_form(text)
+    assert fast is not None
+    assert fast == DigitalLink._parse_full(text)
