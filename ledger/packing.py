@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from ._keccak import keccak256
+from ._write_lock import exclusive
 from .custody import FINAL_STATUSES
 from .custody_events import ZERO_ADDRESS, Action
 from .errors import AlreadyPacked, InvalidCode, NotHolder, NotPacked, StateConflict
@@ -174,15 +175,10 @@ def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item])
         raise NotHolder(actor_name, verb, not_held, "it does not hold them (or they are in transit, stolen, sold or gone)")
 
 
+@exclusive
 def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
          location: str = "") -> ActionResult:
     """Pack loose items and/or containers into ``container`` (created on first use)."""
-    with ledger.write_lock.hold():
-        return _pack(ledger, actor_name, container, keys, containers, location)
-
-
-def _pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey], containers: Sequence[str],
-          location: str) -> ActionResult:
     actor, account = ledger._act_as(actor_name)
     parent = Sscc.parse(container).value
     boxes = [Sscc.parse(c).value for c in containers]
@@ -224,15 +220,10 @@ def _pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKe
                                  {"packing": packing})
 
 
+@exclusive
 def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
            location: str = "") -> ActionResult:
     """Take items and/or containers out of ``container``; with neither given, empty it."""
-    with ledger.write_lock.hold():
-        return _unpack(ledger, actor_name, container, keys, containers, location)
-
-
-def _unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey], containers: Sequence[str],
-            location: str) -> ActionResult:
     actor, account = ledger._act_as(actor_name)
     parent = Sscc.parse(container).value
     boxes = [Sscc.parse(c).value for c in containers]
