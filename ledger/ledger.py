@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Self
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -410,8 +410,6 @@ def _now() -> datetime:
 
 
 def _next_seqs(s: Session, item_ids: list[str]) -> dict[str, int]:
-    from sqlalchemy import func
-
     seqs = {i: 1 for i in item_ids}
     for start in range(0, len(item_ids), _CHUNK):
         chunk = item_ids[start:start + _CHUNK]

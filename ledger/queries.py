@@ -11,7 +11,7 @@ from .code_signature import Brand, BrandDirectory
 from .custody_events import Action
 from .errors import InvalidItemKey, UnknownItem
 from .identifiers import ItemKey
-from .index_models import Anchor, Batch, Event, Item, Party, PrefixBinding
+from .index_models import Anchor, Batch, Event, Item, Party, PrefixBinding, Shipment
 from .ledger import Ledger
 from .merkle import item_leaf
 from .registration import attributes_hash
@@ -65,8 +65,6 @@ def item_status(ledger: Ledger, key: ItemKey) -> ItemStatus:
         names = _names(s)
         receiver = None
         if item.open_shipment:
-            from .index_models import Shipment
-
             shipment = s.get(Shipment, item.open_shipment)
             receiver = names.get(shipment.receiver, shipment.receiver) if shipment else None
     return ItemStatus(key.canonical, True, names.get(item.brand, item.brand), item.status,
