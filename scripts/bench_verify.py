@@ -1,17 +1,22 @@
 #!/usr/bin/env python
 """Benchmark the verifier over HTTP (issue 4): verifications/s and p50/p99 latency, 50 concurrent clients.
 
-Set-ups: ``embedded`` (embedded chain + SQLite, `ledger serve` = waitress in one process) and
-``scaleout`` (Hardhat node + PostgreSQL, `ledger serve --workers W` = gunicorn). Each registers
-``--items`` items in a fresh ledger home, starts `ledger serve` on a free loopback port, and sends
-POST /api/v1/verify requests with signed Digital Links of random registered items (each one is
-judged and recorded as a scan) from ``--clients`` keep-alive connections: a warm-up, then ``--runs``
-measured runs of at most ``--requests`` requests and ``--duration`` seconds each; the table shows
-the median of each figure over the runs.
+Set-ups: ``embedded`` (embedded chain + SQLite, `ledger serve` in one process) and ``scaleout``
+(Hardhat node + PostgreSQL, `ledger serve --workers W` = gunicorn). Each registers ``--items`` items
+in a fresh ledger home, starts `ledger serve` on a free loopback port, and sends POST /api/v1/verify
+requests with signed Digital Links of random registered items (each one is judged and recorded as a
+scan) from ``--clients`` keep-alive connections, in two ways, each a warm-up then ``--runs`` measured
+runs of ``--duration`` seconds; the table shows the median of each figure over the runs:
+
+- saturation (closed loop): each client sends its next request as soon as the last is answered, so
+  the rate is the most the server gives; latency is then set by the queue (about clients / rate).
+- paced (open loop, ``--rate``): the clients together send ``--rate`` requests per second on a fixed
+  schedule whatever the answers, and latency counts from when a request was due, so a slow answer's
+  wait is counted (no "coordinated omission"). This is the latency officers see at that load.
 
 The load comes from `wrk` (Debian package ``wrk``; installed with apt-get if missing), driven by
-scripts/bench_verify.lua, so the load generator takes little of the CPU the server needs.
-``--load python`` uses Python client threads instead, as the first version of this benchmark did.
+scripts/bench_verify.lua and scripts/bench_verify_paced.lua, so the load generator takes little of
+the CPU the server needs.
 
     .venv/bin/python scripts/bench_verify.py --setup all --items 1000000 --write
 """
@@ -20,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import random
@@ -30,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -99,44 +102,6 @@ def _server(env: dict[str, str], setup: str, workers: int, threads: int) -> Iter
         log.close()
 
 
-def _load_python(port: int, bodies: list[str], requests: int, clients: int) -> dict[str, Any]:
-    latencies: list[float] = []
-    failures: list[str] = []
-    counter = iter(range(requests))
-    lock = threading.Lock()
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                break
-            started = time.perf_counter()
-            conn.request("POST", "/api/v1/verify", bodies[i % len(bodies)], {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            body = response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200 or b'"verdict":"genuine"' not in body.replace(b" ", b""):
-                failures.append(f"{response.status} {body[:120]!r}")
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {"requests": len(ordered), "seconds": wall, "rate": len(ordered) / wall,
-            "p50_ms": 1000 * statistics.median(ordered), "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
-            "failures": len(failures)}
-
-
 def _wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -147,19 +112,16 @@ def _wrk() -> str:
     subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=False)
     found = shutil.which("wrk")
     if not found:
-        raise SystemExit("could not install wrk; install it (apt-get install wrk) or run with --load python")
+        raise SystemExit("could not install wrk; install it: apt-get install wrk")
     return found
 
 
-def _load_wrk(port: int, bodies: list[str], requests: int, clients: int, duration: float) -> dict[str, Any]:
-    """wrk with 2 threads and ``clients`` connections; stops after ``requests`` requests or ``duration`` seconds."""
-    threads = 2
+def _wrk_json(arguments: list[str], bodies: list[str], duration: float) -> dict[str, Any]:
+    """Run wrk with a Lua script whose ``done`` prints one JSON line; the bodies go in a temporary file."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", prefix="bench-verify-") as listing:
         listing.write("\n".join(bodies) + "\n")
         listing.flush()
-        command = [_wrk(), f"-t{threads}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-                   "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
-                   "--", listing.name, str(-(-requests // threads)), str(threads)]
+        command = [_wrk(), *arguments[:-1], "--", listing.name, *arguments[-1].split()]
         out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=duration + 60).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     result["rate"] = result["requests"] / result["seconds"]
@@ -167,10 +129,19 @@ def _load_wrk(port: int, bodies: list[str], requests: int, clients: int, duratio
     return result
 
 
-def _load(args: argparse.Namespace, port: int, bodies: list[str], requests: int) -> dict[str, Any]:
-    if args.load == "python":
-        return _load_python(port, bodies, requests, args.clients)
-    return _load_wrk(port, bodies, requests, args.clients, args.duration)
+def saturation(port: int, bodies: list[str], clients: int, duration: float) -> dict[str, Any]:
+    """Closed loop: wrk with 2 threads and ``clients`` connections, each request sent when the last is answered."""
+    threads = 2
+    return _wrk_json([f"-t{threads}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+                      "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
+                      str(threads)], bodies, duration)
+
+
+def paced(port: int, bodies: list[str], clients: int, duration: float, rate: float) -> dict[str, Any]:
+    """Open loop: ``clients`` connections (one wrk thread each) sending ``rate`` requests/s in all, on schedule."""
+    return _wrk_json([f"-t{clients}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+                      "-s", str(ROOT / "scripts" / "bench_verify_paced.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
+                      f"{rate / clients} {clients}"], bodies, duration)
 
 
 def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -179,41 +150,48 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "runs": [{k: round(r[k], 1) for k in ("rate", "p50_ms", "p99_ms")} for r in runs]}
 
 
-def run(setup: str, args: argparse.Namespace) -> dict[str, Any]:
+def run(setup: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One row per load mode: saturation, then paced at ``args.rate`` (if any)."""
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         home = Path(tmp) / "home"
         with chain(_CHAIN[setup]) as chain_url, database(_DATABASE[setup], home, "bench_verify") as db:
             env = {**os.environ, "LEDGER_HOME": str(home), "LEDGER_CHAIN": chain_url, "LEDGER_DATABASE_URL": db,
                    "LEDGER_PASSPHRASE": PASSPHRASE, "LEDGER_KDF_ITERATIONS": "1024"}
-            bodies, registration = _prepare(env, args.items, 5000)
+            bodies, registration = _prepare(env, args.items, args.sample)
             with _server(env, setup, args.workers, args.threads) as port:
-                _load(args, port, bodies, min(2000, args.requests))  # warm-up: pools, caches, prepared statements
-                result = _median_of([_load(args, port, bodies, args.requests) for _ in range(args.runs)])
-    result.update(setup=setup, items=args.items, registration_s=registration, clients=args.clients, load=args.load,
-                  workers=args.workers if setup == "scaleout" else 1)
-    print(json.dumps(result), flush=True)
-    return result
+                saturation(port, bodies, args.clients, 5)  # warm-up: pools, caches, prepared statements
+                modes = {"saturation": lambda: saturation(port, bodies, args.clients, args.duration)}
+                if args.rate:
+                    modes[f"paced {args.rate:,.0f}/s"] = lambda: paced(port, bodies, args.clients, args.duration, args.rate)
+                rows = [{**_median_of([measure() for _ in range(args.runs)]), "mode": mode} for mode, measure in modes.items()]
+    for row in rows:
+        row.update(setup=setup, items=args.items, registration_s=registration, clients=args.clients,
+                   workers=args.workers if setup == "scaleout" else 1, threads=args.threads)
+        print(json.dumps(row), flush=True)
+    return rows
 
 
 def render(results: list[dict[str, Any]], command: str) -> str:
     rows = "\n".join(
-        f"| {r['setup']} | {r['items']:,} | {r['workers']} | {r['requests']:,} | {r['rate']:,.0f} | {r['p50_ms']:.1f} | "
-        f"{r['p99_ms']:.1f} | {r['failures']} |" for r in results)
-    clients = "wrk, 2 threads" if results[0]["load"] == "wrk" else "Python threads"
+        f"| {r['setup']} | {r['items']:,} | {r['workers']} × {r['threads']} | {r['mode']} | {r['requests']:,} | "
+        f"{r['rate']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['failures']} |" for r in results)
     return f"""{SECTION}
 
-`{command}` — {machine()}. POST /api/v1/verify over loopback HTTP with {results[0]['clients']} concurrent
-keep-alive clients ({clients}, on the same machine), signed Digital Links of random registered items; every
+`{command}` — {machine()}. POST /api/v1/verify over loopback HTTP from {results[0]['clients']} concurrent
+keep-alive clients (wrk, on the same machine), signed Digital Links of random registered items; every
 request parses the code, checks the brand signature, reads the item, its events and its recent scans, checks the
 head anchor on chain (cached once confirmed), judges, and inserts a scan row. Figures are medians of
-{len(results[0]['runs'])} runs; requests are the total over the runs.
+{len(results[0]['runs'])} runs; requests are the total over the runs. Saturation: each client sends as soon as
+its last answer came (closed loop: the most the server gives; latency ≈ clients / rate by Little's law).
+Paced: the clients send a fixed rate in all on a schedule (open loop), latency counted from when each
+request was due.
 
-| set-up | registered items | processes | requests | verifications/s | p50 ms | p99 ms | failures |
-|---|---|---|---|---|---|---|---|
+| set-up | registered items | processes × threads | load | requests | verifications/s | p50 ms | p99 ms | failures |
+|---|---|---|---|---|---|---|---|---|
 {rows}
 
-- embedded = embedded chain + SQLite, `ledger serve` with waitress (one process);
-  scaleout = Hardhat node + PostgreSQL, `ledger serve --workers N` with gunicorn (gthread).
+- embedded = embedded chain + SQLite, `ledger serve` (one process);
+  scaleout = Hardhat node + PostgreSQL, `ledger serve --workers N` with gunicorn (gthread, SO_REUSEPORT).
 - Target (scale-out): ≥ 1,000 verifications/s with p99 < 50 ms at 1,000,000 items.
 """
 
@@ -222,17 +200,17 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--setup", choices=["embedded", "scaleout", "all"], default="embedded")
     p.add_argument("--items", type=int, default=100_000)
-    p.add_argument("--requests", type=int, default=20_000, help="Most requests per run.")
-    p.add_argument("--duration", type=float, default=20.0, help="Most seconds per run (wrk).")
+    p.add_argument("--duration", type=float, default=20.0, help="Seconds per measured run.")
+    p.add_argument("--rate", type=float, default=1000.0, help="Requests/s of the paced runs (0: saturation only).")
+    p.add_argument("--sample", type=int, default=20_000, help="Distinct items the requests rotate over.")
     p.add_argument("--runs", type=int, default=3, help="Measured runs; the table shows their medians.")
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--workers", type=int, default=3, help="gunicorn workers on the scale-out set-up")
     p.add_argument("--threads", type=int, default=8, help="Server threads per process.")
-    p.add_argument("--load", choices=["wrk", "python"], default="wrk", help="Load generator (default wrk).")
     p.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = p.parse_args()
     setups = ["embedded", "scaleout"] if args.setup == "all" else [args.setup]
-    results = [run(s, args) for s in setups]
+    results = [row for s in setups for row in run(s, args)]
     section = render(results, "scripts/bench_verify.py " + " ".join(sys.argv[1:]))
     print(section)
     if args.write:

@@ -13,70 +13,36 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.accounts import Account
 from ledger.codes import parse_code
 from ledger.custody_events import Action
 from ledger.errors import InvalidInput
-from ledger.geo import Location, parse_location
+from ledger.geo import Location
 from ledger.ledger import ActionResult
 from ledger.queries import trace
 from ledger.roles import Role
 from ledger.scans import recent_scans
-from ledger.verifier import Verification
 
 from .actions import HOLDERS, run_once
+from .api_bodies import json_object, location_field, string_field, verification_json
 from .auth import require_account
 from .context import current_account, ledger, verifier
 from .openapi import document
 
-__all__ = ["blueprint", "verification_json"]
+__all__ = ["blueprint"]
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("request body", (request.get_data()[:40] or b"").decode(errors="replace"), "is not a JSON object",
-                           'a JSON object such as {"code": "…"} with Content-Type: application/json')
-    return data
+    return json_object(request.get_data(), request.is_json)
 
 
 def _string(data: dict[str, Any], name: str, required: bool = True) -> str:
-    value = data.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput(name, value, "is missing or not a non-empty string", f"a string in the field {name!r}")
-    return value
+    return string_field(data, name, required)
 
 
 def _location(data: dict[str, Any], required: bool) -> Location | None:
-    raw = data.get("location")
-    if raw is None:
-        if required:
-            raise InvalidInput("location", None, "is missing", '{"lat": …, "lon": …} or {"site": "…"}')
-        return None
-    if not isinstance(raw, dict):
-        raise InvalidInput("location", raw, "is not an object", '{"lat": …, "lon": …} or {"site": "…"}')
-    return parse_location(raw, current_app.config["INSPECTION_SITES"])
-
-
-def verification_json(v: Verification, account: Account | None) -> dict[str, Any]:
-    custody = None
-    if account is not None and v.registered:
-        custody = {"status": v.status, "custodian": v.custodian, "in_transit_to": v.in_transit_to,
-                   "last_inspection": asdict(v.last_inspection) if v.last_inspection else None}
-    return {
-        "verdict": v.judgement.verdict.value,
-        "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
-                    for r in v.judgement.reasons],
-        "item": {"key": v.key.canonical, "gtin": v.key.gtin, "serial": v.key.serial, "lot": v.lot,
-                 "expiry": v.expiry.isoformat() if v.expiry else None, "brand": v.brand, "registered": v.registered},
-        "form": v.form.value,
-        "scanned_at": v.scanned_at,
-        "custody": custody,
-    }
+    return location_field(data, current_app.config["INSPECTION_SITES"], required)
 
 
 def _result(result: ActionResult) -> BaseResponse:

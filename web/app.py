@@ -26,6 +26,7 @@ from ledger.verifier import Verifier
 
 from . import actions, api, auth, errors, pages, resolver, scan
 from .context import EXTENSION
+from .verify_endpoint import VerifyEndpoint
 
 __all__ = ["create_app"]
 
@@ -33,6 +34,12 @@ __all__ = ["create_app"]
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 _CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; script-src 'self'; style-src 'self'; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", _CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), geolocation=(self)"),
+)
 
 
 def _secret_key(settings: Settings) -> str:
@@ -77,7 +84,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the session's own expiry bounds the token
         VERDICT_RULES=Rules(),
         INSPECTION_SITES=INSPECTION_SITES,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config or {})
     ledger: Ledger | None = app.config.get("LEDGER")
@@ -86,7 +92,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ledger = Ledger.open(settings)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(ledger.settings)
-    app.extensions[EXTENSION] = Verifier(ledger, app.config["VERDICT_RULES"])
+    verifier = Verifier(ledger, app.config["VERDICT_RULES"])
+    app.extensions[EXTENSION] = verifier
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # fields in the order the API document gives them
 
     csrf = CSRFProtect(app)
     csrf.exempt(api.blueprint)  # bearer tokens, not cookies: no cross-site request can carry one
@@ -97,10 +105,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self)")
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         return response
 
+    app.wsgi_app = VerifyEndpoint(app.wsgi_app, verifier, app.config["INSPECTION_SITES"],  # type: ignore[method-assign]
+                                  SECURITY_HEADERS, app.config["MAX_CONTENT_LENGTH"])
     return app

@@ -11,6 +11,8 @@ from ledger.ledger import Ledger
 from ledger.roles import Role
 from ledger.verifier import Verifier
 
+from .api_bodies import bearer_token
+
 __all__ = ["EXTENSION", "current_account", "ledger", "session_expired", "token_of_request", "verifier"]
 
 EXTENSION = "provenance_verifier"
@@ -45,9 +47,7 @@ def _session_account() -> Account | None:
 
 
 def token_of_request() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return bearer_token(request.headers.get("Authorization", ""))
 
 
 def current_account() -> Account | None:

@@ -24,7 +24,7 @@ from ledger.errors import (
     UnknownParty,
 )
 
-__all__ = ["STATUS_OF_ERROR", "register"]
+__all__ = ["STATUS_OF_ERROR", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +48,35 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def error_json(status: int, message: str, title: str, **extra: object) -> dict[str, object]:
+    """The JSON body of an API error."""
+    return {"error": title, "message": message, "status": status, **extra}
+
+
+def _status_of(exc: LedgerError) -> int:
+    return next((code for cls, code in STATUS_OF_ERROR if isinstance(exc, cls)), 400)
+
+
+def _details(exc: LedgerError) -> dict[str, object]:
+    return {"field": exc.field} if isinstance(exc, InvalidInput) else {}
+
+
+def ledger_error_json(exc: LedgerError) -> tuple[int, dict[str, object]]:
+    """The HTTP status and JSON body for a domain error."""
+    status = _status_of(exc)
+    return status, error_json(status, exc.message, type(exc).__name__, **_details(exc))
+
+
 def respond(status: int, message: str, title: str, **extra: object) -> BaseResponse:
     if _wants_json():
-        body = jsonify({"error": title, "message": message, "status": status, **extra})
+        body = jsonify(error_json(status, message, title, **extra))
         body.status_code = status
         return body
     return Response(render_template("error.html", status=status, title=title, message=message), status)
 
 
 def _ledger_error(exc: LedgerError) -> BaseResponse:
-    status = next((code for cls, code in STATUS_OF_ERROR if isinstance(exc, cls)), 400)
-    extra: dict[str, object] = {"field": exc.field} if isinstance(exc, InvalidInput) else {}
-    return respond(status, exc.message, type(exc).__name__, **extra)
+    return respond(_status_of(exc), exc.message, type(exc).__name__, **_details(exc))
 
 
 def _http_error(exc: HTTPException) -> BaseResponse:
@@ -78,9 +95,12 @@ def _csrf_error(exc: CSRFError) -> BaseResponse:
                    "CSRF check failed")
 
 
+UNEXPECTED = (500, "an unexpected error occurred; it has been logged", "Internal Server Error")
+
+
 def _unexpected(exc: Exception) -> BaseResponse:
     log.exception("unexpected error on %s %s", request.method, request.path)
-    return respond(500, "an unexpected error occurred; it has been logged", "Internal Server Error")
+    return respond(*UNEXPECTED)
 
 
 def register(app: Flask) -> None:

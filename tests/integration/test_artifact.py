@@ -60,3 +60,16 @@ def test_licence_notice_ships_with_the_artifact() -> None:
     assert "@openzeppelin/contracts/access/AccessControl.sol: MIT" in notice
     assert "contracts/ProvenanceLedger.sol: MIT" in notice
     assert "Permission is hereby granted, free of charge" in notice
+
+
+@pytest.mark.parametrize(("vendored", "installed"), [
+    ("zxing-library.min.js", "umd/index.min.js"),
+    ("zxing-library.LICENSE", "LICENSE"),
+])
+def test_vendored_camera_decoder_is_the_npm_package(vendored: str, installed: str) -> None:
+    """web/static/vendor/ holds @zxing/library as package.json pins it (npm ci installs it in CI)."""
+    package = ROOT / "node_modules" / "@zxing" / "library"
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["@zxing/library"]
+    assert json.loads((package / "package.json").read_text())["version"] == pinned, "run npm ci"
+    assert (ROOT / "web" / "static" / "vendor" / vendored).read_bytes() == (package / installed).read_bytes(), (
+        f"web/static/vendor/{vendored} is not node_modules/@zxing/library/{installed}: copy it over and commit")

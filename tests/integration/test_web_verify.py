@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ledger.custody_events import Action
 from tests.integration._web import BOLT_GTIN, GTIN, WebLedger
 
@@ -124,3 +126,47 @@ def test_rfid_hex_and_element_string(web: WebLedger) -> None:
     data = verify(web, "3074257BF7194E4000001A85")
     assert data["item"]["gtin"] == BOLT_GTIN and data["form"] == "epc-hex"  # type: ignore[index]
     assert codes(verify(web, f"(01){GTIN}(21)2")) == ["UNSIGNED_FORM"]
+
+
+def test_lean_endpoint_answers_as_the_flask_view_does(web: WebLedger) -> None:
+    """Cookie-less verify requests skip Flask (web/verify_endpoint.py); a cookie sends them through the view.
+
+    Each request goes both ways and must get the same status, headers and body, byte for byte; but
+    for Flask's ``Vary: Cookie``, which it adds whenever the view read the session (so it depends on
+    where a request failed) and which means nothing for a POST answer, as no cache stores one.
+    """
+    flask_calls: list[int] = []
+    view = web.app.view_functions["api.verify"]
+
+    def counted() -> object:
+        flask_calls.append(1)
+        return view()
+
+    web.app.view_functions["api.verify"] = counted
+    cases: list[tuple[bytes, str, dict[str, str]]] = [
+        (json.dumps({"code": web.link(1), "location": ROTTERDAM}).encode(), "application/json", {}),
+        (json.dumps({"code": web.link(2)}).encode(), "application/json; charset=utf-8", web.bearer("olga")),
+        (json.dumps({"code": web.link(3)}).encode(), "application/json", {"Authorization": "Bearer plt_wrong"}),
+        (json.dumps({"code": web.link(999)}).encode(), "application/json", {}),
+        (json.dumps({"code": "hello world"}).encode(), "application/json", {}),
+        (json.dumps({"code": web.link(1), "location": {"lat": 95, "lon": 4}}).encode(), "application/json", {}),
+        (json.dumps({"code": web.link(1), "location": {"site": "Atlantis"}}).encode(), "application/json", {}),
+        (json.dumps({"code": 12}).encode(), "application/json", {}),
+        (json.dumps(["not", "an", "object"]).encode(), "application/json", {}),
+        (b'{"code": "\xff\xfe"}', "application/json", {}),
+        (b"{not json", "application/json", {}),
+        (json.dumps({"code": web.link(1)}).encode(), "text/plain", {}),
+    ]
+    for body, content_type, headers in cases:
+        answers = []
+        for cookie in (False, True):
+            client = web.client()
+            if cookie:
+                client.set_cookie("theme", "dark")
+            before = len(flask_calls)
+            response = client.post("/api/v1/verify", data=body, content_type=content_type, headers=headers)
+            assert len(flask_calls) - before == cookie, (body, cookie)
+            headers_sent = sorted((k, v) for k, v in response.headers.items() if k != "Vary")
+            answers.append((response.status_code, headers_sent, response.get_data()))
+        assert answers[0] == answers[1], body
+        assert answers[0][0] in (200, 400), answers[0]

@@ -1,0 +1,89 @@
+"""The JSON API's request fields and answers, free of Flask.
+
+The Flask views and the lean verify endpoint (:mod:`web.verify_endpoint`) read requests and
+write answers through these functions, so both give the same answer, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from ledger.accounts import Account
+from ledger.errors import InvalidInput
+from ledger.geo import Location, parse_location
+from ledger.verifier import Verification
+
+__all__ = ["bearer_token", "dump_json", "is_json_type", "json_object", "location_field", "string_field",
+           "verification_json"]
+
+
+def is_json_type(content_type: str) -> bool:
+    """Whether a Content-Type names JSON, as Werkzeug's ``Request.is_json`` decides it."""
+    mimetype = content_type.split(";", 1)[0].strip().lower()
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
+def json_object(raw: bytes, is_json: bool) -> dict[str, Any]:
+    """The request body as a JSON object; InvalidInput if it is not JSON, or not an object."""
+    data: object = None
+    if is_json:
+        try:
+            data = json.loads(raw)
+        except ValueError:  # includes UnicodeDecodeError
+            data = None
+    if not isinstance(data, dict):
+        raise InvalidInput("request body", raw[:40].decode(errors="replace"), "is not a JSON object",
+                           'a JSON object such as {"code": "…"} with Content-Type: application/json')
+    return data
+
+
+def string_field(data: Mapping[str, Any], name: str, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput(name, value, "is missing or not a non-empty string", f"a string in the field {name!r}")
+    return value
+
+
+def location_field(data: Mapping[str, Any], sites: Mapping[str, Location], required: bool) -> Location | None:
+    raw = data.get("location")
+    if raw is None:
+        if required:
+            raise InvalidInput("location", None, "is missing", '{"lat": …, "lon": …} or {"site": "…"}')
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidInput("location", raw, "is not an object", '{"lat": …, "lon": …} or {"site": "…"}')
+    return parse_location(raw, sites)
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def verification_json(v: Verification, account: Account | None) -> dict[str, Any]:
+    """The answer to POST /api/v1/verify; custody details only for a signed-in party or token holder."""
+    custody = None
+    if account is not None and v.registered:
+        custody = {"status": v.status, "custodian": v.custodian, "in_transit_to": v.in_transit_to,
+                   "last_inspection": asdict(v.last_inspection) if v.last_inspection else None}
+    return {
+        "verdict": v.judgement.verdict.value,
+        "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
+                    for r in v.judgement.reasons],
+        "item": {"key": v.key.canonical, "gtin": v.key.gtin, "serial": v.key.serial, "lot": v.lot,
+                 "expiry": v.expiry.isoformat() if v.expiry else None, "brand": v.brand, "registered": v.registered},
+        "form": v.form.value,
+        "scanned_at": v.scanned_at,
+        "custody": custody,
+    }
+
+
+def dump_json(data: object) -> bytes:
+    """``data`` serialised as Flask's ``jsonify`` does here (compact, keys in order, trailing newline)."""
+    return (json.dumps(data, separators=(",", ":"), ensure_ascii=True, sort_keys=False) + "\n").encode()

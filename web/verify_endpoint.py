@@ -1,0 +1,76 @@
+"""POST /api/v1/verify for scanners and API clients, served ahead of Flask's request machinery.
+
+Every scan at every reader is one such request, so it is the one route whose cost sets how
+many officers a server can serve. Profiled under load (BENCHMARKS.md, verifier section),
+Flask's request and app contexts, routing, session handling and response object were about a
+third of the worker CPU of a verification; this WSGI middleware answers the common request —
+no cookie, a JSON body of known length — with the same parsing, verifier and JSON as the Flask
+view (:mod:`web.api_bodies`), and hands every other request to Flask unchanged. Requests with
+a cookie go to Flask because only Flask can read its signed session. The tests compare both
+paths' answers byte for byte.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from ledger.accounts import token_account
+from ledger.errors import LedgerError
+from ledger.geo import Location
+from ledger.verifier import Verifier
+
+from .api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field, verification_json
+from .errors import UNEXPECTED, error_json, ledger_error_json
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["PATH", "VerifyEndpoint"]
+
+PATH = "/api/v1/verify"
+# A verify body is a code and a location, well under 1 KiB; larger ones go to Flask, whose
+# MAX_CONTENT_LENGTH answers 413 where it applies.
+_MAX_BODY = 64 * 1024
+_REASONS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found", 409: "409 Conflict",
+            500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Unavailable"}
+
+log = logging.getLogger(__name__)
+
+
+class VerifyEndpoint:
+    """WSGI middleware: answers cookie-less ``POST /api/v1/verify`` itself, passes the rest to ``app``."""
+
+    def __init__(self, app: WSGIApplication, verifier: Verifier, sites: Mapping[str, Location],
+                 headers: Iterable[tuple[str, str]], max_content_length: int | None) -> None:
+        self.app = app
+        self.max_body = min(_MAX_BODY, max_content_length or _MAX_BODY)
+        self.verifier = verifier
+        self.sites = sites
+        self.headers = [("Content-Type", "application/json"), *headers]
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        length = environ.get("CONTENT_LENGTH", "")
+        if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST" or "HTTP_COOKIE" in environ
+                or not length.isdigit() or int(length) > self.max_body):
+            return self.app(environ, start_response)
+        token = bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
+        status, body = self._answer(environ, environ["wsgi.input"].read(int(length)), token)
+        payload = dump_json(body)
+        start_response(_REASONS.get(status, str(status)), [*self.headers, ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    def _answer(self, environ: WSGIEnvironment, raw: bytes, token: str | None) -> tuple[int, dict[str, object]]:
+        try:
+            data = json_object(raw, is_json_type(environ.get("CONTENT_TYPE", "")))
+            account = token_account(self.verifier.ledger.engine, token) if token else None
+            result = self.verifier.verify(string_field(data, "code"), location_field(data, self.sites, required=False),
+                                          account)
+            return 200, verification_json(result, account)
+        except LedgerError as exc:
+            return ledger_error_json(exc)
+        except Exception:
+            log.exception("unexpected error on POST %s", PATH)
+            status, message, title = UNEXPECTED
+            return status, error_json(status, message, title)
