@@ -12,14 +12,16 @@ from . import _dbapi
 from .geo import Location
 from .verdicts import ScanPoint
 
-__all__ = ["HISTORY_LIMIT", "ScanRecord", "fetch_recent_scans", "insert_scan", "recent_scans", "scan_points"]
+__all__ = ["HISTORY_LIMIT", "RECENT_SCANS_SQL", "ScanRecord", "insert_scan", "recent_scans", "scan_points",
+           "scan_record"]
 
 # Clone rules look at this many latest scans: enough for any custody path, and a bounded query.
 HISTORY_LIMIT = 50
 
-# ix_scan_item_time serves this as an index range scan in order, without a sort.
-_RECENT = ("SELECT timestamp, lat, lon, site, party, verdict, reasons FROM scan WHERE item_id = ? "
-           "ORDER BY timestamp DESC, id DESC LIMIT ?")
+# An item's latest scans, newest first (parameters: item id, limit). ix_scan_item_time serves this
+# as an index range scan in order, without a sort. The verifier reads it as part of a larger query.
+RECENT_SCANS_SQL = ("SELECT timestamp, lat, lon, site, party, verdict, reasons, id FROM scan WHERE item_id = ? "
+                    "ORDER BY timestamp DESC, id DESC LIMIT ?")
 _INSERT = ("INSERT INTO scan (item_id, key, timestamp, lat, lon, site, party, verdict, reasons) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -33,12 +35,11 @@ class ScanRecord:
     reasons: tuple[str, ...]
 
 
-def fetch_recent_scans(engine: Engine, cur: DBAPICursor, item_id: str, limit: int = HISTORY_LIMIT) -> list[ScanRecord]:
-    """The item's latest scans, oldest first, read on ``cur`` (a cursor of ``engine``)."""
-    cur.execute(_dbapi.sql(engine, _RECENT), (item_id, limit))
-    return [ScanRecord(ts, Location(lat, lon, site or "") if lat is not None and lon is not None else None, party, verdict,
-                       tuple(reasons.split(",")) if reasons else ())
-            for ts, lat, lon, site, party, verdict, reasons in reversed(cur.fetchall())]
+def scan_record(timestamp: int, lat: float | None, lon: float | None, site: str | None, party: str | None,
+                verdict: str, reasons: str | None) -> ScanRecord:
+    """A scan row's columns (as RECENT_SCANS_SQL selects them, but the id) as a record."""
+    return ScanRecord(timestamp, Location(lat, lon, site or "") if lat is not None and lon is not None else None, party,
+                      verdict, tuple(reasons.split(",")) if reasons else ())
 
 
 def insert_scan(engine: Engine, cur: DBAPICursor, item_id: str, key: str, record: ScanRecord) -> None:
@@ -52,7 +53,8 @@ def insert_scan(engine: Engine, cur: DBAPICursor, item_id: str, key: str, record
 def recent_scans(engine: Engine, item_id: str, limit: int = HISTORY_LIMIT) -> list[ScanRecord]:
     """The item's latest scans, oldest first."""
     with _dbapi.cursor(engine) as cur:
-        return fetch_recent_scans(engine, cur, item_id, limit)
+        cur.execute(_dbapi.sql(engine, RECENT_SCANS_SQL), (item_id, limit))
+        return [scan_record(*row[:7]) for row in reversed(cur.fetchall())]
 
 
 def scan_points(records: Sequence[ScanRecord]) -> list[ScanPoint]:

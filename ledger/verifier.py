@@ -33,7 +33,7 @@ from .index_models import Party, PrefixBinding
 from .inspections import InspectionOutcome
 from .ledger import Ledger
 from .roles import Role
-from .scans import ScanRecord, fetch_recent_scans, insert_scan, scan_points
+from .scans import HISTORY_LIMIT, RECENT_SCANS_SQL, ScanRecord, insert_scan, scan_points, scan_record
 from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, ScanPoint, judge
 
 __all__ = ["Inspection", "Verification", "Verifier"]
@@ -43,16 +43,23 @@ _REFRESH_SECONDS = 5.0
 _UNREACHABLE_BACKOFF = 2.0  # after a failed chain call, skip the chain this long rather than wait on it per request
 _CONFIRMED_LIMIT = 1_000_000
 
-# The item, the receiver of its open shipment and its events (in order), in one round trip: one row
-# per event, or one row with NULL event columns if it has none, or no row if unregistered. Events
-# whose anchor row is missing are dropped in Python (a.root IS NULL): a nested "LEFT JOIN (event
-# JOIN anchor)" would say it in SQL, but SQLite materialises that join by scanning all events.
-_ITEM_AND_EVENTS = (
-    "SELECT i.lot, i.expiry, i.batch_root, i.custodian, i.status, s.receiver, "
-    "e.action, e.actor, e.timestamp, e.location, e.anchor_root, a.reference, a.root "
+# Everything the verdict needs from the index, in one round trip (parameters: item id, item id, limit).
+# Part 0: the item, the receiver of its open shipment and its events in order — one row per event, or
+# one row with NULL event columns if it has none, or no row if unregistered. Events whose anchor row
+# is missing are dropped in Python (a.root IS NULL): a nested "LEFT JOIN (event JOIN anchor)" would
+# say it in SQL, but SQLite materialises that join by scanning all events.
+# Part 1: the item's latest scans, oldest first. Columns 2 and 3 only order the rows.
+_ITEM_EVENTS_AND_SCANS = (
+    "SELECT 0, e.seq, 0, i.lot, i.expiry, i.batch_root, i.custodian, i.status, s.receiver, "
+    "e.action, e.actor, e.timestamp, e.location, e.anchor_root, a.reference, a.root, "
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL "
     "FROM item i LEFT JOIN shipment s ON s.root = i.open_shipment "
     "LEFT JOIN event e ON e.item_id = i.item_id LEFT JOIN anchor a ON a.root = e.anchor_root "
-    "WHERE i.item_id = ? ORDER BY e.seq"
+    "WHERE i.item_id = ? "
+    "UNION ALL "
+    "SELECT 1, r.timestamp, r.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    f"r.timestamp, r.lat, r.lon, r.site, r.party, r.verdict, r.reasons FROM ({RECENT_SCANS_SQL}) r "
+    "ORDER BY 1, 2, 3"
 )
 
 
@@ -103,14 +110,17 @@ class _ItemRow:
     receiver: str | None  # of the open shipment, if any
 
 
-def _item_and_events(engine: Engine, cur: DBAPICursor, item_id: str) -> tuple[_ItemRow | None, list[_EventRow]]:
-    cur.execute(_dbapi.sql(engine, _ITEM_AND_EVENTS), (item_id,))
+def _item_events_and_scans(engine: Engine, cur: DBAPICursor,
+                           item_id: str) -> tuple[_ItemRow | None, list[_EventRow], list[ScanRecord]]:
+    cur.execute(_dbapi.sql(engine, _ITEM_EVENTS_AND_SCANS), (item_id, item_id, HISTORY_LIMIT))
     rows = cur.fetchall()
-    if not rows:
-        return None, []
-    lot, expiry, batch_root, custodian, status, receiver = rows[0][:6]
+    item_rows = [r for r in rows if r[0] == 0]
+    scans = [scan_record(*r[16:23]) for r in rows if r[0] == 1]
+    if not item_rows:
+        return None, [], scans
+    lot, expiry, batch_root, custodian, status, receiver = item_rows[0][3:9]
     item = _ItemRow(lot, _dbapi.as_date(expiry), batch_root, custodian, status, receiver)
-    return item, [_EventRow(*r[6:12]) for r in rows if r[12] is not None]
+    return item, [_EventRow(*r[9:15]) for r in item_rows if r[15] is not None], scans
 
 
 @dataclass(frozen=True)
@@ -190,8 +200,7 @@ class Verifier:
         # One connection for the reads and the scan insert; the insert commits with it, so the next
         # verification of this item, in any thread or worker, sees this scan.
         with _dbapi.cursor(engine) as cur:
-            row, events = _item_and_events(engine, cur, item_id)
-            history = fetch_recent_scans(engine, cur, item_id)
+            row, events, history = _item_events_and_scans(engine, cur, item_id)
             inspection = self._last_inspection(events)
             here = [*history, ScanRecord(now, location, None, "", ())]
             facts = self._facts(scanned, directory, row, events, inspection, scan_points(here), scanner, now)
