@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from ._bulk import insert_rows, registered_among
+from ._bulk import chunks, insert_rows, registered_among
 from ._write_lock import WriteLock, exclusive
 from .chain import AnchorRecord, ChainClient
 from .custody import STATUS_OF, check_receive, check_ship, check_status_change
@@ -52,7 +52,6 @@ from .typed_data import ActionMessage, Domain, RegistrationMessage, sign
 __all__ = ["ActionResult", "Ledger"]
 
 _GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
-_CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
 
 
 def _hex(data: bytes) -> str:
@@ -245,8 +244,8 @@ class Ledger:
             raise DuplicateItem(dup.canonical, "listed twice")
         found: dict[str, Item] = {}
         with Session(self.engine) as s:
-            for start in range(0, len(ids), _CHUNK):
-                found.update((i.item_id, i) for i in s.scalars(select(Item).where(col(Item.item_id).in_(ids[start:start + _CHUNK]))))
+            for chunk in chunks(ids):
+                found.update((i.item_id, i) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk))))
         missing = [k for k, i in zip(keys, ids, strict=False) if i not in found]
         if missing:
             raise UnknownItem(missing[0].canonical + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
@@ -411,8 +410,7 @@ def _now() -> datetime:
 
 def _next_seqs(s: Session, item_ids: list[str]) -> dict[str, int]:
     seqs = {i: 1 for i in item_ids}
-    for start in range(0, len(item_ids), _CHUNK):
-        chunk = item_ids[start:start + _CHUNK]
+    for chunk in chunks(item_ids):
         rows = s.execute(select(col(Event.item_id), func.max(col(Event.seq))).where(col(Event.item_id).in_(chunk))
                          .group_by(Event.item_id))
         seqs.update((item_id, int(seq) + 1) for item_id, seq in rows)
