@@ -174,7 +174,7 @@ def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item])
 def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
          location: str = "") -> ActionResult:
     """Pack loose items and/or containers into ``container`` (created on first use)."""
-    actor, account = ledger._act_as(actor_name)
+    actor, account = ledger.act_as(actor_name)
     parent = Sscc.parse(container).value
     boxes = [Sscc.parse(c).value for c in containers]
     if not keys and not boxes:
@@ -211,15 +211,14 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
     # Adding to a container that already holds goods needs those goods at hand too.
     _require_held(actor.name, actor.address, "pack", moved + _items_by_id(ledger, already_inside))
     packing = {"container": parent, "items": [i.item_id for i in items], "containers": boxes}
-    return ledger._record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
-                                 {"packing": packing})
+    return ledger.record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location, packing)
 
 
 @exclusive
 def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
            location: str = "") -> ActionResult:
     """Take items and/or containers out of ``container``; with neither given, empty it."""
-    actor, account = ledger._act_as(actor_name)
+    actor, account = ledger.act_as(actor_name)
     parent = Sscc.parse(container).value
     boxes = [Sscc.parse(c).value for c in containers]
     with Session(ledger.engine) as s:
@@ -247,8 +246,8 @@ def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemK
         raise StateConflict(f"container {parent}", "holds no items; there is nothing to unpack")
     _require_held(actor.name, actor.address, "unpack", moved)
     packing = {"container": parent, "items": item_ids, "containers": boxes}
-    return ledger._record_events(account, Action.UNPACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
-                                 {"packing": packing})
+    return ledger.record_events(account, Action.UNPACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
+                                packing)
 
 
 def record_packing(session: Session, action: Action, packing: dict[str, Any], root: str, timestamp: int, actor: str) -> None:
