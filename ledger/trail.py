@@ -22,6 +22,7 @@ from ._bulk import chunks
 from .codes import parse_code
 from .custody_events import Action, AnchorKind
 from .errors import InvalidInput, StateConflict, UnknownItem
+from .identifiers import ItemKey
 from .index_models import Anchor, ContainerContent, Event, Item, Party
 from .ledger import Ledger
 from .queries import registration_leaf
@@ -55,6 +56,15 @@ class TrailScope:
         """
         kind, _, value = text.partition(":")
         return cls(kind.strip().lower(), value.strip())
+
+    @classmethod
+    def for_item(cls, key: ItemKey) -> TrailScope:
+        """The one-item scope of ``key``: that item's custody history.
+
+        >>> TrailScope.for_item(ItemKey("09521234543213", "A/1"))
+        TrailScope(kind='item', value='/01/09521234543213/21/A%2F1')
+        """
+        return cls("item", key.canonical)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
