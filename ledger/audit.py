@@ -47,6 +47,7 @@ from ._audit_items import (
 )
 from ._audit_packing import check_container_parents, check_packing
 from ._audit_shipments import check_batches, check_shipments
+from ._bulk import chunks
 from .audit_findings import Finding, FindingCode
 from .audit_scope import AuditScope
 from .chain import AnchorRecord
@@ -57,8 +58,6 @@ from .index_models import Anchor, Batch, Container, ContainerContent, Shipment
 from .ledger import Ledger
 
 __all__ = ["AuditReport", "audit"]
-
-_CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
 
 
 @dataclass
@@ -86,8 +85,8 @@ def _in_chunks(conn: Connection, sql: str, values: Sequence[str]) -> list[Sequen
 
     statement = text(sql).bindparams(bindparam("values", expanding=True))
     rows: list[Sequence[Any]] = []
-    for start in range(0, len(values), _CHUNK):
-        rows.extend(conn.execute(statement, {"values": list(values[start:start + _CHUNK])}).all())
+    for chunk in chunks(values):
+        rows.extend(conn.execute(statement, {"values": list(chunk)}).all())
     return rows
 
 
@@ -107,9 +106,8 @@ def _memberships(ledger: Ledger, scope: AuditScope, roots: Sequence[str]) -> lis
     with Session(ledger.engine) as s:
         if scope.kind == "ledger":
             return list(s.scalars(select(ContainerContent)))
-        return [r for start in range(0, len(roots), _CHUNK) for r in s.scalars(select(ContainerContent).where(or_(
-            col(ContainerContent.packed_anchor).in_(roots[start:start + _CHUNK]),
-            col(ContainerContent.unpacked_anchor).in_(roots[start:start + _CHUNK]))))]
+        return [r for chunk in chunks(roots) for r in s.scalars(select(ContainerContent).where(or_(
+            col(ContainerContent.packed_anchor).in_(chunk), col(ContainerContent.unpacked_anchor).in_(chunk))))]
 
 
 def _batch_roots(ledger: Ledger, scope: AuditScope, records: list[AnchorRecord], conn: Connection) -> list[str]:
@@ -187,8 +185,7 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
             anchor_rows = list(s.scalars(select(Anchor).order_by(col(Anchor.sequence))))
         else:
             wanted = batch_roots + sorted({e[E_ROOT] for e in anchor_events})
-            anchor_rows = [a for start in range(0, len(wanted), _CHUNK)
-                           for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(wanted[start:start + _CHUNK])))]
+            anchor_rows = [a for chunk in chunks(wanted) for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(chunk)))]
     report.anchors, report.items, report.events = len(anchor_rows), len(scope_items), len(events)
     total = len(scope_items) + len(events)
     done = 0
@@ -254,10 +251,8 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
     ship_roots = sorted(a.root for a in anchor_rows if a.local and a.kind == AnchorKind.SHIPMENT)
     with Session(ledger.engine) as s:
         shipments = (list(s.scalars(select(Shipment))) if scope.kind == "ledger" else
-                     [r for start in range(0, len(ship_roots), _CHUNK)
-                      for r in s.scalars(select(Shipment).where(col(Shipment.root).in_(ship_roots[start:start + _CHUNK])))])
-        batch_rows = [b for start in range(0, len(batch_roots), _CHUNK)
-                      for b in s.scalars(select(Batch).where(col(Batch.root).in_(batch_roots[start:start + _CHUNK])))]
+                     [r for chunk in chunks(ship_roots) for r in s.scalars(select(Shipment).where(col(Shipment.root).in_(chunk)))])
+        batch_rows = [b for chunk in chunks(batch_roots) for b in s.scalars(select(Batch).where(col(Batch.root).in_(chunk)))]
     findings += check_shipments(shipments, {a.root: a for a in anchor_rows}, by_root, ship_roots)
     findings += check_batches(batch_rows, by_root)
     packing = {a.root: a for a in anchor_rows if a.kind == AnchorKind.PACKING}

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from ._bulk import insert_rows, registered_among
+from ._bulk import chunks, insert_rows, registered_among
 from ._write_lock import WriteLock, exclusive
 from .chain import AnchorRecord, ChainClient
 from .custody import STATUS_OF, check_receive, check_ship, check_status_change
@@ -52,7 +52,6 @@ from .typed_data import ActionMessage, Domain, RegistrationMessage, sign
 __all__ = ["ActionResult", "Ledger"]
 
 _GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
-_CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
 
 
 def _hex(data: bytes) -> str:
@@ -187,7 +186,11 @@ class Ledger:
             bindings = list(s.scalars(select(PrefixBinding)))
         return [(p, sorted(b.prefix for b in bindings if b.brand == p.address)) for p in parties]
 
-    def _act_as(self, name: str) -> tuple[Party, LocalAccount]:
+    def act_as(self, name: str) -> tuple[Party, LocalAccount]:
+        """The party ``name`` and its unlocked key, to sign an action with (see :meth:`record_events`).
+
+        Raises UnknownParty, or KeystoreError when the key cannot be unlocked or is not the party's registered address.
+        """
         party = self.party(name)
         account = self.keystore.unlock(name)
         if account.address != party.address:
@@ -198,7 +201,7 @@ class Ledger:
 
     @exclusive
     def register(self, brand_name: str, items: Iterable[ItemSpec]) -> ActionResult:
-        brand, account = self._act_as(brand_name)
+        brand, account = self.act_as(brand_name)
         if brand.role != Role.BRAND.value:
             raise RoleError(brand.name, "register items", "brand")
         with Session(self.engine) as s:
@@ -245,8 +248,8 @@ class Ledger:
             raise DuplicateItem(dup.canonical, "listed twice")
         found: dict[str, Item] = {}
         with Session(self.engine) as s:
-            for start in range(0, len(ids), _CHUNK):
-                found.update((i.item_id, i) for i in s.scalars(select(Item).where(col(Item.item_id).in_(ids[start:start + _CHUNK]))))
+            for chunk in chunks(ids):
+                found.update((i.item_id, i) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk))))
         missing = [k for k, i in zip(keys, ids, strict=False) if i not in found]
         if missing:
             raise UnknownItem(missing[0].canonical + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
@@ -256,22 +259,22 @@ class Ledger:
     def ship(self, sender_name: str, receiver_name: str, keys: Sequence[ItemKey], location: str = "",
              containers: Sequence[str] = ()) -> ActionResult:
         """Ship loose items and whole containers (SSCCs: every item packed in them travels)."""
-        sender, account = self._act_as(sender_name)
+        sender, account = self.act_as(sender_name)
         receiver = self.party(receiver_name)
         items = shipment_items(self, keys, containers)
         check_ship(sender, receiver, items)
-        return self._record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
+        return self.record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
 
     @exclusive
     def receive(self, receiver_name: str, shipment_root: str, location: str = "") -> ActionResult:
-        receiver, account = self._act_as(receiver_name)
+        receiver, account = self.act_as(receiver_name)
         with Session(self.engine) as s:
             shipment = s.get(Shipment, shipment_root.lower())
             if shipment is None:
                 raise StateConflict(f"shipment {shipment_root}", "is not on this ledger")
             check_receive(receiver, shipment)
             items = list(s.scalars(select(Item).where(col(Item.open_shipment) == shipment.root)))
-        return self._record_events(account, Action.RECEIVE, items, shipment.sender,
+        return self.record_events(account, Action.RECEIVE, items, shipment.sender,
                                    bytes.fromhex(shipment.root[2:]), location)
 
     @exclusive
@@ -279,7 +282,7 @@ class Ledger:
                       location: str = "") -> ActionResult:
         if action not in STATUS_OF:
             raise InvalidInput("status", action.label, "is not a status change", "recall, stolen, sold, destroyed or decommissioned")
-        actor, account = self._act_as(actor_name)
+        actor, account = self.act_as(actor_name)
         if lot is not None:
             with Session(self.engine) as s:
                 items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address,
@@ -291,12 +294,12 @@ class Ledger:
         else:
             raise InvalidInput("items", "", "none given", "item codes or --lot")
         check_status_change(actor, action, items)
-        return self._record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
+        return self.record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
 
     @exclusive
     def inspect(self, officer_name: str, keys: Sequence[ItemKey], outcome: str, location: str) -> ActionResult:
         """An officer's inspection of items; the outcome is the action's signed reference (see inspections)."""
-        officer, account = self._act_as(officer_name)
+        officer, account = self.act_as(officer_name)
         if officer.role != Role.OFFICER.value:
             raise RoleError(officer.name, "record inspections", "officer")  # the contract also requires OFFICER_ROLE
         result = InspectionOutcome.parse(outcome)
@@ -304,10 +307,20 @@ class Ledger:
             raise InvalidInput("location", location, "is empty", "where the inspection took place")
         if not keys:
             raise InvalidInput("items", "", "none given", "item codes")
-        return self._record_events(account, Action.INSPECT, self.items(keys), ZERO_ADDRESS, result.reference, location)
+        return self.record_events(account, Action.INSPECT, self.items(keys), ZERO_ADDRESS, result.reference, location)
 
-    def _record_events(self, account: LocalAccount, action: Action, items: Sequence[Item], counterparty: str,
-                       reference: bytes, location: str, extra: dict[str, Any] | None = None) -> ActionResult:
+    @exclusive
+    def record_events(self, account: LocalAccount, action: Action, items: Sequence[Item], counterparty: str,
+                      reference: bytes, location: str, packing: dict[str, Any] | None = None) -> ActionResult:
+        """Sign, journal, anchor and commit ``action`` by ``account``'s party: one custody event per item.
+
+        The write path of every custody action. It checks only the location's length: whether the party may act
+        on these items is the caller's check, which must hold the write lock too (an ``@exclusive`` method) so
+        nothing changes between check and record. ``counterparty`` is an address (ZERO_ADDRESS if none);
+        ``reference`` is the 32-byte word the signature covers. ``packing``, for PACK and UNPACK only, is the
+        membership change committed with the events: ``{"container": sscc, "items": [item id, …], "containers":
+        [sscc, …]}`` (see :func:`ledger.packing.record_packing`).
+        """
         if len(location) > 200:
             raise InvalidInput("location", location[:40] + "…", "is longer than 200 characters", "a place name or GLN")
         now = self.clock()
@@ -318,7 +331,8 @@ class Ledger:
         metadata_hash, signature = sign(message, self.domain, account)
         payload = {"action": int(action), "actor": account.address, "counterparty": counterparty, "timestamp": now,
                    "reference": _hex(reference), "location": location, "signature": _hex(signature),
-                   "events": [[_hex(e.item_id), _hex(e.previous_hash)] for e in events], **(extra or {})}
+                   "events": [[_hex(e.item_id), _hex(e.previous_hash)] for e in events],
+                   **({"packing": packing} if packing is not None else {})}
         record = self._journal_and_anchor(tree.root, action.label, payload, lambda: self.chain.anchor_events(
             account, tree.root, action.anchor_kind, len(events), metadata_hash))
         self._commit_events(payload, record)
@@ -411,8 +425,7 @@ def _now() -> datetime:
 
 def _next_seqs(s: Session, item_ids: list[str]) -> dict[str, int]:
     seqs = {i: 1 for i in item_ids}
-    for start in range(0, len(item_ids), _CHUNK):
-        chunk = item_ids[start:start + _CHUNK]
+    for chunk in chunks(item_ids):
         rows = s.execute(select(col(Event.item_id), func.max(col(Event.seq))).where(col(Event.item_id).in_(chunk))
                          .group_by(Event.item_id))
         seqs.update((item_id, int(seq) + 1) for item_id, seq in rows)

@@ -22,6 +22,7 @@ from biip.sscc import Sscc as _BiipSscc
 from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
+from ._bulk import chunks
 from ._keccak import keccak256
 from ._write_lock import exclusive
 from .custody import FINAL_STATUSES
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     from .ledger import ActionResult, Ledger
 
 __all__ = ["ContainerTree", "Sscc", "contained_items", "hierarchy", "pack", "record_packing", "shipment_items", "unpack"]
-
-_CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def hierarchy(ledger: Ledger, sscc: str, at: int | None = None) -> ContainerTree
         if s.get(Container, box.value) is None:
             raise StateConflict(f"container {box}", "is not on this ledger")
         rows = list(s.scalars(_open(s, at)))
-        keys = {i.item_id: f"/01/{i.gtin}/21/{i.serial}" for chunk in _chunks([r.child_item for r in rows if r.child_item])
+        keys = {i.item_id: f"/01/{i.gtin}/21/{i.serial}" for chunk in chunks([r.child_item for r in rows if r.child_item])
                 for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))}
 
     def tree(code: str) -> ContainerTree:
@@ -104,10 +103,6 @@ def hierarchy(ledger: Ledger, sscc: str, at: int | None = None) -> ContainerTree
                               if r.child_container])
 
     return tree(box.value)
-
-
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    return (values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK))
 
 
 def contained_items(session: Session, ssccs: Iterable[str]) -> list[str]:
@@ -129,7 +124,7 @@ def contained_items(session: Session, ssccs: Iterable[str]) -> list[str]:
 
 def _items_by_id(ledger: Ledger, ids: Sequence[str]) -> list[Item]:
     with Session(ledger.engine) as s:
-        found = {i.item_id: i for chunk in _chunks(list(ids)) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))}
+        found = {i.item_id: i for chunk in chunks(ids) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))}
     return [found[i] for i in ids]
 
 
@@ -161,7 +156,7 @@ def shipment_items(ledger: Ledger, keys: Sequence[ItemKey], containers: Sequence
 def _refuse_packed(ledger: Ledger, items: Sequence[Item], verb: str) -> None:
     ids = [i.item_id for i in items]
     with Session(ledger.engine) as s:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             row = s.scalars(_open(s).where(col(ContainerContent.child_item).in_(chunk))).first()
             if row is not None and row.child_item is not None:
                 key = next(f"/01/{i.gtin}/21/{i.serial}" for i in items if i.item_id == row.child_item)
@@ -179,7 +174,7 @@ def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item])
 def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
          location: str = "") -> ActionResult:
     """Pack loose items and/or containers into ``container`` (created on first use)."""
-    actor, account = ledger._act_as(actor_name)
+    actor, account = ledger.act_as(actor_name)
     parent = Sscc.parse(container).value
     boxes = [Sscc.parse(c).value for c in containers]
     if not keys and not boxes:
@@ -216,15 +211,14 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
     # Adding to a container that already holds goods needs those goods at hand too.
     _require_held(actor.name, actor.address, "pack", moved + _items_by_id(ledger, already_inside))
     packing = {"container": parent, "items": [i.item_id for i in items], "containers": boxes}
-    return ledger._record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
-                                 {"packing": packing})
+    return ledger.record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location, packing)
 
 
 @exclusive
 def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
            location: str = "") -> ActionResult:
     """Take items and/or containers out of ``container``; with neither given, empty it."""
-    actor, account = ledger._act_as(actor_name)
+    actor, account = ledger.act_as(actor_name)
     parent = Sscc.parse(container).value
     boxes = [Sscc.parse(c).value for c in containers]
     with Session(ledger.engine) as s:
@@ -252,8 +246,8 @@ def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemK
         raise StateConflict(f"container {parent}", "holds no items; there is nothing to unpack")
     _require_held(actor.name, actor.address, "unpack", moved)
     packing = {"container": parent, "items": item_ids, "containers": boxes}
-    return ledger._record_events(account, Action.UNPACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
-                                 {"packing": packing})
+    return ledger.record_events(account, Action.UNPACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
+                                packing)
 
 
 def record_packing(session: Session, action: Action, packing: dict[str, Any], root: str, timestamp: int, actor: str) -> None:
@@ -272,7 +266,7 @@ def record_packing(session: Session, action: Action, packing: dict[str, Any], ro
         return
     still_open = (col(ContainerContent.container) == parent, col(ContainerContent.unpacked_anchor).is_(None))
     closing = {"unpacked_anchor": root, "unpacked_at": timestamp}
-    for chunk in _chunks(packing["items"]):
+    for chunk in chunks(packing["items"]):
         session.execute(update(ContainerContent).where(*still_open, col(ContainerContent.child_item).in_(chunk)).values(closing))
     if packing["containers"]:
         session.execute(update(ContainerContent).where(*still_open, col(ContainerContent.child_container)

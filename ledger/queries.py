@@ -1,4 +1,7 @@
-"""Reads: what the ledger knows of an item (the basic verdict) and its custody trace."""
+"""Reads: what the ledger knows of an item (the basic verdict), of brands and of batches.
+
+An item's custody history is read by :func:`ledger.trail.trail` (a one-item scope).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,14 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from .code_signature import Brand, BrandDirectory
-from .custody_events import Action
 from .errors import InvalidItemKey, UnknownItem
 from .identifiers import ItemKey
-from .index_models import Anchor, Batch, Event, Item, Party, PrefixBinding, Shipment
+from .index_models import Batch, Item, Party, PrefixBinding, Shipment
 from .ledger import Ledger
 from .merkle import item_leaf
 from .registration import attributes_hash
 
-__all__ = ["ItemStatus", "TraceStep", "item_status", "registration_leaf", "trace"]
+__all__ = ["ItemStatus", "item_status", "registration_leaf"]
 
 
 @dataclass(frozen=True)
@@ -30,22 +32,6 @@ class ItemStatus:
     lot: str | None = None
     expiry: date | None = None
     batch: str | None = None
-
-
-@dataclass(frozen=True)
-class TraceStep:
-    seq: int
-    action: str
-    biz_step: str
-    disposition: str
-    actor: str
-    counterparty: str | None
-    timestamp: int
-    location: str
-    event_hash: str
-    anchor_root: str
-    tx_hash: str
-    block_number: int
 
 
 def registration_leaf(item: Item) -> str:
@@ -69,31 +55,6 @@ def item_status(ledger: Ledger, key: ItemKey) -> ItemStatus:
             receiver = names.get(shipment.receiver, shipment.receiver) if shipment else None
     return ItemStatus(key.canonical, True, names.get(item.brand, item.brand), item.status,
                       names.get(item.custodian, item.custodian), receiver, item.lot, item.expiry, item.batch_root)
-
-
-def trace(ledger: Ledger, key: ItemKey) -> list[TraceStep]:
-    """Every event of the item from registration on, each with the anchor that proves it."""
-    with Session(ledger.engine) as s:
-        item = s.get(Item, "0x" + key.item_id.hex())
-        if item is None:
-            raise UnknownItem(key.canonical)
-        names = _names(s)
-        batch = s.get(Batch, item.batch_root)
-        registration = s.get(Anchor, item.batch_root)
-        assert batch is not None and registration is not None  # written in one transaction with the item
-        steps = [TraceStep(0, "register", "commissioning", "active", names.get(item.brand, item.brand), None,
-                           registration.timestamp or 0, "", registration_leaf(item), item.batch_root, registration.tx_hash,
-                           registration.block_number)]
-        rows = s.execute(select(Event, Anchor).join(Anchor, col(Anchor.root) == col(Event.anchor_root))
-                         .where(col(Event.item_id) == item.item_id).order_by(col(Event.seq)))
-        for event, anchor in rows:
-            action = Action(event.action)
-            steps.append(TraceStep(event.seq, action.label, action.biz_step, action.disposition,
-                                   names.get(event.actor, event.actor),
-                                   names.get(event.counterparty, event.counterparty) if int(event.counterparty, 16) else None,
-                                   event.timestamp, event.location, event.event_hash, event.anchor_root, anchor.tx_hash,
-                                   anchor.block_number))
-    return steps
 
 
 def brand_directory(ledger: Ledger) -> BrandDirectory:

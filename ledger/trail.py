@@ -11,23 +11,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
+from ._bulk import chunks
 from .codes import parse_code
 from .custody_events import Action, AnchorKind
 from .errors import InvalidInput, StateConflict, UnknownItem
+from .identifiers import ItemKey
 from .index_models import Anchor, ContainerContent, Event, Item, Party
 from .ledger import Ledger
 from .queries import registration_leaf
 
 __all__ = ["TrailEvent", "TrailScope", "trail", "trail_csv"]
 
-_CHUNK = 900  # bound on SQL IN (…) lists: SQLite allows 999 parameters by default
 _KINDS = ("item", "lot", "batch", "shipment")
 
 
@@ -55,6 +56,15 @@ class TrailScope:
         """
         kind, _, value = text.partition(":")
         return cls(kind.strip().lower(), value.strip())
+
+    @classmethod
+    def for_item(cls, key: ItemKey) -> TrailScope:
+        """The one-item scope of ``key``: that item's custody history.
+
+        >>> TrailScope.for_item(ItemKey("09521234543213", "A/1"))
+        TrailScope(kind='item', value='/01/09521234543213/21/A%2F1')
+        """
+        return cls("item", key.canonical)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"
@@ -108,25 +118,21 @@ def _item_ids(session: Session, scope: TrailScope) -> list[str]:
     return list(session.scalars(select(col(Event.item_id)).where(col(Event.anchor_root) == root)))
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    return (values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK))
-
-
 def trail(ledger: Ledger, scope: TrailScope) -> list[TrailEvent]:
     """The scope's items' events, item by item in key order, each item's from registration on."""
     with Session(ledger.engine) as s:
         ids = _item_ids(s, scope)
         names = {p.address: p.name for p in s.scalars(select(Party))}
-        items = sorted((i for chunk in _chunks(ids) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))),
+        items = sorted((i for chunk in chunks(ids) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))),
                        key=lambda i: (i.gtin, i.serial))
         events: dict[str, list[Event]] = {i.item_id: [] for i in items}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for event in s.scalars(select(Event).where(col(Event.item_id).in_(chunk))):
                 events[event.item_id].append(event)
         roots = sorted({e.anchor_root for es in events.values() for e in es} | {i.batch_root for i in items})
-        anchors = {a.root: a for chunk in _chunks(roots) for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(chunk)))}
+        anchors = {a.root: a for chunk in chunks(roots) for a in s.scalars(select(Anchor).where(col(Anchor.root).in_(chunk)))}
         packing = [a.root for a in anchors.values() if a.kind == AnchorKind.PACKING]
-        containers = {root: row.container for chunk in _chunks(packing) for row in s.scalars(select(ContainerContent).where(
+        containers = {root: row.container for chunk in chunks(packing) for row in s.scalars(select(ContainerContent).where(
             or_(col(ContainerContent.packed_anchor).in_(chunk), col(ContainerContent.unpacked_anchor).in_(chunk))))
             for root in (row.packed_anchor, row.unpacked_anchor) if root in anchors}
     steps: list[TrailEvent] = []

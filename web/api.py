@@ -18,9 +18,9 @@ from ledger.custody_events import Action
 from ledger.errors import InvalidInput
 from ledger.geo import Location
 from ledger.ledger import ActionResult
-from ledger.queries import trace
 from ledger.roles import Role
 from ledger.scans import recent_scans
+from ledger.trail import TrailScope, trail
 
 from .actions import HOLDERS, run_once
 from .api_bodies import json_object, location_field, string_field, verification_json
@@ -69,11 +69,15 @@ def verify() -> BaseResponse:
 def history(key: str) -> BaseResponse:
     # The path form of a Digital Link arrives without its leading slash: /items/01/{gtin}/21/{serial}/history.
     item = parse_code("/" + key if key.startswith("01/") else key).key
-    steps = trace(ledger(), item)
+    steps = trail(ledger(), TrailScope.for_item(item))
     scans = recent_scans(ledger().engine, "0x" + item.item_id.hex())
     return jsonify({
         "key": item.canonical,
-        "events": [asdict(s) for s in steps],
+        # The API's event fields since v1: a trail event's signer, signature and container are not part of the API.
+        "events": [{"seq": s.seq, "action": s.action, "biz_step": s.biz_step, "disposition": s.disposition, "actor": s.actor,
+                    "counterparty": s.counterparty, "timestamp": s.timestamp, "location": s.location,
+                    "event_hash": s.event_hash, "anchor_root": s.anchor_root, "tx_hash": s.tx_hash,
+                    "block_number": s.block_number} for s in steps],
         "scans": [{"timestamp": s.timestamp, "lat": s.location.lat if s.location else None,
                    "lon": s.location.lon if s.location else None, "site": s.location.site if s.location else "",
                    "verdict": s.verdict, "reasons": list(s.reasons)} for s in scans],

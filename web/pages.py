@@ -8,8 +8,9 @@ from sqlmodel import Session, col
 
 from ledger.codes import parse_code
 from ledger.index_models import Shipment
-from ledger.queries import item_status, trace
+from ledger.queries import item_status
 from ledger.roles import Role
+from ledger.trail import TrailScope, trail
 
 from . import once, timeline
 from .auth import require_account
@@ -45,7 +46,7 @@ def parties() -> str:
 def trace_page() -> str:
     code = request.args.get("code", "")
     key = parse_code(code).key
-    steps = trace(ledger(), key)
+    steps = trail(ledger(), TrailScope.for_item(key))
     nodes, height = timeline.layout(steps)
     return render_template("trace.html", account=current_account(), key=key, status=item_status(ledger(), key),
                            steps=steps, nodes=nodes, svg_height=height)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.queries import TraceStep
+from ledger.trail import TrailEvent
 
 __all__ = ["ROW", "Node", "layout"]
 
@@ -29,7 +29,7 @@ class Node:
     block: int
 
 
-def layout(steps: Sequence[TraceStep]) -> tuple[list[Node], int]:
+def layout(steps: Sequence[TrailEvent]) -> tuple[list[Node], int]:
     """Nodes top to bottom (oldest first) and the SVG's height."""
     nodes = []
     for i, step in enumerate(steps):

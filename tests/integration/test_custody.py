@@ -11,8 +11,9 @@ from ledger.identifiers import ItemKey
 from ledger.index_models import Event, Shipment
 from ledger.ledger import Ledger
 from ledger.merkle import MerkleTree, event_leaf
-from ledger.queries import item_status, trace
+from ledger.queries import item_status
 from ledger.registration import ItemSpec, serial_range
+from ledger.trail import TrailScope, trail
 from ledger.typed_data import ActionMessage, recover
 
 GTIN = "09521234543213"
@@ -34,7 +35,7 @@ def test_custody_moves_only_when_the_receiver_accepts(stocked: Ledger) -> None:
     assert (status.custodian, status.in_transit_to) == ("truck", None)
     with Session(stocked.engine) as s:
         assert s.get(Shipment, shipment.root).state == "received"  # type: ignore[union-attr]
-    steps = trace(stocked, KEYS[0])
+    steps = trail(stocked, TrailScope.for_item(KEYS[0]))
     assert [(t.action, t.actor, t.counterparty, t.location) for t in steps] == [
         ("register", "acme", None, ""), ("ship", "acme", "truck", "Rotterdam"), ("receive", "truck", "acme", "Antwerp")]
     assert steps[2].anchor_root == receipt.root and steps[1].block_number < steps[2].block_number
@@ -43,7 +44,7 @@ def test_custody_moves_only_when_the_receiver_accepts(stocked: Ledger) -> None:
 def test_events_are_hash_chained_signed_and_anchored(stocked: Ledger) -> None:
     shipment = stocked.ship("acme", "truck", KEYS[:2])
     stocked.receive("truck", shipment.root)
-    steps = trace(stocked, KEYS[1])
+    steps = trail(stocked, TrailScope.for_item(KEYS[1]))
     with Session(stocked.engine) as s:
         events = [s.get(Event, step.event_hash) for step in steps[1:]]
         from ledger.index_models import Anchor

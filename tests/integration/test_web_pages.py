@@ -174,3 +174,9 @@ def test_concurrent_submissions_act_once(web: WebLedger) -> None:
     assert sorted(results) == [201, 409, 409, 409]
     events = web.client().get(f"/api/v1/items/01/{GTIN}/21/10/history", headers=web.bearer("ann")).get_json()["events"]
     assert [e["action"] for e in events] == ["register", "report stolen"]
+
+
+def test_history_events_keep_their_api_fields(web: WebLedger) -> None:
+    events = web.client().get(f"/api/v1/items/01/{GTIN}/21/1/history", headers=web.bearer("ann")).get_json()["events"]
+    assert events and all(set(e) == {"seq", "action", "biz_step", "disposition", "actor", "counterparty", "timestamp",
+                                     "location", "event_hash", "anchor_root", "tx_hash", "block_number"} for e in events)
