@@ -205,8 +205,9 @@ def main() -> int:
     p.add_argument("--sample", type=int, default=20_000, help="Distinct items the requests rotate over.")
     p.add_argument("--runs", type=int, default=3, help="Measured runs; the table shows their medians.")
     p.add_argument("--clients", type=int, default=50)
-    p.add_argument("--workers", type=int, default=3, help="gunicorn workers on the scale-out set-up")
-    p.add_argument("--threads", type=int, default=8, help="Server threads per process.")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="gunicorn workers on the scale-out set-up (default, as `ledger serve`: one per CPU)")
+    p.add_argument("--threads", type=int, default=4, help="Server threads per process (default as `ledger serve`).")
     p.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     args = p.parse_args()
     setups = ["embedded", "scaleout"] if args.setup == "all" else [args.setup]
