@@ -21,6 +21,7 @@ from .code_signature import verify_code_signature
 from .codes import parse_code
 from .custody_events import Action
 from .errors import InvalidInput, LedgerError
+from .geo import Location, parse_location
 from .identifiers import ItemKey
 from .image_codes import read_codes
 from .inspections import InspectionOutcome
@@ -77,6 +78,22 @@ def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) 
     p = ctx.ledger.add_party(name, Role.parse(role), prefixes)
     data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes)}
     ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
+
+
+@party.command("locate")
+@click.argument("name")
+@click.argument("coordinates", metavar="LAT,LON")
+@click.option("--label", default="", help="What the place is, e.g. 'Rotterdam warehouse'.")
+@pass_ctx
+def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> None:
+    """Record premises of NAME at LAT,LON: goods at rest with NAME are expected near one of them."""
+    lat, comma, lon = coordinates.partition(",")
+    if not comma:
+        raise InvalidInput("LAT,LON", coordinates, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
+    place = parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
+    premises = ctx.ledger.add_premises(name, Location(place.lat, place.lon, label))
+    data = {"party": name, "lat": premises.lat, "lon": premises.lon, "label": premises.label}
+    ctx.emit(data, lambda: click.echo(f"{name}: premises at {premises.lat:.4f},{premises.lon:.4f} {premises.label}".rstrip()))
 
 
 @party.command("list")

@@ -22,6 +22,7 @@ __all__ = [
     "Party",
     "PendingAction",
     "PrefixBinding",
+    "Premises",
     "Scan",
     "Shipment",
     "Submission",
@@ -35,6 +36,16 @@ class Party(SQLModel, table=True):
     name: str = Field(unique=True, index=True, max_length=80)
     role: str = Field(max_length=16)
     created_at: datetime
+
+
+class Premises(SQLModel, table=True):
+    """A place where a party keeps goods (warehouse, store, depot): goods at rest with it are expected near one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    party: str = Field(foreign_key="party.address", index=True, max_length=42)
+    lat: float
+    lon: float
+    label: str = Field(default="", max_length=80)
 
 
 class PrefixBinding(SQLModel, table=True):

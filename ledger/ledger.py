@@ -38,8 +38,9 @@ from .errors import (
     UnknownItem,
     UnknownParty,
 )
+from .geo import Location
 from .identifiers import ItemKey
-from .index_models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Shipment
+from .index_models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Premises, Shipment
 from .inspections import InspectionOutcome
 from .keystore import Keystore
 from .merkle import MerkleTree, event_leaf
@@ -179,6 +180,20 @@ class Ledger:
         with Session(self.engine) as s:
             party = s.get(Party, address)
         return party.name if party else address
+
+    @exclusive
+    def add_premises(self, name: str, place: Location) -> Premises:
+        """Record a place where the party ``name`` keeps goods; ``place.site`` names it.
+
+        The verifier expects goods at rest with a party (no shipment open) near one of its premises,
+        and calls a scan far from all of them CUSTODY_MISMATCH. Premises are directory data, like
+        party names: kept in the index, not anchored.
+        """
+        party = self.party(name)
+        premises = Premises(party=party.address, lat=place.lat, lon=place.lon, label=place.site)
+        with unit_of_work(self.engine) as s:
+            s.add(premises)
+        return premises
 
     def parties(self) -> list[tuple[Party, list[str]]]:
         with Session(self.engine) as s:

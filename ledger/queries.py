@@ -18,7 +18,7 @@ from .ledger import Ledger
 from .merkle import item_leaf
 from .registration import attributes_hash
 
-__all__ = ["ItemStatus", "item_status", "registration_leaf"]
+__all__ = ["ItemStatus", "batch_keys", "brand_directory", "item_status", "prefix_length_of", "registration_leaf"]
 
 
 @dataclass(frozen=True)

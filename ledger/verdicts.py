@@ -141,6 +141,7 @@ class Rules:
     min_distance_km: float = 50.0  # GPS error and a city's extent are not travel
     cluster_km: float = 50.0  # scans closer than this count as one place
     location_slack: int = 1  # places beyond the custody path before TOO_MANY_LOCATIONS
+    premises_km: float = 100.0  # goods at rest this far from all their custodian's premises are out of place
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,11 @@ class ScanFacts:
     scanner_is_custodian: bool = False
     scanner_is_receiver: bool = False
     custodian_name: str = ""
+    custodian_role: Role | None = None
+    # Distance from the scan to the nearest premises of the custodian, and that place's label; only
+    # when the item is at rest (no shipment open) and both the scan and the custodian have places.
+    premises_km: float | None = None
+    premises_label: str = ""
     custody_places: int = 1  # registration plus each custody event: places the path can explain
     scans: Sequence[ScanPoint] = field(default_factory=tuple)  # oldest first, the current scan included
     last_inspection: InspectionOutcome | None = None
@@ -209,15 +215,22 @@ def _status_alerts(f: ScanFacts) -> list[Reason]:
     return reasons
 
 
-def _custody(f: ScanFacts) -> list[Reason]:
-    if not f.registered or f.scanner_role is None or not f.scanner_role.holds_goods:
-        return []  # officers, auditors and the public inspect goods they do not hold
-    if f.status == "sold":
+def _custody(f: ScanFacts, rules: Rules) -> list[Reason]:
+    if not f.registered:
+        return []
+    holder = f.scanner_role is not None and f.scanner_role.holds_goods  # officers, auditors, the public hold nothing
+    if holder and f.status == "sold":
         return [Reason(ReasonCode.SOLD_REAPPEARED, f"The item was sold to a consumer but is now scanned in the supply "
                                                    f"chain by {f.scanner_name}.")]
-    if not (f.scanner_is_custodian or f.scanner_is_receiver):
+    if holder and not (f.scanner_is_custodian or f.scanner_is_receiver):
         return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned by {f.scanner_name}, but the ledger says {f.custodian_name} "
                                                     f"holds it and no shipment to {f.scanner_name} is open.")]
+    # Goods with a carrier are on the move; sold goods are with a consumer anywhere.
+    at_rest = f.custodian_role is not Role.CARRIER and f.status not in ("sold", "destroyed", "decommissioned")
+    if at_rest and f.premises_km is not None and f.premises_km > rules.premises_km:
+        place = f" ({f.premises_label})" if f.premises_label else ""
+        return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned {f.premises_km:,.0f} km from the nearest premises{place} of "
+                                                    f"{f.custodian_name}, which holds it, and no shipment of it is open.")]
     return []
 
 
@@ -280,7 +293,7 @@ def _chain(f: ScanFacts) -> list[Reason]:
 
 def judge(facts: ScanFacts, rules: Rules = Rules()) -> Judgement:
     """All reasons that apply, heaviest first, and the verdict they add up to."""
-    reasons = [*_signature(facts), *_registry(facts), *_custody(facts), *_clones(facts, rules), *_inspection(facts),
+    reasons = [*_signature(facts), *_registry(facts), *_custody(facts, rules), *_clones(facts, rules), *_inspection(facts),
                *_chain(facts), *_status_alerts(facts)]
     reasons.sort(key=lambda r: -r.weight)
     top = reasons[0].weight if reasons else Weight.NOTE

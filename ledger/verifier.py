@@ -27,14 +27,14 @@ from .code_signature import Brand, BrandDirectory, verify_code_signature
 from .codes import CodeForm, ScannedCode, parse_code
 from .custody_events import Action
 from .errors import ChainUnreachable, InvalidCode
-from .geo import Location
+from .geo import Location, haversine_km
 from .identifiers import ItemKey
-from .index_models import Party, PrefixBinding
+from .index_models import Party, PrefixBinding, Premises
 from .inspections import InspectionOutcome
 from .ledger import Ledger
 from .roles import Role
 from .scans import HISTORY_LIMIT, RECENT_SCANS_SQL, ScanRecord, insert_scan, scan_points, scan_record
-from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, ScanPoint, judge
+from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, judge
 
 __all__ = ["Inspection", "Verification", "Verifier"]
 
@@ -127,7 +127,12 @@ def _item_events_and_scans(engine: Engine, cur: DBAPICursor,
 class _Directory:
     brands: BrandDirectory
     names: dict[str, tuple[str, Role]]
+    premises: dict[str, tuple[Location, ...]]  # by party address; Location.site is the place's label
     loaded_at: float
+
+    def nearest_premises(self, party: str, place: Location) -> tuple[float, str] | None:
+        """Kilometres from ``place`` to the party's nearest premises, and that premises' label."""
+        return min(((haversine_km(place, p), p.site) for p in self.premises.get(party, ())), default=None)
 
 
 class Verifier:
@@ -149,12 +154,16 @@ class Verifier:
         with self.ledger.engine.connect() as conn:
             parties = conn.execute(select(col(Party.address), col(Party.name), col(Party.role))).all()
             bindings = conn.execute(select(col(PrefixBinding.prefix), col(PrefixBinding.brand))).all()
+            places = conn.execute(select(col(Premises.party), col(Premises.lat), col(Premises.lon), col(Premises.label))).all()
         names = {address: (name, Role(role)) for address, name, role in parties}
+        premises: dict[str, tuple[Location, ...]] = {}
+        for party, lat, lon, label in places:
+            premises[party] = (*premises.get(party, ()), Location(lat, lon, label))
         prefixes: dict[str, list[str]] = {}
         for prefix, brand in bindings:
             prefixes.setdefault(brand, []).append(prefix)
         brands = BrandDirectory(tuple(Brand(names[a][0], a, tuple(sorted(p))) for a, p in prefixes.items() if a in names))
-        fresh = _Directory(brands, names, time.monotonic())
+        fresh = _Directory(brands, names, premises, time.monotonic())
         self._directory = fresh
         return fresh
 
@@ -203,7 +212,7 @@ class Verifier:
             row, events, history = _item_events_and_scans(engine, cur, item_id)
             inspection = self._last_inspection(events)
             here = [*history, ScanRecord(now, location, None, "", ())]
-            facts = self._facts(scanned, directory, row, events, inspection, scan_points(here), scanner, now)
+            facts = self._facts(scanned, directory, row, events, inspection, here, scanner, now)
             judgement = judge(facts, self.rules)
             insert_scan(engine, cur, item_id, scanned.key.canonical,
                         ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value,
@@ -224,10 +233,13 @@ class Verifier:
 
     def _facts(self, scanned: ScannedCode, directory: _Directory, row: _ItemRow | None,
                events: list[_EventRow], inspection: Inspection | None,
-               points: list[ScanPoint], scanner: Account | None, now: int) -> ScanFacts:
+               scans: list[ScanRecord], scanner: Account | None, now: int) -> ScanFacts:
         signed = scanned.form in _SIGNED_FORMS
         check = verify_code_signature(scanned.key, scanned.signature, directory.brands) if signed else None
         head_root = events[-1].anchor_root if events else (row.batch_root if row else None)
+        place = scans[-1].location
+        nearest = directory.nearest_premises(row.custodian, place) if row and place and row.receiver is None else None
+        custodian = directory.names.get(row.custodian) if row else None
         return ScanFacts(
             today=datetime.fromtimestamp(now, UTC).date(),
             signed_form=signed,
@@ -241,8 +253,11 @@ class Verifier:
             scanner_is_custodian=bool(row and scanner and row.custodian == scanner.address),
             scanner_is_receiver=bool(row and scanner and row.receiver == scanner.address),
             custodian_name=self._name(row.custodian) or "" if row else "",
+            custodian_role=custodian[1] if custodian else None,
+            premises_km=nearest[0] if nearest else None,
+            premises_label=nearest[1] if nearest else "",
             custody_places=1 + sum(1 for e in events if e.action in (Action.SHIP, Action.RECEIVE)),
-            scans=points,
+            scans=scan_points(scans),
             last_inspection=inspection.outcome if inspection else None,
             last_inspection_by=inspection.officer if inspection else "",
             chain=self.chain_check(head_root) if head_root else ChainCheck.NOT_APPLICABLE,

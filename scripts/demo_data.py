@@ -1,5 +1,6 @@
 """Build the verifier demo: brands, goods, a shipment in transit, a recalled lot, a stolen item, a destroyed
-one, an expired lot, a cloned code (scans recorded far apart), web users; print a URL for every verdict.
+one, an expired lot, a cloned code (scans recorded far apart), parties' premises, web users; print a URL for
+every verdict.
 
 Usage: LEDGER_HOME=… LEDGER_PASSPHRASE=… python scripts/demo_data.py --base-url http://127.0.0.1:8000
 (the home is rebuilt from scratch).
@@ -10,10 +11,12 @@ from __future__ import annotations
 import argparse
 import shutil
 from datetime import date
+from urllib.parse import urlencode
 
 from ledger.accounts import create_token, create_user
 from ledger.code_signature import sign_code
 from ledger.custody_events import Action
+from ledger.geo import Location
 from ledger.identifiers import ItemKey
 from ledger.ledger import Ledger
 from ledger.qr_label import Label
@@ -37,6 +40,8 @@ def build(base: str) -> None:
         ledger.add_party("cornershop", Role.RETAILER)
         ledger.add_party("customs-rotterdam", Role.OFFICER)
         ledger.add_party("audit-office", Role.AUDITOR)
+        ledger.add_premises("acme", Location(51.4416, 5.4697, "Acme plant, Eindhoven"))
+        ledger.add_premises("cornershop", Location(52.0907, 5.1214, "Cornershop, Utrecht"))
         ledger.register("acme", [ItemSpec(MEDICINE, str(n), "LOT-2026-11", date(2028, 11, 30)) for n in range(1, 1001)])
         ledger.register("acme", [ItemSpec(RECALLED, str(n), "LOT-RECALL", date(2027, 6, 30)) for n in range(1, 201)])
         ledger.register("acme", [ItemSpec(OLD, str(n), "LOT-OLD", date(2024, 1, 31)) for n in range(1, 11)])
@@ -72,6 +77,8 @@ def build(base: str) -> None:
             ("genuine, RFID EPC (no signature: UNSIGNED_FORM note)",
              f"{base}/verify?code=urn:epc:tag:sgtin-96:3.0614141.812345.6789"),
             ("suspect: CLONE_IMPOSSIBLE_TRAVEL (Rotterdam, then Shanghai 30 min later)", link(42)),
+            ("suspect: CUSTODY_MISMATCH (acme's stock in Eindhoven, scanned at the Port of Shanghai)",
+             f"{base}/verify?{urlencode({'code': link(30), 'site': 'Port of Shanghai'})}"),
             ("counterfeit: DESTROYED", link(20)),
             ("counterfeit: UNREGISTERED (validly signed, never registered)", link(99999)),
             ("counterfeit: MISSING_SIGNATURE", f"{base}/01/{MEDICINE}/21/7"),

@@ -79,6 +79,10 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
     (["receive", "--as", "truck", "0x" + "00" * 32], 1, "is not on this ledger"),
     (["party", "add", "acme2", "--role", "brand", "--prefix", "9521234"], 1, "9521234 belongs to acme"),
     (["party", "add", "x", "--role", "pirate"], 2, "Invalid value for '--role'"),
+    (["party", "locate", "acme", "52.37"], 1, "is not two numbers separated by a comma"),
+    (["party", "locate", "acme", "95,4.89"], 1, "between -90 and 90"),
+    (["party", "locate", "acme", "north,4.89"], 1, "is not a number"),
+    (["party", "locate", "ghost", "52.37,4.89"], 1, "no party named 'ghost'"),
     (["status", "sold", "--as", "acme", "/01/09521234543213/21/3"], 1, "needs the retailer role"),
 ])
 def test_errors_exit_codes(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -87,6 +91,13 @@ def test_errors_exit_codes(ready: dict[str, str], capsys: pytest.CaptureFixture[
     assert exit_code == code
     assert message in err
     assert "Traceback" not in err
+
+
+def test_party_premises(ready: dict[str, str]) -> None:
+    located = json.loads(run(ready, "--json", "party", "locate", "acme", "52.37,-4.89", "--label", "Amsterdam DC"))
+    assert located == {"party": "acme", "lat": 52.37, "lon": -4.89, "label": "Amsterdam DC"}
+    assert "acme: premises at 52.3700,-4.8900 Amsterdam DC" in run(ready, "party", "locate", "acme", "52.37,-4.89",
+                                                                     "--label", "Amsterdam DC")
 
 
 def test_wrong_passphrase_exit_code(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

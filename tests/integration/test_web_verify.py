@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ledger.custody_events import Action
+from ledger.geo import Location
 from tests.integration._web import BOLT_GTIN, GTIN, WebLedger
 
 ROTTERDAM = {"lat": 51.9496, "lon": 4.1453}
@@ -170,3 +171,22 @@ def test_lean_endpoint_answers_as_the_flask_view_does(web: WebLedger) -> None:
             answers.append((response.status_code, headers_sent, response.get_data()))
         assert answers[0] == answers[1], body
         assert answers[0][0] in (200, 400), answers[0]
+
+
+def test_goods_at_rest_far_from_their_custodians_premises(web: WebLedger) -> None:
+    # Added before the first verification, so the verifier's directory (cached for seconds) has them.
+    web.ledger.add_premises("acme", Location(52.37, 4.89, "Amsterdam DC"))
+    web.ledger.add_premises("truck", Location(51.95, 4.14, "Rotterdam depot"))
+    amsterdam, shanghai = {"lat": 52.30, "lon": 4.76}, SHANGHAI
+    assert codes(verify(web, web.link(1), location=amsterdam)) == []
+    away = verify(web, web.link(2), location=shanghai)
+    assert away["verdict"] == "suspect" and codes(away) == ["CUSTODY_MISMATCH"]
+    assert "from the nearest premises (Amsterdam DC) of acme" in away["reasons"][0]["sentence"]  # type: ignore[index]
+    assert codes(verify(web, web.link(3))) == []  # no location given: nothing to compare
+    web.ledger.ship("acme", "truck", [web.key(4)])
+    assert codes(verify(web, web.link(4), location=shanghai)) == []  # in transit: anywhere on the way
+    shipment = web.ledger.items([web.key(4)])[0].open_shipment
+    assert shipment
+    web.ledger.receive("truck", shipment)
+    web.clock[0] += 30 * 24 * 3600  # so that Shanghai then Los Angeles is travel, not a clone
+    assert codes(verify(web, web.link(4), location={"site": "Port of Los Angeles"})) == []  # with a carrier: on the move

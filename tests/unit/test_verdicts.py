@@ -85,6 +85,20 @@ CASES: list[tuple[str, ScanFacts, Verdict, list[str]]] = [
     ("sold item scanned by a distributor", replace(GENUINE, status="sold", scanner_role=Role.DISTRIBUTOR, scanner_name="dist"),
      Verdict.SUSPECT, ["SOLD_REAPPEARED"]),
     ("sold item scanned by a consumer", replace(GENUINE, status="sold"), Verdict.GENUINE, []),
+    ("at rest, scanned 8,900 km from the custodian's premises", replace(GENUINE, custodian_role=Role.BRAND, premises_km=8900.0,
+                                                                         premises_label="Rotterdam DC"),
+     Verdict.SUSPECT, ["CUSTODY_MISMATCH"]),
+    ("at rest, scanned within the premises radius", replace(GENUINE, custodian_role=Role.BRAND, premises_km=99.0),
+     Verdict.GENUINE, []),
+    ("with a carrier: goods on the move", replace(GENUINE, custodian_role=Role.CARRIER, premises_km=8900.0),
+     Verdict.GENUINE, []),
+    ("sold: with a consumer anywhere", replace(GENUINE, status="sold", custodian_role=Role.RETAILER, premises_km=8900.0),
+     Verdict.GENUINE, []),
+    ("stolen goods far from the premises", replace(GENUINE, status="stolen", custodian_role=Role.RETAILER, premises_km=500.0),
+     Verdict.SUSPECT, ["CUSTODY_MISMATCH", "REPORTED_STOLEN"]),
+    ("wrong holder and wrong place: one reason", replace(GENUINE, scanner_role=Role.CARRIER, scanner_name="truck",
+                                                         custodian_role=Role.BRAND, premises_km=8900.0),
+     Verdict.SUSPECT, ["CUSTODY_MISMATCH"]),
     ("last inspection seized", replace(GENUINE, last_inspection=InspectionOutcome.SEIZED, last_inspection_by="customs"),
      Verdict.SUSPECT, ["FLAGGED_BY_INSPECTION"]),
     ("last inspection suspected counterfeit", replace(GENUINE, last_inspection=InspectionOutcome.SUSPECTED_COUNTERFEIT),
@@ -117,6 +131,13 @@ def test_max_speed_is_configurable() -> None:
     facts = replace(GENUINE, custody_places=3, scans=scans((0, ROTTERDAM), (HOUR, ANTWERP)))
     assert judge(facts, Rules(max_speed_kmh=50)).codes == ("CLONE_IMPOSSIBLE_TRAVEL",)
     assert judge(facts, Rules(max_speed_kmh=900)).codes == ()
+
+
+def test_premises_radius_is_configurable_and_sentence_names_the_place() -> None:
+    facts = replace(GENUINE, custodian_role=Role.DISTRIBUTOR, premises_km=150.0, premises_label="Antwerp hub")
+    assert judge(facts).codes == ("CUSTODY_MISMATCH",)
+    assert "150 km from the nearest premises (Antwerp hub) of acme" in judge(facts).reasons[0].sentence
+    assert judge(facts, Rules(premises_km=200.0)).codes == ()
 
 
 def test_clone_sentence_names_distance_and_speed() -> None:
