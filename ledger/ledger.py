@@ -44,7 +44,7 @@ from .index_models import Anchor, Batch, Container, ContainerContent, Event, Ite
 from .inspections import InspectionOutcome
 from .keystore import Keystore
 from .merkle import MerkleTree, event_leaf
-from .packing import record_packing, shipment_items
+from .packing import record_packing, refuse_packed, shipment_items
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .roles import Role
 from .settings import Settings
@@ -309,6 +309,8 @@ class Ledger:
         else:
             raise InvalidInput("items", "", "none given", "item codes or --lot")
         check_status_change(actor, action, items)
+        if action in (Action.SELL, Action.DESTROY, Action.DECOMMISSION):
+            refuse_packed(self, items, action.label)  # it leaves the supply chain: out of its case first
         return self.record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
 
     @exclusive

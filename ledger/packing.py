@@ -34,7 +34,8 @@ from .index_models import Container, ContainerContent, Item
 if TYPE_CHECKING:
     from .ledger import ActionResult, Ledger
 
-__all__ = ["ContainerTree", "Sscc", "contained_items", "hierarchy", "pack", "record_packing", "shipment_items", "unpack"]
+__all__ = ["ContainerTree", "Sscc", "contained_items", "hierarchy", "pack", "record_packing", "refuse_packed", "shipment_items",
+           "unpack"]
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def shipment_items(ledger: Ledger, keys: Sequence[ItemKey], containers: Sequence
     """
     items = ledger.items(keys) if keys else []
     if not containers:
-        _refuse_packed(ledger, items, "ship")
+        refuse_packed(ledger, items, "ship")
         return items
     boxes = [Sscc.parse(c).value for c in containers]
     with Session(ledger.engine) as s:
@@ -148,12 +149,13 @@ def shipment_items(ledger: Ledger, keys: Sequence[ItemKey], containers: Sequence
         inside = contained_items(s, boxes)
     if not inside:
         raise StateConflict(f"container {', '.join(boxes)}", "holds no items")
-    _refuse_packed(ledger, items, "ship")
+    refuse_packed(ledger, items, "ship")
     ids = {i.item_id for i in items}
     return items + [i for i in _items_by_id(ledger, inside) if i.item_id not in ids]
 
 
-def _refuse_packed(ledger: Ledger, items: Sequence[Item], verb: str) -> None:
+def refuse_packed(ledger: Ledger, items: Sequence[Item], verb: str) -> None:
+    """AlreadyPacked if any of ``items`` is inside a container now: it can only ``verb`` with it, or unpacked."""
     ids = [i.item_id for i in items]
     with Session(ledger.engine) as s:
         for chunk in chunks(ids):
