@@ -15,8 +15,7 @@ runs of ``--duration`` seconds; the table shows the median of each figure over t
   wait is counted (no "coordinated omission"). This is the latency officers see at that load.
 
 The load comes from `wrk` (Debian package ``wrk``; installed with apt-get if missing), driven by
-scripts/bench_verify.lua and scripts/bench_verify_paced.lua, so the load generator takes little of
-the CPU the server needs.
+scripts/bench_verify.lua, so the load generator takes little of the CPU the server needs.
 
     .venv/bin/python scripts/bench_verify.py --setup all --items 1000000 --write
 """
@@ -130,17 +129,14 @@ def _wrk_json(arguments: list[str], bodies: list[str], duration: float) -> dict[
 
 
 def saturation(port: int, bodies: list[str], clients: int, duration: float) -> dict[str, Any]:
-    """Closed loop: wrk with 2 threads and ``clients`` connections, each request sent when the last is answered."""
-    threads = 2
-    return _wrk_json([f"-t{threads}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-                      "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
-                      str(threads)], bodies, duration)
+    """Closed loop: ``clients`` connections, each sending its next request when the last is answered."""
+    return paced(port, bodies, clients, duration, 0.0)
 
 
 def paced(port: int, bodies: list[str], clients: int, duration: float, rate: float) -> dict[str, Any]:
     """Open loop: ``clients`` connections (one wrk thread each) sending ``rate`` requests/s in all, on schedule."""
     return _wrk_json([f"-t{clients}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-                      "-s", str(ROOT / "scripts" / "bench_verify_paced.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
+                      "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
                       f"{rate / clients} {clients}"], bodies, duration)
 
 
