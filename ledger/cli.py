@@ -100,11 +100,16 @@ def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> No
 @pass_ctx
 def party_list(ctx: CliContext) -> None:
     """List the parties this index knows."""
-    rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes} for p, prefixes in ctx.ledger.parties()]
+    premises = ctx.ledger.premises()
+    parties = ctx.ledger.parties()
+    rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes,
+             "premises": [{"lat": m.lat, "lon": m.lon, "label": m.label} for m in premises.get(p.address, [])]}
+            for p, prefixes in parties]
 
     def human() -> None:
-        for r in rows:
-            click.echo(f"{r['name']:20} {r['role']:12} {r['address']}  {' '.join(r['prefixes'])}")
+        for p, prefixes in parties:
+            places = "; ".join(f"{m.label or 'premises'} ({m.lat:.4f},{m.lon:.4f})" for m in premises.get(p.address, []))
+            click.echo(f"{p.name:20} {p.role:12} {p.address}  {' '.join(prefixes)}  {places}".rstrip())
 
     ctx.emit(rows, human)
 

@@ -195,6 +195,15 @@ class Ledger:
             s.add(premises)
         return premises
 
+    def premises(self) -> dict[str, list[Premises]]:
+        """Every party's premises, by party address."""
+        with Session(self.engine) as s:
+            rows = list(s.scalars(select(Premises).order_by(col(Premises.id))))
+        found: dict[str, list[Premises]] = {}
+        for row in rows:
+            found.setdefault(row.party, []).append(row)
+        return found
+
     def parties(self) -> list[tuple[Party, list[str]]]:
         with Session(self.engine) as s:
             parties = list(s.scalars(select(Party).order_by(col(Party.created_at))))

@@ -38,7 +38,8 @@ def custody() -> str:
 @blueprint.get("/parties")
 @require_account(action="see the parties")
 def parties() -> str:
-    return render_template("parties.html", account=current_account(), parties=ledger().parties())
+    return render_template("parties.html", account=current_account(), parties=ledger().parties(),
+                           premises=ledger().premises())
 
 
 @blueprint.get("/trace")

@@ -98,6 +98,10 @@ def test_party_premises(ready: dict[str, str]) -> None:
     assert located == {"party": "acme", "lat": 52.37, "lon": -4.89, "label": "Amsterdam DC"}
     assert "acme: premises at 52.3700,-4.8900 Amsterdam DC" in run(ready, "party", "locate", "acme", "52.37,-4.89",
                                                                      "--label", "Amsterdam DC")
+    listed = {p["name"]: p for p in json.loads(run(ready, "--json", "party", "list"))}
+    assert listed["acme"]["premises"] == [{"lat": 52.37, "lon": -4.89, "label": "Amsterdam DC"}] * 2
+    assert listed["truck"]["premises"] == []
+    assert "Amsterdam DC (52.3700,-4.8900)" in run(ready, "party", "list")
 
 
 def test_wrong_passphrase_exit_code(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

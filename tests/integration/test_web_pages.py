@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 
+from ledger.geo import Location
 from ledger.qr_label import Label, label_png
 from tests.integration._web import GTIN, PASSWORD, WebLedger, build, csrf, once
 
@@ -137,6 +138,8 @@ def test_trace_page_for_auditors_and_parties(web: WebLedger) -> None:
     trace = ann.get("/trace", query_string={"code": f"/01/{GTIN}/21/1"})
     assert trace.status_code == 200 and "<svg" in trace.get_data(as_text=True)
     assert "customs" in ann.get("/parties").get_data(as_text=True)
+    web.ledger.add_premises("acme", Location(51.4416, 5.4697, "Acme plant, Eindhoven"))
+    assert "Acme plant, Eindhoven (51.4416, 5.4697)" in ann.get("/parties").get_data(as_text=True)
     assert ann.get("/trace", query_string={"code": f"/01/{GTIN}/21/777"}).status_code == 404
 
 
