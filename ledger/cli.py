@@ -80,7 +80,7 @@ def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) 
     ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
 
 
-@party.command("locate")
+@party.command("locate", context_settings={"ignore_unknown_options": True})  # so "-33.9,18.4" is LAT,LON
 @click.argument("name")
 @click.argument("coordinates", metavar="LAT,LON")
 @click.option("--label", default="", help="What the place is, e.g. 'Rotterdam warehouse'.")
@@ -91,6 +91,8 @@ def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> No
     if not comma:
         raise InvalidInput("LAT,LON", coordinates, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
     place = parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
+    if len(label) > 80:
+        raise InvalidInput("--label", label[:40] + "…", "is longer than 80 characters", "a short name for the place")
     premises = ctx.ledger.add_premises(name, Location(place.lat, place.lon, label))
     data = {"party": name, "lat": premises.lat, "lon": premises.lon, "label": premises.label}
     ctx.emit(data, lambda: click.echo(f"{name}: premises at {premises.lat:.4f},{premises.lon:.4f} {premises.label}".rstrip()))

@@ -192,6 +192,10 @@ class Ledger:
         party = self.party(name)
         premises = Premises(party=party.address, lat=place.lat, lon=place.lon, label=place.site)
         with unit_of_work(self.engine) as s:
+            same = s.scalars(select(Premises).where(col(Premises.party) == party.address, col(Premises.lat) == place.lat,
+                                                    col(Premises.lon) == place.lon, col(Premises.label) == place.site)).first()
+            if same is not None:  # recorded already: a repeated command changes nothing
+                return same
             s.add(premises)
         return premises
 
@@ -319,7 +323,7 @@ class Ledger:
             raise InvalidInput("items", "", "none given", "item codes or --lot")
         check_status_change(actor, action, items)
         if action in (Action.SELL, Action.DESTROY, Action.DECOMMISSION):
-            refuse_packed(self, items, action.label)  # it leaves the supply chain: out of its case first
+            refuse_packed(self, items, f"{action.label} it while it is packed (unpack it first)")
         return self.record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
 
     @exclusive

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["ContainerTree", "Sscc", "contained_items", "hierarchy", "pack", "record_packing", "refuse_packed", "shipment_items",
            "unpack"]
 
+_SHIP_ALONE = "ship it on its own (unpack it first, or ship the container)"
+
 
 @dataclass(frozen=True)
 class Sscc:
@@ -136,7 +138,7 @@ def shipment_items(ledger: Ledger, keys: Sequence[ItemKey], containers: Sequence
     """
     items = ledger.items(keys) if keys else []
     if not containers:
-        refuse_packed(ledger, items, "ship")
+        refuse_packed(ledger, items, _SHIP_ALONE)
         return items
     boxes = [Sscc.parse(c).value for c in containers]
     with Session(ledger.engine) as s:
@@ -149,20 +151,20 @@ def shipment_items(ledger: Ledger, keys: Sequence[ItemKey], containers: Sequence
         inside = contained_items(s, boxes)
     if not inside:
         raise StateConflict(f"container {', '.join(boxes)}", "holds no items")
-    refuse_packed(ledger, items, "ship")
+    refuse_packed(ledger, items, _SHIP_ALONE)
     ids = {i.item_id for i in items}
     return items + [i for i in _items_by_id(ledger, inside) if i.item_id not in ids]
 
 
-def refuse_packed(ledger: Ledger, items: Sequence[Item], verb: str) -> None:
-    """AlreadyPacked if any of ``items`` is inside a container now: it can only ``verb`` with it, or unpacked."""
+def refuse_packed(ledger: Ledger, items: Sequence[Item], attempted: str) -> None:
+    """AlreadyPacked if any of ``items`` is inside a container now; ``attempted`` says what cannot be done."""
     ids = [i.item_id for i in items]
     with Session(ledger.engine) as s:
         for chunk in chunks(ids):
             row = s.scalars(_open(s).where(col(ContainerContent.child_item).in_(chunk))).first()
             if row is not None and row.child_item is not None:
                 key = next(f"/01/{i.gtin}/21/{i.serial}" for i in items if i.item_id == row.child_item)
-                raise AlreadyPacked(key, row.container, f"{verb} it on its own (unpack it first, or {verb} the container)")
+                raise AlreadyPacked(key, row.container, attempted)
 
 
 def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item]) -> None:

@@ -225,8 +225,9 @@ def _custody(f: ScanFacts, rules: Rules) -> list[Reason]:
     if holder and not (f.scanner_is_custodian or f.scanner_is_receiver):
         return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned by {f.scanner_name}, but the ledger says {f.custodian_name} "
                                                     f"holds it and no shipment to {f.scanner_name} is open.")]
-    # Goods with a carrier are on the move; sold goods are with a consumer anywhere.
-    at_rest = f.custodian_role is not Role.CARRIER and f.status not in ("sold", "destroyed", "decommissioned")
+    # Goods with a carrier are on the move, sold ones with a consumer anywhere, stolen ones wherever the
+    # thieves took them (REPORTED_STOLEN says so), destroyed ones are counterfeit wherever they turn up.
+    at_rest = f.custodian_role is not Role.CARRIER and f.status not in ("sold", "stolen", "destroyed", "decommissioned")
     if at_rest and f.premises_km is not None and f.premises_km > rules.premises_km:
         place = f" ({f.premises_label})" if f.premises_label else ""
         return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned {f.premises_km:,.0f} km from the nearest premises{place} of "

@@ -59,7 +59,7 @@ function delay()
   end
   due = start + sent * interval
   sent = sent + 1
-  return math.max(0, math.floor(due - now))
+  return math.max(0, math.ceil(due - now))  -- never early: latency counts from due
 end
 
 function request()

@@ -115,12 +115,12 @@ def _wrk() -> str:
     return found
 
 
-def _wrk_json(arguments: list[str], bodies: list[str], duration: float) -> dict[str, Any]:
+def _wrk_json(arguments: list[str], script_arguments: list[str], bodies: list[str], duration: float) -> dict[str, Any]:
     """Run wrk with a Lua script whose ``done`` prints one JSON line; the bodies go in a temporary file."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", prefix="bench-verify-") as listing:
         listing.write("\n".join(bodies) + "\n")
         listing.flush()
-        command = [_wrk(), *arguments[:-1], "--", listing.name, *arguments[-1].split()]
+        command = [_wrk(), *arguments, "--", listing.name, *script_arguments]
         out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=duration + 60).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     result["rate"] = result["requests"] / result["seconds"]
@@ -136,8 +136,8 @@ def saturation(port: int, bodies: list[str], clients: int, duration: float) -> d
 def paced(port: int, bodies: list[str], clients: int, duration: float, rate: float) -> dict[str, Any]:
     """Open loop: ``clients`` connections (one wrk thread each) sending ``rate`` requests/s in all, on schedule."""
     return _wrk_json([f"-t{clients}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-                      "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify",
-                      f"{rate / clients} {clients}"], bodies, duration)
+                      "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify"],
+                     [str(rate / clients), str(clients)], bodies, duration)
 
 
 def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:

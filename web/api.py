@@ -22,8 +22,8 @@ from ledger.roles import Role
 from ledger.scans import recent_scans
 from ledger.trail import TrailScope, trail
 
+from ._api_bodies import json_object, location_field, string_field, verification_json
 from .actions import HOLDERS, run_once
-from .api_bodies import json_object, location_field, string_field, verification_json
 from .auth import require_account
 from .context import current_account, ledger, verifier
 from .openapi import document
@@ -35,10 +35,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def _body() -> dict[str, Any]:
     return json_object(request.get_data(), request.is_json)
-
-
-def _string(data: dict[str, Any], name: str, required: bool = True) -> str:
-    return string_field(data, name, required)
 
 
 def _location(data: dict[str, Any], required: bool) -> Location | None:
@@ -60,7 +56,7 @@ def openapi() -> BaseResponse:
 def verify() -> BaseResponse:
     data = _body()
     account = current_account()
-    result = verifier().verify(_string(data, "code"), _location(data, required=False), account)
+    result = verifier().verify(string_field(data, "code"), _location(data, required=False), account)
     return jsonify(verification_json(result, account))
 
 
@@ -98,8 +94,8 @@ def _idempotency_key() -> str | None:
 @require_account(Role.OFFICER, action="record inspections")
 def inspect() -> BaseResponse:
     data = _body()
-    key = parse_code(_string(data, "code")).key
-    outcome = _string(data, "outcome")
+    key = parse_code(string_field(data, "code")).key
+    outcome = string_field(data, "outcome")
     location = _location(data, required=True)
     assert location is not None
     return _result(run_once(_idempotency_key(), lambda: ledger().inspect(_party(), [key], outcome, location.label), False))
@@ -109,7 +105,7 @@ def inspect() -> BaseResponse:
 @require_account(Role.OFFICER, *HOLDERS, action="report goods stolen")
 def report_stolen() -> BaseResponse:
     data = _body()
-    key = parse_code(_string(data, "code")).key
+    key = parse_code(string_field(data, "code")).key
     location = _location(data, required=False)
     return _result(run_once(_idempotency_key(), lambda: ledger().change_status(
         _party(), Action.REPORT_STOLEN, [key], location=location.label if location else ""), False))
@@ -124,8 +120,8 @@ def ship() -> BaseResponse:
         raise InvalidInput("codes", codes if not isinstance(codes, list) else f"{len(codes)} entries",
                            "is not a list of 1 to 10,000 code strings", '["/01/…/21/…", …]')
     keys = [parse_code(c).key for c in codes]
-    to = _string(data, "to")
-    where = _string(data, "location", required=False)
+    to = string_field(data, "to")
+    where = string_field(data, "location", required=False)
     return _result(run_once(_idempotency_key(), lambda: ledger().ship(_party(), to, keys, where), False))
 
 
@@ -133,5 +129,5 @@ def ship() -> BaseResponse:
 @require_account(*HOLDERS, action="receive goods")
 def receive(root: str) -> BaseResponse:
     data = _body()
-    where = _string(data, "location", required=False)
+    where = string_field(data, "location", required=False)
     return _result(run_once(_idempotency_key(), lambda: ledger().receive(_party(), root, where), False))

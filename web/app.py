@@ -34,7 +34,7 @@ __all__ = ["create_app"]
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 _CSP = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; script-src 'self'; style-src 'self'; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-SECURITY_HEADERS = (
+_SECURITY_HEADERS = (
     ("Content-Security-Policy", _CSP),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
@@ -105,10 +105,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS:
+        for name, value in _SECURITY_HEADERS:
             response.headers.setdefault(name, value)
         return response
 
     app.wsgi_app = VerifyEndpoint(app.wsgi_app, verifier, app.config["INSPECTION_SITES"],  # type: ignore[method-assign]
-                                  SECURITY_HEADERS, app.config["MAX_CONTENT_LENGTH"])
+                                  _SECURITY_HEADERS, app.config["MAX_CONTENT_LENGTH"])
     return app

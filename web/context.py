@@ -11,7 +11,7 @@ from ledger.ledger import Ledger
 from ledger.roles import Role
 from ledger.verifier import Verifier
 
-from .api_bodies import bearer_token
+from ._api_bodies import bearer_token
 
 __all__ = ["EXTENSION", "current_account", "ledger", "session_expired", "token_of_request", "verifier"]
 

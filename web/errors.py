@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.errors import (
+    AlreadyPacked,
     ChainLocked,
     ChainRejected,
     ChainUnreachable,
@@ -36,6 +37,7 @@ STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
     (RoleError, 403),
     (NotHolder, 403),
     (StateConflict, 409),
+    (AlreadyPacked, 409),
     (DuplicateItem, 409),
     (PrefixOwned, 409),
     (ChainRejected, 502),

@@ -5,15 +5,16 @@ many officers a server can serve. Profiled under load (BENCHMARKS.md, verifier s
 Flask's request and app contexts, routing, session handling and response object were about a
 third of the worker CPU of a verification; this WSGI middleware answers the common request —
 no cookie, a JSON body of known length — with the same parsing, verifier and JSON as the Flask
-view (:mod:`web.api_bodies`), and hands every other request to Flask unchanged. Requests with
+view (:mod:`web._api_bodies`), and hands every other request to Flask unchanged. Requests with
 a cookie go to Flask because only Flask can read its signed session. The tests compare both
-paths' answers byte for byte.
+paths' answers (status, headers, body) byte for byte.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from ledger.accounts import token_account
@@ -21,7 +22,7 @@ from ledger.errors import LedgerError
 from ledger.geo import Location
 from ledger.verifier import Verifier
 
-from .api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field, verification_json
+from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field, verification_json
 from .errors import UNEXPECTED, error_json, ledger_error_json
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ PATH = "/api/v1/verify"
 # A verify body is a code and a location, well under 1 KiB; larger ones go to Flask, whose
 # MAX_CONTENT_LENGTH answers 413 where it applies.
 _MAX_BODY = 64 * 1024
-_REASONS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found", 409: "409 Conflict",
-            500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Unavailable"}
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +51,33 @@ class VerifyEndpoint:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH", "")
+        # isascii: str.isdigit() also takes digits such as "²" that int() refuses.
         if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST" or "HTTP_COOKIE" in environ
-                or not length.isdigit() or int(length) > self.max_body):
+                or not (length.isascii() and length.isdigit() and len(length) <= 9) or int(length) > self.max_body):
             return self.app(environ, start_response)
         token = bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
-        status, body = self._answer(environ, environ["wsgi.input"].read(int(length)), token)
+        status, body, asked_session = self._answer(environ, environ["wsgi.input"].read(int(length)), token)
         payload = dump_json(body)
-        start_response(_REASONS.get(status, str(status)), [*self.headers, ("Content-Length", str(len(payload)))])
+        # As Flask says when the view looked for a signed-in session: a cookie could change the answer.
+        vary = [("Vary", "Cookie")] if asked_session else []
+        start_response(f"{status} {HTTPStatus(status).phrase}",
+                       [*self.headers, *vary, ("Content-Length", str(len(payload)))])
         return [payload]
 
-    def _answer(self, environ: WSGIEnvironment, raw: bytes, token: str | None) -> tuple[int, dict[str, object]]:
+    def _answer(self, environ: WSGIEnvironment, raw: bytes,
+                token: str | None) -> tuple[int, dict[str, object], bool]:
+        """Status, JSON body, and whether the account was looked for in a session (no token, body parsed)."""
+        asked_session = False
         try:
             data = json_object(raw, is_json_type(environ.get("CONTENT_TYPE", "")))
+            asked_session = token is None
             account = token_account(self.verifier.ledger.engine, token) if token else None
             result = self.verifier.verify(string_field(data, "code"), location_field(data, self.sites, required=False),
                                           account)
-            return 200, verification_json(result, account)
+            return 200, verification_json(result, account), asked_session
         except LedgerError as exc:
-            return ledger_error_json(exc)
+            return (*ledger_error_json(exc), asked_session)
         except Exception:
             log.exception("unexpected error on POST %s", PATH)
             status, message, title = UNEXPECTED
-            return status, error_json(status, message, title)
+            return status, error_json(status, message, title), asked_session

@@ -83,6 +83,7 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
     (["party", "locate", "acme", "95,4.89"], 1, "between -90 and 90"),
     (["party", "locate", "acme", "north,4.89"], 1, "is not a number"),
     (["party", "locate", "ghost", "52.37,4.89"], 1, "no party named 'ghost'"),
+    (["party", "locate", "acme", "52.37,4.89", "--label", "x" * 81], 1, "--label"),
     (["status", "sold", "--as", "acme", "/01/09521234543213/21/3"], 1, "needs the retailer role"),
 ])
 def test_errors_exit_codes(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -99,8 +100,10 @@ def test_party_premises(ready: dict[str, str]) -> None:
     assert "acme: premises at 52.3700,-4.8900 Amsterdam DC" in run(ready, "party", "locate", "acme", "52.37,-4.89",
                                                                      "--label", "Amsterdam DC")
     listed = {p["name"]: p for p in json.loads(run(ready, "--json", "party", "list"))}
-    assert listed["acme"]["premises"] == [{"lat": 52.37, "lon": -4.89, "label": "Amsterdam DC"}] * 2
-    assert listed["truck"]["premises"] == []
+    assert listed["acme"]["premises"] == [{"lat": 52.37, "lon": -4.89, "label": "Amsterdam DC"}]  # the repeat changed nothing
+    run(ready, "party", "locate", "truck", "-33.9249,18.4241", "--label", "Cape Town depot")  # southern latitudes too
+    listed = {p["name"]: p for p in json.loads(run(ready, "--json", "party", "list"))}
+    assert listed["truck"]["premises"] == [{"lat": -33.9249, "lon": 18.4241, "label": "Cape Town depot"}]
     assert "Amsterdam DC (52.3700,-4.8900)" in run(ready, "party", "list")
 
 

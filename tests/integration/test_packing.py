@@ -99,7 +99,7 @@ def test_packing_refusals(stocked: Ledger) -> None:
         pack(stocked, "acme", CASE_B, KEYS[5:6])
     # A packed item leaves the supply chain only out of its case; recalls and theft reports reach it packed.
     for action in (Action.DESTROY, Action.DECOMMISSION):
-        with pytest.raises(AlreadyPacked, match=f"{action.label} it on its own .*already packed in container {CASE_A}"):
+        with pytest.raises(AlreadyPacked, match=f"cannot {action.label} it while it is packed .*already packed in container {CASE_A}"):
             stocked.change_status("acme", action, KEYS[:1])
     assert item_status(stocked, KEYS[0]).status == "active"
     stocked.change_status("acme", Action.RECALL, lot="L1")

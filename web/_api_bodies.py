@@ -16,23 +16,35 @@ from ledger.errors import InvalidInput
 from ledger.geo import Location, parse_location
 from ledger.verifier import Verification
 
-__all__ = ["bearer_token", "dump_json", "is_json_type", "json_object", "location_field", "string_field",
-           "verification_json"]
+__all__ = ["MAX_JSON_BRACKETS", "bearer_token", "dump_json", "is_json_type", "json_object", "location_field",
+           "string_field", "verification_json"]
+
+
+# Bodies with more brackets than this are refused before parsing. A library the chain code
+# imports (py_ecc) raises Python's recursion limit to 100,000, and json.loads then recurses on
+# "[[[[…" deep enough to overflow a thread's C stack and kill the server process (seen at ~80,000
+# levels; 60,000 passed). Nesting can be no deeper than the brackets are many, and an API body
+# needs a handful, so counting them (at C speed) is enough.
+MAX_JSON_BRACKETS = 10_000
 
 
 def is_json_type(content_type: str) -> bool:
     """Whether a Content-Type names JSON, as Werkzeug's ``Request.is_json`` decides it."""
-    mimetype = content_type.split(";", 1)[0].strip().lower()
+    mimetype = content_type.split(";", 1)[0].strip(" \t").lower()
     return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
 def json_object(raw: bytes, is_json: bool) -> dict[str, Any]:
-    """The request body as a JSON object; InvalidInput if it is not JSON, or not an object."""
+    """The request body as a JSON object; InvalidInput if it is not JSON, or not an object, or bracket-laden."""
+    if is_json and raw.count(b"[") + raw.count(b"{") > MAX_JSON_BRACKETS:
+        raise InvalidInput("request body", raw[:40].decode(errors="replace"),
+                           f"has more than {MAX_JSON_BRACKETS:,} '[' and '{{' characters",
+                           'a JSON object such as {"code": "…"}: an API request needs a handful')
     data: object = None
     if is_json:
         try:
             data = json.loads(raw)
-        except ValueError:  # includes UnicodeDecodeError
+        except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
             data = None
     if not isinstance(data, dict):
         raise InvalidInput("request body", raw[:40].decode(errors="replace"), "is not a JSON object",
