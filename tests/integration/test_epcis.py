@@ -110,6 +110,7 @@ def _anchor_count(ledger: Ledger) -> int:
 
 @pytest.mark.parametrize(("document", "error", "message"), [
     (lambda _: b"{", InvalidEpcis, "is not JSON"),
+    (lambda _: b"[" * 300_000 + b"]" * 300_000, InvalidEpcis, "is nested too deeply"),  # killed the process once
     (lambda _: b'{"type": "EPCISDocument", "schemaVersion": "2.0"}', InvalidEpcis, "does not conform to the EPCIS 2.0 JSON schema"),
     (lambda lg: _doc(_ship(lg, "truck", 1), {**_ship(lg, "truck", 9)}), EpcisEventRefused,
      r"EPCIS event 1 \(ObjectEvent OBSERVE shipping\): item /01/09521234543213/21/9 is not registered"),
