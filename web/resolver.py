@@ -15,8 +15,8 @@ blueprint = Blueprint("resolver", __name__)
 @blueprint.get("/01/<gtin>/10/<lot>/21/<path:serial>")
 def resolve(gtin: str, serial: str, lot: str | None = None) -> str:
     # The whole URI is the code: the parser reads key, lot, expiry (?17=) and signature (&sig=) from it.
-    # It is taken as sent (waitress: REQUEST_URI, gunicorn: RAW_URI): the WSGI path is already
-    # percent-decoded, which would turn a serial's %2F into a path separator.
+    # It is taken as sent (gunicorn and Werkzeug: RAW_URI; waitress, uWSGI: REQUEST_URI): the WSGI
+    # path is already percent-decoded, which would turn a serial's %2F into a path separator.
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     code = request.host_url.rstrip("/") + raw if isinstance(raw, str) and raw.startswith("/") else request.url
     return verify_and_render(code, location_from(request.args))

@@ -1,4 +1,4 @@
-"""`ledger serve` as deployed: waitress on the embedded chain, gunicorn workers on a JSON-RPC chain, over real HTTP."""
+"""`ledger serve` as deployed (gunicorn: one worker on the embedded chain, two on a JSON-RPC chain), over real HTTP."""
 
 from __future__ import annotations
 

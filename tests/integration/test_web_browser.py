@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
+from werkzeug.serving import make_server
 
 from ledger.identifiers import ItemKey
 from ledger.ledger import Ledger
@@ -28,13 +28,14 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="apt-get install -
 @pytest.fixture
 def server(ledger: Ledger) -> Iterator[tuple[str, Ledger]]:
     web = build(ledger)
-    wsgi = create_server(web.app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
+    # In this process, on the fixture's open ledger (the embedded chain admits one opener).
+    wsgi = make_server("127.0.0.1", 0, web.app, threaded=True)
+    thread = threading.Thread(target=wsgi.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{wsgi.effective_port}", ledger  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{wsgi.server_port}", ledger
     finally:
-        wsgi.close()
+        wsgi.shutdown()
 
 
 def test_upload_a_label_photo_and_see_the_verdict(server: tuple[str, Ledger], tmp_path: Path,
