@@ -43,7 +43,8 @@ def serve(ctx: CliContext, host: str, port: int, workers: int | None, threads: i
     ctx.ledger.close()
     environ = {**os.environ, "LEDGER_HOME": str(settings.home), "LEDGER_CHAIN": settings.chain,
                "LEDGER_DATABASE_URL": settings.database_url, "LEDGER_PASSPHRASE": settings.passphrase or ""}
-    click.echo(f"verifier on http://{host}:{port}/ (gunicorn, {count} workers × {threads} threads, {settings.chain})", err=True)
+    click.echo(f"verifier on http://{host}:{port}/ (gunicorn, {count} worker{'s' if count > 1 else ''} × {threads} threads, "
+               f"{settings.chain})", err=True)
     # Off unless asked: formatting and writing a line per request under the logging lock was ~6% of
     # the verify path's samples in py-spy; a proxy in front usually keeps the log.
     logging = ["--access-logfile", "-"] if access_log else []
