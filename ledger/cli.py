@@ -80,6 +80,13 @@ def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) 
     ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
 
 
+def _coordinates(text: str) -> Location:
+    lat, comma, lon = text.partition(",")
+    if not comma:
+        raise InvalidInput("LAT,LON", text, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
+    return parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
+
+
 @party.command("locate", context_settings={"ignore_unknown_options": True})  # so "-33.9,18.4" is LAT,LON
 @click.argument("name")
 @click.argument("coordinates", metavar="LAT,LON")
@@ -87,15 +94,22 @@ def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) 
 @pass_ctx
 def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> None:
     """Record premises of NAME at LAT,LON: goods at rest with NAME are expected near one of them."""
-    lat, comma, lon = coordinates.partition(",")
-    if not comma:
-        raise InvalidInput("LAT,LON", coordinates, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
-    place = parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
+    place = _coordinates(coordinates)
     if len(label) > 80:
         raise InvalidInput("--label", label[:40] + "…", "is longer than 80 characters", "a short name for the place")
     premises = ctx.ledger.add_premises(name, Location(place.lat, place.lon, label))
     data = {"party": name, "lat": premises.lat, "lon": premises.lon, "label": premises.label}
     ctx.emit(data, lambda: click.echo(f"{name}: premises at {premises.lat:.4f},{premises.lon:.4f} {premises.label}".rstrip()))
+
+
+@party.command("unlocate", context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("coordinates", metavar="[LAT,LON]", required=False)
+@pass_ctx
+def party_unlocate(ctx: CliContext, name: str, coordinates: str | None) -> None:
+    """Forget NAME's premises at LAT,LON, or all of NAME's premises if none is given."""
+    removed = ctx.ledger.remove_premises(name, _coordinates(coordinates) if coordinates else None)
+    ctx.emit({"party": name, "removed": removed}, lambda: click.echo(f"{name}: {removed} premises removed"))
 
 
 @party.command("list")

@@ -199,6 +199,25 @@ class Ledger:
             s.add(premises)
         return premises
 
+    @exclusive
+    def remove_premises(self, name: str, place: Location | None = None) -> int:
+        """Forget the party's premises at ``place`` (its coordinates), or all of them; how many were removed.
+
+        InvalidInput if ``place`` is not one of them.
+        """
+        party = self.party(name)
+        with unit_of_work(self.engine) as s:
+            query = select(Premises).where(col(Premises.party) == party.address)
+            if place is not None:
+                query = query.where(col(Premises.lat) == place.lat, col(Premises.lon) == place.lon)
+            found = list(s.scalars(query))
+            if place is not None and not found:
+                raise InvalidInput("premises", f"{place.lat},{place.lon}", f"is not a premises of {name}",
+                                   "coordinates as `ledger party list` shows them")
+            for row in found:
+                s.delete(row)
+        return len(found)
+
     def premises(self) -> dict[str, list[Premises]]:
         """Every party's premises, by party address."""
         with Session(self.engine) as s:

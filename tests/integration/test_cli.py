@@ -84,6 +84,7 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
     (["party", "locate", "acme", "north,4.89"], 1, "is not a number"),
     (["party", "locate", "ghost", "52.37,4.89"], 1, "no party named 'ghost'"),
     (["party", "locate", "acme", "52.37,4.89", "--label", "x" * 81], 1, "--label"),
+    (["party", "unlocate", "acme", "1,1"], 1, "is not a premises of acme"),
     (["status", "sold", "--as", "acme", "/01/09521234543213/21/3"], 1, "needs the retailer role"),
 ])
 def test_errors_exit_codes(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -105,6 +106,9 @@ def test_party_premises(ready: dict[str, str]) -> None:
     listed = {p["name"]: p for p in json.loads(run(ready, "--json", "party", "list"))}
     assert listed["truck"]["premises"] == [{"lat": -33.9249, "lon": 18.4241, "label": "Cape Town depot"}]
     assert "Amsterdam DC (52.3700,-4.8900)" in run(ready, "party", "list")
+    assert json.loads(run(ready, "--json", "party", "unlocate", "truck", "-33.9249,18.4241")) == {"party": "truck", "removed": 1}
+    assert "acme: 1 premises removed" in run(ready, "party", "unlocate", "acme")
+    assert all(p["premises"] == [] for p in json.loads(run(ready, "--json", "party", "list")))
 
 
 def test_wrong_passphrase_exit_code(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

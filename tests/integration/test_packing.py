@@ -107,6 +107,18 @@ def test_packing_refusals(stocked: Ledger) -> None:
     assert audit(stocked).clean
 
 
+def test_a_retailer_sells_items_only_out_of_their_case(stocked: Ledger) -> None:
+    pack(stocked, "acme", CASE_A, KEYS[:2])
+    shipment = stocked.ship("acme", "shop", [], containers=[CASE_A])
+    stocked.receive("shop", shipment.root)
+    with pytest.raises(AlreadyPacked, match=f"cannot sell it while it is packed .*in container {CASE_A}"):
+        stocked.change_status("shop", Action.SELL, KEYS[:1])
+    unpack(stocked, "shop", CASE_A, KEYS[:1])
+    stocked.change_status("shop", Action.SELL, KEYS[:1])
+    assert [item_status(stocked, k).status for k in KEYS[:2]] == ["sold", "active"]
+    assert audit(stocked).clean
+
+
 def test_audit_catches_a_forged_membership(stocked: Ledger) -> None:
     pack(stocked, "acme", CASE_A, KEYS[:2])
     pack(stocked, "acme", CASE_B, KEYS[2:3])
