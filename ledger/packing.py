@@ -205,10 +205,9 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
     for item in items:
         if item.item_id in in_parent:
             raise AlreadyPacked(f"/01/{item.gtin}/21/{item.serial}", in_parent[item.item_id], f"pack it into {parent}")
-    in_box = {r.child_container: r.container for r in current if r.child_container}
     for box in boxes:
-        if box in in_box:
-            raise AlreadyPacked(box, in_box[box], f"pack it into {parent}")
+        if box in parents:
+            raise AlreadyPacked(box, parents[box], f"pack it into {parent}")
     moved = items + _items_by_id(ledger, inside)
     if not moved:
         raise StateConflict(f"container {', '.join(boxes)}", "holds no items; there is nothing to pack")

@@ -29,7 +29,7 @@ from .custody_events import Action
 from .errors import ChainUnreachable, InvalidCode
 from .geo import Location, haversine_km
 from .identifiers import ItemKey
-from .index_models import Party, PrefixBinding, Premises
+from .index_models import Party, PrefixBinding
 from .inspections import InspectionOutcome
 from .ledger import Ledger
 from .roles import Role
@@ -154,11 +154,9 @@ class Verifier:
         with self.ledger.engine.connect() as conn:
             parties = conn.execute(select(col(Party.address), col(Party.name), col(Party.role))).all()
             bindings = conn.execute(select(col(PrefixBinding.prefix), col(PrefixBinding.brand))).all()
-            places = conn.execute(select(col(Premises.party), col(Premises.lat), col(Premises.lon), col(Premises.label))).all()
         names = {address: (name, Role(role)) for address, name, role in parties}
-        premises: dict[str, tuple[Location, ...]] = {}
-        for party, lat, lon, label in places:
-            premises[party] = (*premises.get(party, ()), Location(lat, lon, label))
+        premises = {party: tuple(Location(p.lat, p.lon, p.label) for p in places)
+                    for party, places in self.ledger.premises().items()}
         prefixes: dict[str, list[str]] = {}
         for prefix, brand in bindings:
             prefixes.setdefault(brand, []).append(prefix)
@@ -252,7 +250,7 @@ class Verifier:
             scanner_name=scanner.party if scanner else "",
             scanner_is_custodian=bool(row and scanner and row.custodian == scanner.address),
             scanner_is_receiver=bool(row and scanner and row.receiver == scanner.address),
-            custodian_name=self._name(row.custodian) or "" if row else "",
+            custodian_name=(custodian[0] if custodian else row.custodian) if row else "",
             custodian_role=custodian[1] if custodian else None,
             premises_km=nearest[0] if nearest else None,
             premises_label=nearest[1] if nearest else "",
