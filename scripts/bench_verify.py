@@ -115,29 +115,29 @@ def _wrk() -> str:
     return found
 
 
-def _wrk_json(arguments: list[str], script_arguments: list[str], bodies: list[str], duration: float) -> dict[str, Any]:
-    """Run wrk with a Lua script whose ``done`` prints one JSON line; the bodies go in a temporary file."""
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", prefix="bench-verify-") as listing:
-        listing.write("\n".join(bodies) + "\n")
-        listing.flush()
-        command = [_wrk(), *arguments, "--", listing.name, *script_arguments]
-        out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=duration + 60).stdout
+def _wrk_json(arguments: list[str], script_arguments: list[str], duration: float) -> dict[str, Any]:
+    """Run wrk with a Lua script whose ``done`` prints one JSON line."""
+    command = [_wrk(), *arguments, "--", *script_arguments]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=duration + 60).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     result["rate"] = result["requests"] / result["seconds"]
     result["failures"] += result.pop("socket_errors")
     return result
 
 
-def saturation(port: int, bodies: list[str], clients: int, duration: float) -> dict[str, Any]:
+def saturation(port: int, bodies: Path, clients: int, duration: float) -> dict[str, Any]:
     """Closed loop: ``clients`` connections, each sending its next request when the last is answered."""
     return paced(port, bodies, clients, duration, 0.0)
 
 
-def paced(port: int, bodies: list[str], clients: int, duration: float, rate: float) -> dict[str, Any]:
-    """Open loop: ``clients`` connections (one wrk thread each) sending ``rate`` requests/s in all, on schedule."""
+def paced(port: int, bodies: Path, clients: int, duration: float, rate: float) -> dict[str, Any]:
+    """Open loop: ``clients`` connections (one wrk thread each) sending ``rate`` requests/s in all, on schedule.
+
+    ``bodies`` is a file of request bodies, one JSON object per line.
+    """
     return _wrk_json([f"-t{clients}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
                       "-s", str(ROOT / "scripts" / "bench_verify.lua"), f"http://127.0.0.1:{port}/api/v1/verify"],
-                     [str(rate / clients), str(clients)], bodies, duration)
+                     [str(bodies), str(rate / clients), str(clients)], duration)
 
 
 def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -153,7 +153,9 @@ def run(setup: str, args: argparse.Namespace) -> list[dict[str, Any]]:
         with chain(_CHAIN[setup]) as chain_url, database(_DATABASE[setup], home, "bench_verify") as db:
             env = {**os.environ, "LEDGER_HOME": str(home), "LEDGER_CHAIN": chain_url, "LEDGER_DATABASE_URL": db,
                    "LEDGER_PASSPHRASE": PASSPHRASE, "LEDGER_KDF_ITERATIONS": "1024"}
-            bodies, registration = _prepare(env, args.items, args.sample)
+            samples, registration = _prepare(env, args.items, args.sample)
+            bodies = Path(tmp) / "bodies.jsonl"
+            bodies.write_text("\n".join(samples) + "\n")
             with _server(env, setup, args.workers, args.threads) as port:
                 saturation(port, bodies, args.clients, 5)  # warm-up: pools, caches, prepared statements
                 modes = {"saturation": lambda: saturation(port, bodies, args.clients, args.duration)}
