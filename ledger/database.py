@@ -13,13 +13,13 @@ from . import index_models  # noqa: F401 - registers the tables on SQLModel.meta
 
 __all__ = ["open_engine", "unit_of_work"]
 
-_POOL_SIZE = 16  # `ledger serve --threads` default
+_POOL_SIZE = 16  # at least `ledger serve --threads` (default 4), with room for more threads
 
 
 def open_engine(url: str) -> Engine:
     """Create the engine and the schema (idempotent)."""
-    # The pool keeps as many connections as `ledger serve` has threads per process: with fewer, every
-    # burst opens and closes overflow connections (on PostgreSQL a backend fork each).
+    # The pool keeps at least as many connections as `ledger serve` has threads per process: with fewer,
+    # every burst opens and closes overflow connections (on PostgreSQL a backend fork each).
     pool = {"pool_size": _POOL_SIZE, "max_overflow": _POOL_SIZE}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
