@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark `ledger.audit.audit` (issue 5): events verified per second over a whole ledger.
+"""Benchmark `ledger.audit.auditor.audit` (issue 5): events verified per second over a whole ledger.
 
 Builds a ledger on the embedded chain and SQLite (``--db postgresql`` for a fresh database on
 the local server): ``--items`` items registered in one batch, then ``--rounds`` handovers
@@ -42,10 +42,10 @@ _BREAKDOWN = (
 
 
 def _build(home: Path, db_url: str, items: int, rounds: int) -> Any:
-    from ledger.identifiers import ItemKey
-    from ledger.ledger import Ledger
-    from ledger.registration import ItemSpec, serial_range
-    from ledger.roles import Role
+    from ledger.chain.roles import Role
+    from ledger.codes.identifiers import ItemKey
+    from ledger.custody.ledger import Ledger
+    from ledger.custody.registration import ItemSpec, serial_range
     from ledger.settings import Settings
 
     ledger = Ledger.init(Settings(home=home, chain="embedded", database_url=db_url, passphrase="x", kdf_iterations=16))
@@ -71,7 +71,7 @@ def main() -> None:
     p.add_argument("--write", action="store_true", help="replace this script's section of BENCHMARKS.md")
     args = p.parse_args()
 
-    from ledger.audit import audit
+    from ledger.audit.auditor import audit
 
     with tempfile.TemporaryDirectory() as tmp, database(args.db, Path(tmp), "bench_audit") as db_url:
         t0 = time.perf_counter()
@@ -124,7 +124,7 @@ def _write(table: str, args: argparse.Namespace) -> None:
         "", (f"Command: `.venv/bin/python scripts/bench_audit.py --items {args.items} --rounds {args.rounds} "
              f"--runs {args.runs} --db {args.db} --write` (embedded chain)"), "", table, "",
         ("The audit reads the rows as plain tuples, recomputes each event's hash with cached 32-byte words and the C "
-        "keccak (`ledger/_keccak.py`), rebuilds each anchor's tree once, and recovers one EIP-712 signature per "
+        "keccak (`ledger/proofs/keccak.py`), rebuilds each anchor's tree once, and recovers one EIP-712 signature per "
         "anchor (not per event). The chain is read once per audit: all `AnchorRecorded` logs, one `getAnchor` per "
         "anchor, `latestAnchorHash`, `anchorCount` and one `hasRole` per party and role. "
          "The garbage collector is paused during an audit (it allocates and frees nothing until "

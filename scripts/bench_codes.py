@@ -14,11 +14,11 @@ import time
 from _bench import machine, replace_section
 from eth_account import Account
 
-from ledger.code_signature import Brand, BrandDirectory, verify_code_signature
-from ledger.codes import parse_code
-from ledger.identifiers import ItemKey
-from ledger.label_sheet import write_label_sheet
-from ledger.qr_label import Label, label_png
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.label_sheet import write_label_sheet
+from ledger.codes.parsing import parse_code
+from ledger.codes.qr_label import Label, label_png
+from ledger.codes.signature import Brand, BrandDirectory, verify_code_signature
 
 BRAND = Account.from_key(b"\x01" * 32)
 BRANDS = BrandDirectory((Brand("Acme", BRAND.address, ("9521234",)),))

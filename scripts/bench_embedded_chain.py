@@ -23,7 +23,7 @@ from web3.types import Wei
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger._embedded_chain import close_embedded_web3, open_embedded_web3
+from ledger.chain._embedded import close_embedded_web3, open_embedded_web3
 
 # Stores the first calldata word in slot 0 and logs it (see tests/integration/test_embedded_chain.py).
 INIT = bytes.fromhex("601280600b6000396000f360003580600055600052602a60206000a100")

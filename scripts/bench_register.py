@@ -70,7 +70,7 @@ class _Phases:
 
 
 def _instrument(ledger: Any) -> _Phases:
-    import ledger.ledger as ledger_module
+    import ledger.custody.ledger as ledger_module
 
     phases = _Phases()
     ledger_module.plan_batch = phases.wrap("plan_batch", ledger_module.plan_batch)
@@ -87,8 +87,8 @@ def _rss_mb() -> float:
 
 
 def _setup(chain_url: str, db_url: str, home: Path) -> Any:
-    from ledger.ledger import Ledger
-    from ledger.roles import Role
+    from ledger.chain.roles import Role
+    from ledger.custody.ledger import Ledger
     from ledger.settings import Settings
 
     settings = Settings(home=home, chain=chain_url, database_url=db_url, passphrase="x", kdf_iterations=16)
@@ -99,7 +99,7 @@ def _setup(chain_url: str, db_url: str, home: Path) -> Any:
 
 
 def _specs(start: int, count: int) -> Iterator[Any]:
-    from ledger.registration import ItemSpec, serial_range
+    from ledger.custody.registration import ItemSpec, serial_range
 
     return (ItemSpec(GTIN, s) for s in serial_range(start, count))
 
@@ -109,10 +109,9 @@ def _gas(ledger: Any, tx_hash: str) -> int:
 
 
 def run_combination(args: argparse.Namespace) -> dict[str, Any]:
-    from ledger.identifiers import ItemKey, item_id_of
-    from ledger.merkle import MerkleTree, item_leaf
-    from ledger.registration import attributes_hash
-    from ledger.typed_data import RegistrationMessage, sign
+    from ledger.codes.identifiers import ItemKey, item_id_of
+    from ledger.proofs.merkle import MerkleTree, attributes_hash, item_leaf
+    from ledger.proofs.typed_data import RegistrationMessage, sign
 
     out: dict[str, Any] = {"chain": args.chain, "db": args.db, "items_requested": args.items, "batch": args.batch}
     with tempfile.TemporaryDirectory(prefix="bench_register_") as tmp, chain(args.chain) as chain_url, \

@@ -50,11 +50,11 @@ PASSPHRASE = "bench passphrase"
 
 def _prepare(env: dict[str, str], items: int, sample: int) -> tuple[list[str], float]:
     """Register ``items`` items; return request bodies for ``sample`` random ones and the registration time."""
-    from ledger.code_signature import sign_code
-    from ledger.identifiers import ItemKey
-    from ledger.ledger import Ledger
-    from ledger.registration import ItemSpec
-    from ledger.roles import Role
+    from ledger.chain.roles import Role
+    from ledger.codes.identifiers import ItemKey
+    from ledger.codes.signature import sign_code
+    from ledger.custody.ledger import Ledger
+    from ledger.custody.registration import ItemSpec
     from ledger.settings import Settings
 
     settings = Settings.from_env(env)

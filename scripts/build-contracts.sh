@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles the contracts with Hardhat (npm solc, see hardhat.config.js) and writes the
-# committed artifact ledger/contracts/ProvenanceLedger.json (+ .LICENSE), the package data
+# committed artifact ledger/chain/contracts/ProvenanceLedger.json (+ .LICENSE), the package data
 # the Python side deploys and calls the contract from.
 #
 #   scripts/build-contracts.sh             # compile into ./artifacts, update the committed artifact
@@ -13,8 +13,8 @@ cd "$ROOT"
 
 if [[ $# -eq 0 ]]; then
   npx --no-install hardhat compile --quiet
-  node scripts/export-artifact.js artifacts ledger/contracts/ProvenanceLedger.json
-  echo "wrote ledger/contracts/ProvenanceLedger.json"
+  node scripts/export-artifact.js artifacts ledger/chain/contracts/ProvenanceLedger.json
+  echo "wrote ledger/chain/contracts/ProvenanceLedger.json"
   exit 0
 fi
 

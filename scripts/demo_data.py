@@ -13,18 +13,18 @@ import shutil
 from datetime import date
 from urllib.parse import urlencode
 
-from ledger.accounts import create_token, create_user
-from ledger.code_signature import sign_code
-from ledger.custody_events import Action
+from ledger.chain.roles import Role
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.qr_label import Label
+from ledger.codes.signature import sign_code
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
 from ledger.geo import Location
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.qr_label import Label
-from ledger.registration import ItemSpec
-from ledger.roles import Role
+from ledger.index.accounts import create_token, create_user
+from ledger.proofs.events import Action
 from ledger.settings import Settings
-from ledger.sites import INSPECTION_SITES
-from ledger.verifier import Verifier
+from ledger.verify.sites import INSPECTION_SITES
+from ledger.verify.verifier import Verifier
 
 PASSWORD = "demo password 1"
 MEDICINE, RECALLED, OLD, BOLTS = "09521234543213", "09521234543220", "09521234543237", "80614141123458"

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from web3 import Web3
 
-from ledger.ledger import Ledger
-from ledger.roles import Role
+from ledger.chain.roles import Role
+from ledger.custody.ledger import Ledger
 from ledger.settings import Settings
 from tests._hardhat import ROOT, hardhat_node
 
@@ -42,7 +42,7 @@ def chain_backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def web3_chain(chain_backend: str) -> Iterator[Web3]:
     """A connected Web3 whose `eth.accounts` are funded and unlocked (dev accounts)."""
     if chain_backend.startswith("embedded:"):
-        from ledger._embedded_chain import close_embedded_web3, open_embedded_web3
+        from ledger.chain._embedded import close_embedded_web3, open_embedded_web3
 
         w3 = open_embedded_web3(Path(chain_backend.removeprefix("embedded:")))
         yield w3

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from ledger.accounts import Account
 from ledger.errors import InvalidInput
 from ledger.geo import Location, parse_location
-from ledger.verifier import Verification
+from ledger.index.accounts import Account
+from ledger.verify.verifier import Verification
 
 __all__ = ["MAX_JSON_BRACKETS", "bearer_token", "dump_json", "is_json_type", "json_object", "location_field",
            "string_field", "verification_json"]

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from flask import Blueprint, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.codes import parse_code
-from ledger.custody_events import Action
+from ledger.chain.roles import Role
+from ledger.codes.parsing import parse_code
+from ledger.custody.ledger import ActionResult
 from ledger.errors import InvalidInput, LedgerError
-from ledger.ledger import ActionResult
-from ledger.roles import Role
+from ledger.proofs.events import Action
 
 from . import once
 from .auth import require_account

@@ -13,14 +13,14 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.codes import parse_code
-from ledger.custody_events import Action
+from ledger.chain.roles import Role
+from ledger.codes.parsing import parse_code
+from ledger.custody.ledger import ActionResult
 from ledger.errors import InvalidInput
 from ledger.geo import Location
-from ledger.ledger import ActionResult
-from ledger.roles import Role
-from ledger.scans import recent_scans
-from ledger.trail import TrailScope, trail
+from ledger.index.trail import TrailScope, trail
+from ledger.proofs.events import Action
+from ledger.verify.scans import recent_scans
 
 from ._api_bodies import json_object, location_field, string_field, verification_json
 from .actions import HOLDERS, run_once
@@ -65,7 +65,7 @@ def verify() -> BaseResponse:
 def history(key: str) -> BaseResponse:
     # The path form of a Digital Link arrives without its leading slash: /items/01/{gtin}/21/{serial}/history.
     item = parse_code("/" + key if key.startswith("01/") else key).key
-    steps = trail(ledger(), TrailScope.for_item(item))
+    steps = trail(ledger().engine, TrailScope.for_item(item))
     scans = recent_scans(ledger().engine, "0x" + item.item_id.hex())
     return jsonify({
         "key": item.canonical,

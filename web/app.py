@@ -1,4 +1,4 @@
-"""Application factory: one :class:`~ledger.ledger.Ledger` per app, blueprints per concern, strict headers.
+"""Application factory: one :class:`~ledger.custody.ledger.Ledger` per app, blueprints per concern, strict headers.
 
 The ledger is opened once and kept in ``app.extensions``; the embedded chain allows one
 opener per process and serialises its requests itself, SQLAlchemy's pool serves threads.
@@ -18,11 +18,11 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Request
 from flask_wtf.csrf import CSRFProtect
 
-from ledger.ledger import Ledger
+from ledger.custody.ledger import Ledger
 from ledger.settings import Settings
-from ledger.sites import INSPECTION_SITES
-from ledger.verdicts import Rules
-from ledger.verifier import Verifier
+from ledger.verify.sites import INSPECTION_SITES
+from ledger.verify.verdicts import Rules
+from ledger.verify.verifier import Verifier
 
 from . import actions, api, auth, errors, pages, resolver, scan
 from .context import EXTENSION

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.accounts import Account, authenticate
-from ledger.roles import Role
+from ledger.chain.roles import Role
+from ledger.index.accounts import Account, authenticate
 
 from .context import current_account, ledger, session_expired
 

@@ -6,10 +6,10 @@ import time
 
 from flask import current_app, g, request, session
 
-from ledger.accounts import Account, token_account
-from ledger.ledger import Ledger
-from ledger.roles import Role
-from ledger.verifier import Verifier
+from ledger.chain.roles import Role
+from ledger.custody.ledger import Ledger
+from ledger.index.accounts import Account, token_account
+from ledger.verify.verifier import Verifier
 
 from ._api_bodies import bearer_token
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from ledger.errors import InvalidInput, StateConflict
-from ledger.index_models import Submission
+from ledger.index.models import Submission
 
 from .context import ledger
 

@@ -6,11 +6,11 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ledger.codes import parse_code
-from ledger.index_models import Shipment
-from ledger.queries import item_status
-from ledger.roles import Role
-from ledger.trail import TrailScope, trail
+from ledger.chain.roles import Role
+from ledger.codes.parsing import parse_code
+from ledger.index.models import Shipment
+from ledger.index.queries import item_status
+from ledger.index.trail import TrailScope, trail
 
 from . import once, timeline
 from .auth import require_account
@@ -47,7 +47,7 @@ def parties() -> str:
 def trace_page() -> str:
     code = request.args.get("code", "")
     key = parse_code(code).key
-    steps = trail(ledger(), TrailScope.for_item(key))
+    steps = trail(ledger().engine, TrailScope.for_item(key))
     nodes, height = timeline.layout(steps)
-    return render_template("trace.html", account=current_account(), key=key, status=item_status(ledger(), key),
+    return render_template("trace.html", account=current_account(), key=key, status=item_status(ledger().engine, key),
                            steps=steps, nodes=nodes, svg_height=height)

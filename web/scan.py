@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from ledger.codes.images import read_codes
 from ledger.errors import InvalidInput
-from ledger.image_codes import read_codes
 
 from .context import current_account
 from .verdict_page import location_from, verify_and_render

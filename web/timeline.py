@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.trail import TrailEvent
+from ledger.index.trail import TrailEvent
 
 __all__ = ["ROW", "Node", "layout"]
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 from flask import current_app, render_template
 
+from ledger.chain.roles import Role
+from ledger.custody.inspections import InspectionOutcome
 from ledger.geo import Location, parse_location
-from ledger.inspections import InspectionOutcome
-from ledger.roles import Role
-from ledger.scans import recent_scans
-from ledger.trail import TrailScope, trail
-from ledger.verifier import Verification
+from ledger.index.trail import TrailScope, trail
+from ledger.verify.scans import recent_scans
+from ledger.verify.verifier import Verification
 
 from . import once, timeline
 from .context import current_account, ledger, verifier
@@ -30,7 +30,7 @@ def location_from(fields: Mapping[str, object]) -> Location | None:
 
 def render_verdict(result: Verification, code: str) -> str:
     account = current_account()
-    steps = trail(ledger(), TrailScope.for_item(result.key)) if account and result.registered else []
+    steps = trail(ledger().engine, TrailScope.for_item(result.key)) if account and result.registered else []
     nodes, height = timeline.layout(steps)
     scans = recent_scans(ledger().engine, "0x" + result.key.item_id.hex()) if account else []
     role = account.role if account else None

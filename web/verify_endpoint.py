@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from ledger.accounts import token_account
 from ledger.errors import LedgerError
 from ledger.geo import Location
-from ledger.verifier import Verifier
+from ledger.index.accounts import token_account
+from ledger.verify.verifier import Verifier
 
 from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field, verification_json
 from .errors import UNEXPECTED, error_json, ledger_error_json

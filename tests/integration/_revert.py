@@ -22,7 +22,7 @@ from eth_tester.exceptions import TransactionFailed
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3.exceptions import ContractLogicError
 
-from ledger._revert import revert_data
+from ledger.chain._revert import revert_data
 
 
 def _abi_type(entry: dict[str, Any]) -> str:

@@ -9,12 +9,12 @@ from datetime import date
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ledger.accounts import create_token, create_user
-from ledger.code_signature import sign_code
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.qr_label import Label
-from ledger.registration import ItemSpec
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.qr_label import Label
+from ledger.codes.signature import sign_code
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
+from ledger.index.accounts import create_token, create_user
 from web.app import create_app
 
 GTIN = "09521234543213"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.ledger import Ledger
+from ledger.custody.ledger import Ledger
 from tests.integration._web import WebLedger, build
 
 

@@ -12,8 +12,8 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "ledger" / "contracts" / "ProvenanceLedger.json"
-REBUILD = "the committed ledger/contracts/ProvenanceLedger.json is stale: run scripts/build-contracts.sh and commit it"
+COMMITTED = ROOT / "ledger" / "chain" / "contracts" / "ProvenanceLedger.json"
+REBUILD = "the committed ledger/chain/contracts/ProvenanceLedger.json is stale: run scripts/build-contracts.sh and commit it"
 
 
 @pytest.fixture(scope="module")

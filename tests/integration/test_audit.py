@@ -11,14 +11,14 @@ from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from ledger.audit import audit
-from ledger.audit_findings import FindingCode
-from ledger.audit_scope import AuditScope
-from ledger.custody_events import Action
+from ledger.audit.auditor import audit
+from ledger.audit.findings import FindingCode
+from ledger.audit.scope import AuditScope
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec, serial_range
 from ledger.errors import AuditScopeEmpty, InvalidInput, UnknownItem, UnknownParty
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.registration import ItemSpec, serial_range
+from ledger.proofs.events import Action
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 7)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.qr_label import Label
-from ledger.registration import ItemSpec
-from ledger.roles import Role
+from ledger.chain.roles import Role
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.qr_label import Label
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
 from ledger.settings import Settings
-from ledger.verifier import Verifier
+from ledger.verify.verifier import Verifier
 from tests._hardhat import hardhat_node
 
 GTIN = "09521234543213"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger.cli import cli, main
+from ledger.cli.main import cli, main
 
 
 @pytest.fixture(scope="module")

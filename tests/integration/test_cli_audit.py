@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger.cli import cli
-from ledger.epcis_schema import validate_document
+from ledger.cli.main import cli
+from ledger.epcis.schema import validate_document
 from ledger.errors import InvalidEpcis, NotPacked
 
 GTIN = "09521234543213"

@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from click.testing import CliRunner
 
-from ledger.cli import cli
+from ledger.cli.main import cli
 
 GTIN = "09521234543213"
 

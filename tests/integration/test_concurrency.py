@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec, serial_range
 from ledger.errors import LedgerError, NotHolder
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.registration import ItemSpec, serial_range
-from ledger.trail import TrailScope, trail
+from ledger.index.trail import TrailScope, trail
 
 GTIN = "09521234543213"
 
@@ -27,7 +27,7 @@ def test_concurrent_shipments_of_the_same_items(ledger: Ledger) -> None:
         outcomes = list(pool.map(attempt, ["truck", "shop", "truck", "shop"]))
     roots = [o for o in outcomes if o.startswith("0x")]
     assert len(roots) == 1 and outcomes.count(NotHolder.__name__) == 3
-    assert [step.action for step in trail(ledger, TrailScope.for_item(keys[0]))] == ["register", "ship"]
+    assert [step.action for step in trail(ledger.engine, TrailScope.for_item(keys[0]))] == ["register", "ship"]
 
 
 def test_a_lock_is_reentrant_for_its_thread(ledger: Ledger) -> None:

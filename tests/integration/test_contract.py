@@ -1,6 +1,6 @@
 """ProvenanceLedger on the embedded py-evm chain and on a real Hardhat node.
 
-The contract is deployed from the committed artifact (ledger/contracts/ProvenanceLedger.json),
+The contract is deployed from the committed artifact (ledger/chain/contracts/ProvenanceLedger.json),
 a fresh instance per test. Merkle proofs come from OpenZeppelin's JS library
 `@openzeppelin/merkle-tree` (StandardMerkleTree), run with `node`, which proves that the
 contract accepts OpenZeppelin's standard trees.
@@ -30,7 +30,7 @@ from tests.integration._revert import ErrorDecoder, reverts_with
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACT = json.loads((ROOT / "ledger" / "contracts" / "ProvenanceLedger.json").read_text())
+ARTIFACT = json.loads((ROOT / "ledger" / "chain" / "contracts" / "ProvenanceLedger.json").read_text())
 ERRORS = ErrorDecoder(ARTIFACT["abi"])
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from ledger.custody_events import Action, AnchorKind, CustodyEvent
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec, serial_range
 from ledger.errors import NotHolder, RoleError, StateConflict, UnknownItem
-from ledger.identifiers import ItemKey
-from ledger.index_models import Event, Shipment
-from ledger.ledger import Ledger
-from ledger.merkle import MerkleTree, event_leaf
-from ledger.queries import item_status
-from ledger.registration import ItemSpec, serial_range
-from ledger.trail import TrailScope, trail
-from ledger.typed_data import ActionMessage, recover
+from ledger.index.models import Event, Shipment
+from ledger.index.queries import item_status
+from ledger.index.trail import TrailScope, trail
+from ledger.proofs.events import Action, AnchorKind, CustodyEvent
+from ledger.proofs.merkle import MerkleTree, event_leaf
+from ledger.proofs.typed_data import ActionMessage, recover
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 6)]
@@ -28,14 +28,14 @@ def stocked(ledger: Ledger) -> Ledger:
 
 def test_custody_moves_only_when_the_receiver_accepts(stocked: Ledger) -> None:
     shipment = stocked.ship("acme", "truck", KEYS[:3], location="Rotterdam")
-    status = item_status(stocked, KEYS[0])
+    status = item_status(stocked.engine, KEYS[0])
     assert (status.custodian, status.in_transit_to) == ("acme", "truck")
     receipt = stocked.receive("truck", shipment.root, location="Antwerp")
-    status = item_status(stocked, KEYS[0])
+    status = item_status(stocked.engine, KEYS[0])
     assert (status.custodian, status.in_transit_to) == ("truck", None)
     with Session(stocked.engine) as s:
         assert s.get(Shipment, shipment.root).state == "received"  # type: ignore[union-attr]
-    steps = trail(stocked, TrailScope.for_item(KEYS[0]))
+    steps = trail(stocked.engine, TrailScope.for_item(KEYS[0]))
     assert [(t.action, t.actor, t.counterparty, t.location) for t in steps] == [
         ("register", "acme", None, ""), ("ship", "acme", "truck", "Rotterdam"), ("receive", "truck", "acme", "Antwerp")]
     assert steps[2].anchor_root == receipt.root and steps[1].block_number < steps[2].block_number
@@ -44,10 +44,10 @@ def test_custody_moves_only_when_the_receiver_accepts(stocked: Ledger) -> None:
 def test_events_are_hash_chained_signed_and_anchored(stocked: Ledger) -> None:
     shipment = stocked.ship("acme", "truck", KEYS[:2])
     stocked.receive("truck", shipment.root)
-    steps = trail(stocked, TrailScope.for_item(KEYS[1]))
+    steps = trail(stocked.engine, TrailScope.for_item(KEYS[1]))
     with Session(stocked.engine) as s:
         events = [s.get(Event, step.event_hash) for step in steps[1:]]
-        from ledger.index_models import Anchor
+        from ledger.index.models import Anchor
 
         anchor = s.get(Anchor, shipment.root)
     assert all(events) and anchor is not None
@@ -91,11 +91,11 @@ def test_handover_refusals(stocked: Ledger) -> None:
 
 def test_status_changes(stocked: Ledger) -> None:
     recall = stocked.change_status("acme", Action.RECALL, lot="LOT1")
-    assert recall.count == 10 and item_status(stocked, KEYS[4]).status == "recalled"
+    assert recall.count == 10 and item_status(stocked.engine, KEYS[4]).status == "recalled"
     with pytest.raises(StateConflict, match="already recalled"):
         stocked.change_status("acme", Action.RECALL, KEYS[:1])
     stocked.change_status("customs", Action.REPORT_STOLEN, KEYS[:1], location="Port of Hamburg")
-    assert item_status(stocked, KEYS[0]).status == "stolen"
+    assert item_status(stocked.engine, KEYS[0]).status == "stolen"
     with pytest.raises(NotHolder, match="the item is stolen"):
         stocked.ship("acme", "truck", KEYS[:1])
     with pytest.raises(RoleError, match="acme may not sell to a consumer: that needs the retailer role"):
@@ -107,7 +107,7 @@ def test_status_changes(stocked: Ledger) -> None:
     shipment = stocked.ship("acme", "shop", KEYS[1:2])
     stocked.receive("shop", shipment.root)
     stocked.change_status("shop", Action.SELL, KEYS[1:2])
-    assert item_status(stocked, KEYS[1]).status == "sold"
+    assert item_status(stocked.engine, KEYS[1]).status == "sold"
     with pytest.raises(StateConflict, match="is sold; nothing more can happen to it"):
         stocked.change_status("acme", Action.REPORT_STOLEN, KEYS[1:2])
     stocked.change_status("acme", Action.DESTROY, KEYS[2:3])

@@ -20,7 +20,7 @@ from hexbytes import HexBytes
 from web3 import EthereumTesterProvider, Web3
 from web3.types import Wei
 
-from ledger._embedded_chain import EMBEDDED_CHAIN_ID, close_embedded_web3, open_embedded_web3
+from ledger.chain._embedded import EMBEDDED_CHAIN_ID, close_embedded_web3, open_embedded_web3
 from ledger.errors import ChainLocked
 
 pytestmark = pytest.mark.integration
@@ -132,7 +132,7 @@ def test_another_process_sees_and_extends_the_chain(chain_dir: Path) -> None:
         f"""
         import json
         from pathlib import Path
-        from ledger._embedded_chain import close_embedded_web3, open_embedded_web3
+        from ledger.chain._embedded import close_embedded_web3, open_embedded_web3
 
         w3 = open_embedded_web3(Path({str(chain_dir)!r}))
         alice = w3.eth.accounts[0]
@@ -168,7 +168,7 @@ def test_second_opener_is_refused(chain_dir: Path, w3: Web3) -> None:
     child = run_python(
         f"""
         from pathlib import Path
-        from ledger._embedded_chain import open_embedded_web3
+        from ledger.chain._embedded import open_embedded_web3
         from ledger.errors import ChainLocked
         try:
             open_embedded_web3(Path({str(chain_dir)!r}))
@@ -197,7 +197,7 @@ def test_killed_writer_leaves_a_consistent_chain(chain_dir: Path) -> None:
         writer = run_python(
             f"""
             from pathlib import Path
-            from ledger._embedded_chain import open_embedded_web3
+            from ledger.chain._embedded import open_embedded_web3
 
             w3 = open_embedded_web3(Path({str(chain_dir)!r}))
             alice = w3.eth.accounts[0]

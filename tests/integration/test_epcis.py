@@ -8,19 +8,19 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from ledger.audit import audit
-from ledger.custody_events import Action
-from ledger.epcis_export import export_document, party_uri
-from ledger.epcis_hash import event_hash_id
-from ledger.epcis_import import import_document
-from ledger.epcis_schema import validate_document
+from ledger.audit.auditor import audit
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
+from ledger.epcis.export import export_document, party_uri
+from ledger.epcis.hashing import event_hash_id
+from ledger.epcis.importer import import_document
+from ledger.epcis.schema import validate_document
 from ledger.errors import EpcisEventRefused, InvalidEpcis
-from ledger.identifiers import ItemKey
-from ledger.index_models import Anchor
-from ledger.ledger import Ledger
-from ledger.queries import item_status
-from ledger.registration import ItemSpec
-from ledger.trail import TrailScope, trail
+from ledger.index.models import Anchor
+from ledger.index.queries import item_status
+from ledger.index.trail import TrailScope, trail
+from ledger.proofs.events import Action
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 4)]
@@ -91,13 +91,13 @@ def test_import_applies_a_whole_document(registered: Ledger) -> None:
         {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning", "epcList": [SGTIN.format(1)]},
         _pack("ADD", 1, 2), _ship(registered, "truck", 3)), "acme")
     assert [(d.action, d.count) for d in done] == [("skipped", 0), ("pack", 2), ("ship", 1)]
-    assert item_status(registered, KEYS[2]).in_transit_to == "truck"
-    assert item_status(registered, KEYS[2]).custodian == "acme"
+    assert item_status(registered.engine, KEYS[2]).in_transit_to == "truck"
+    assert item_status(registered.engine, KEYS[2]).custodian == "acme"
     import_document(registered, _doc(_receive(3), {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "holding",
                                                    "disposition": "stolen", "epcList": [SGTIN.format(3)]}), "truck")
-    status = item_status(registered, KEYS[2])
+    status = item_status(registered.engine, KEYS[2])
     assert (status.custodian, status.status) == ("truck", "stolen")
-    steps = trail(registered, TrailScope("item", KEYS[2].canonical))
+    steps = trail(registered.engine, TrailScope("item", KEYS[2].canonical))
     assert [(s.action, s.location) for s in steps] == [("register", ""), ("ship", "9521234000013"), ("receive", "Antwerp"),
                                                        ("report stolen", "")]
     assert audit(registered).clean
@@ -134,4 +134,4 @@ def test_bad_documents_change_nothing(registered: Ledger, document: Callable[[Le
     with pytest.raises(error, match=message):
         import_document(registered, document(registered), "acme")
     assert _anchor_count(registered) == before
-    assert item_status(registered, KEYS[0]).in_transit_to is None
+    assert item_status(registered.engine, KEYS[0]).in_transit_to is None

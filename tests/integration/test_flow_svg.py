@@ -6,13 +6,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ledger.custody_events import Action
+from ledger.audit.flow_svg import batch_flow, batch_flow_svg
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
 from ledger.errors import StateConflict
-from ledger.flow_svg import batch_flow, batch_flow_svg
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.registration import ItemSpec
-from ledger.trail import TrailScope, trail
+from ledger.index.trail import TrailScope, trail
+from ledger.proofs.events import Action
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 6)]
@@ -29,7 +29,7 @@ def test_flow_of_a_batch(ledger: Ledger) -> None:
     ledger.receive("acme", back.root)
     ledger.change_status("shop", Action.SELL, KEYS[:2])
 
-    flow = batch_flow(trail(ledger, TrailScope("batch", batch.root)), batch.root)
+    flow = batch_flow(trail(ledger.engine, TrailScope("batch", batch.root)), batch.root)
     assert flow.parties == ["acme", "truck", "shop"]
     assert flow.edges == {("acme", "truck"): (4, 1), ("truck", "shop"): (3, 1), ("truck", "acme"): (1, 1)}
     assert flow.holding == {"acme": 2, "shop": 3} and flow.outcomes["shop"]["sold"] == 2

@@ -8,18 +8,18 @@ import itertools
 import pytest
 from sqlalchemy import text
 
-from ledger.audit import audit
-from ledger.audit_findings import FindingCode
-from ledger.custody_events import Action
-from ledger.epcis_export import export_document
-from ledger.epcis_schema import validate_document
+from ledger.audit.auditor import audit
+from ledger.audit.findings import FindingCode
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.packing import hierarchy, pack, unpack
+from ledger.custody.registration import ItemSpec
+from ledger.epcis.export import export_document
+from ledger.epcis.schema import validate_document
 from ledger.errors import AlreadyPacked, InvalidCode, NotHolder, NotPacked, StateConflict
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.packing import hierarchy, pack, unpack
-from ledger.queries import item_status
-from ledger.registration import ItemSpec
-from ledger.trail import TrailScope, trail
+from ledger.index.queries import item_status
+from ledger.index.trail import TrailScope, trail
+from ledger.proofs.events import Action
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 7)]
@@ -46,15 +46,15 @@ def test_pack_ship_receive_unpack_and_the_hierarchy_over_time(stocked: Ledger) -
     shipment = stocked.ship("acme", "truck", [], containers=[PALLET], location="Rotterdam")
     assert shipment.count == 5
     stocked.receive("truck", shipment.root)
-    assert {item_status(stocked, k).custodian for k in KEYS[:5]} == {"truck"}
-    assert item_status(stocked, KEYS[5]).custodian == "acme"
+    assert {item_status(stocked.engine, k).custodian for k in KEYS[:5]} == {"truck"}
+    assert item_status(stocked.engine, KEYS[5]).custodian == "acme"
 
     out = unpack(stocked, "truck", PALLET, containers=[CASE_B])
     assert out.count == 2 and [c.sscc for c in hierarchy(stocked, PALLET).containers] == [CASE_A]
     unpack(stocked, "truck", CASE_B)
     assert hierarchy(stocked, CASE_B).items == []
     # Back in time: the pallet as it left acme.
-    steps = trail(stocked, TrailScope("item", KEYS[2].canonical))
+    steps = trail(stocked.engine, TrailScope("item", KEYS[2].canonical))
     assert [(s.action, s.container) for s in steps] == [
         ("register", None), ("pack", CASE_B), ("pack", PALLET), ("ship", None), ("receive", None), ("unpack", PALLET),
         ("unpack", CASE_B)]
@@ -101,9 +101,9 @@ def test_packing_refusals(stocked: Ledger) -> None:
     for action in (Action.DESTROY, Action.DECOMMISSION):
         with pytest.raises(AlreadyPacked, match=f"cannot {action.label} it while it is packed .*already packed in container {CASE_A}"):
             stocked.change_status("acme", action, KEYS[:1])
-    assert item_status(stocked, KEYS[0]).status == "active"
+    assert item_status(stocked.engine, KEYS[0]).status == "active"
     stocked.change_status("acme", Action.RECALL, lot="L1")
-    assert item_status(stocked, KEYS[0]).status == "recalled"
+    assert item_status(stocked.engine, KEYS[0]).status == "recalled"
     assert audit(stocked).clean
 
 
@@ -115,7 +115,7 @@ def test_a_retailer_sells_items_only_out_of_their_case(stocked: Ledger) -> None:
         stocked.change_status("shop", Action.SELL, KEYS[:1])
     unpack(stocked, "shop", CASE_A, KEYS[:1])
     stocked.change_status("shop", Action.SELL, KEYS[:1])
-    assert [item_status(stocked, k).status for k in KEYS[:2]] == ["sold", "active"]
+    assert [item_status(stocked.engine, k).status for k in KEYS[:2]] == ["sold", "active"]
     assert audit(stocked).clean
 
 

@@ -8,18 +8,18 @@ from datetime import UTC
 import pytest
 from sqlmodel import Session, select
 
-from ledger.chain import ChainClient
-from ledger.custody_events import Action
+from ledger.chain.client import ChainClient
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec, plan_batch, serial_range
+from ledger.custody.sync import sync
 from ledger.errors import ChainUnreachable, KeystoreError, NotInitialised
-from ledger.identifiers import ItemKey
-from ledger.index_models import Anchor, PendingAction
-from ledger.ledger import Ledger
-from ledger.merkle import MerkleTree, event_leaf
-from ledger.queries import item_status
-from ledger.registration import ItemSpec, plan_batch, serial_range
+from ledger.index.models import Anchor, PendingAction
+from ledger.index.queries import item_status
+from ledger.proofs.events import Action
+from ledger.proofs.merkle import MerkleTree, event_leaf
+from ledger.proofs.typed_data import RegistrationMessage, sign
 from ledger.settings import Settings
-from ledger.sync import sync
-from ledger.typed_data import RegistrationMessage, sign
 
 GTIN = "09521234543213"
 
@@ -34,17 +34,17 @@ def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
                "prefixes": ["9521234"], "items": [[r[1], r[2], None, None] for r in plan.rows]}
     ledger._journal_and_anchor(plan.root, "registration", payload, lambda: ledger.chain.anchor_registration(
         account, plan.root, plan.count, "9521234", metadata_hash))
-    assert not item_status(ledger, ItemKey(GTIN, "7")).registered  # anchored, not yet indexed
+    assert not item_status(ledger.engine, ItemKey(GTIN, "7")).registered  # anchored, not yet indexed
     done = ledger.reconcile()
     assert len(done) == 1 and done[0].startswith("completed registration")
-    assert item_status(ledger, ItemKey(GTIN, "7")).registered
+    assert item_status(ledger.engine, ItemKey(GTIN, "7")).registered
     assert ledger.reconcile() == []
 
 
 def test_journal_entry_that_never_reached_the_chain_is_dropped(ledger: Ledger) -> None:
     from datetime import datetime
 
-    from ledger.database import unit_of_work
+    from ledger.index.engine import unit_of_work
 
     with unit_of_work(ledger.engine) as s:
         s.add(PendingAction(root="0x" + "12" * 32, kind="ship", payload=json.dumps({}), created_at=datetime.now(UTC)))
@@ -69,13 +69,13 @@ def test_sync_indexes_anchors_made_elsewhere_and_is_idempotent(ledger: Ledger) -
 
 def test_state_survives_a_restart(ledger_settings: Settings) -> None:
     with Ledger.init(ledger_settings) as first:
-        from ledger.roles import Role
+        from ledger.chain.roles import Role
 
         first.add_party("acme", Role.BRAND, ["9521234"])
         first.register("acme", [ItemSpec(GTIN, "1", "L1")])
         first.change_status("acme", Action.RECALL, lot="L1")
     with Ledger.open(ledger_settings) as again:
-        status = item_status(again, ItemKey(GTIN, "1"))
+        status = item_status(again.engine, ItemKey(GTIN, "1"))
         assert (status.registered, status.status) == (True, "recalled")
         assert again.chain.prefix_owner("9521234") == again.party("acme").address
         again.register("acme", [ItemSpec(GTIN, "2")])  # nonces and the anchor chain carry on

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec, read_items_csv, serial_range
 from ledger.errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned, RoleError, UnknownParty
-from ledger.identifiers import ItemKey
-from ledger.index_models import Item
-from ledger.ledger import Ledger
-from ledger.merkle import MerkleTree, item_leaf
-from ledger.queries import item_status
-from ledger.registration import ItemSpec, attributes_hash, read_items_csv, serial_range
+from ledger.index.models import Item
+from ledger.index.queries import item_status
+from ledger.proofs.merkle import MerkleTree, attributes_hash, item_leaf
 
 GTIN = "09521234543213"
 
@@ -31,7 +31,7 @@ def test_batch_is_one_anchor_checkable_on_chain(ledger: Ledger) -> None:
     assert anchor is not None and anchor.party == ledger.party("acme").address and anchor.count == 250
     key = ItemKey(GTIN, "123")
     with Session(ledger.engine) as s:
-        from ledger.index_models import Batch
+        from ledger.index.models import Batch
 
         batch = s.get(Batch, result.root)
         assert batch is not None
@@ -42,7 +42,7 @@ def test_batch_is_one_anchor_checkable_on_chain(ledger: Ledger) -> None:
     assert included and brand == ledger.party("acme").address
     # The same proof with another lot's attributes is refused: lot and expiry are bound into the leaf.
     assert not ledger.chain.contract.functions.verifyItem(root, key.item_id, attributes_hash("LOT8", None), proof).call()[0]
-    status = item_status(ledger, key)
+    status = item_status(ledger.engine, key)
     assert (status.registered, status.brand, status.status, status.custodian, status.lot, status.expiry) == (
         True, "acme", "active", "acme", "LOT7", date(2027, 6, 30))
 
@@ -67,7 +67,7 @@ def test_bad_items_change_nothing(ledger: Ledger, spec: ItemSpec, error: type[Ex
     with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
         ledger.register("acme", [ItemSpec(GTIN, "good-1"), spec])
     assert _anchor_count(ledger) == before
-    assert not item_status(ledger, ItemKey(GTIN, "good-1")).registered
+    assert not item_status(ledger.engine, ItemKey(GTIN, "good-1")).registered
 
 
 def test_duplicates_within_batch_and_against_ledger(ledger: Ledger) -> None:
@@ -78,7 +78,7 @@ def test_duplicates_within_batch_and_against_ledger(ledger: Ledger) -> None:
     with pytest.raises(DuplicateItem, match=r"/01/09521234543213/21/1 is already registered"):
         ledger.register("acme", [ItemSpec(GTIN, "5"), ItemSpec(GTIN, "1")])
     assert _anchor_count(ledger) == before
-    assert not item_status(ledger, ItemKey(GTIN, "5")).registered
+    assert not item_status(ledger.engine, ItemKey(GTIN, "5")).registered
 
 
 def test_only_brands_register_and_parties_must_exist(ledger: Ledger) -> None:
@@ -91,7 +91,7 @@ def test_only_brands_register_and_parties_must_exist(ledger: Ledger) -> None:
 def test_csv_registration(ledger: Ledger) -> None:
     items = read_items_csv(f"gtin,serial,lot,expiry\n{GTIN},A1,L1,2027-01-31\n{GTIN},A2,L2,\n".encode())
     ledger.register("acme", items)
-    assert item_status(ledger, ItemKey(GTIN, "A2")).lot == "L2"
+    assert item_status(ledger.engine, ItemKey(GTIN, "A2")).lot == "L2"
     with Session(ledger.engine) as s:
         assert s.get(Item, "0x" + ItemKey(GTIN, "A1").item_id.hex()).expiry == date(2027, 1, 31)  # type: ignore[union-attr]
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.qr_label import Label
-from ledger.registration import ItemSpec
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.qr_label import Label
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
 from ledger.settings import Settings
 
 GTIN = "09521234543213"
@@ -40,7 +40,7 @@ def served(ledger: Ledger, ledger_settings: Settings, tmp_path: Path) -> Iterato
     env = {**os.environ, "LEDGER_HOME": str(ledger_settings.home), "LEDGER_CHAIN": ledger_settings.chain,
            "LEDGER_DATABASE_URL": ledger_settings.database_url, "LEDGER_PASSPHRASE": ledger_settings.passphrase or "",
            "LEDGER_KDF_ITERATIONS": str(ledger_settings.kdf_iterations)}
-    command = [sys.executable, "-m", "ledger.cli", "serve", "--port", str(port), "--threads", "4"]
+    command = [sys.executable, "-m", "ledger.cli.main", "serve", "--port", str(port), "--threads", "4"]
     if ledger_settings.chain != "embedded":
         command += ["--workers", "2"]
     log = tmp_path / "serve.log"

@@ -7,13 +7,13 @@ import io
 
 import pytest
 
-from ledger.custody_events import Action
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
 from ledger.errors import InvalidInput, StateConflict, UnknownItem
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.registration import ItemSpec
-from ledger.trail import TrailScope, trail, trail_csv
-from ledger.typed_data import ActionMessage, recover
+from ledger.index.trail import TrailScope, trail, trail_csv
+from ledger.proofs.events import Action
+from ledger.proofs.typed_data import ActionMessage, recover
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 5)]
@@ -26,7 +26,7 @@ def test_trails_by_item_lot_batch_and_shipment(ledger: Ledger) -> None:
     receipt = ledger.receive("truck", shipment.root, location="Antwerp")
     ledger.change_status("acme", Action.RECALL, KEYS[2:3])
 
-    steps = trail(ledger, TrailScope("item", "(01)09521234543213(21)1"))
+    steps = trail(ledger.engine, TrailScope("item", "(01)09521234543213(21)1"))
     assert [(s.seq, s.action, s.biz_step, s.disposition, s.actor, s.counterparty, s.location) for s in steps] == [
         (0, "register", "commissioning", "active", "acme", None, ""),
         (1, "ship", "shipping", "in_transit", "acme", "truck", "Rotterdam"),
@@ -39,10 +39,10 @@ def test_trails_by_item_lot_batch_and_shipment(ledger: Ledger) -> None:
                             steps[2].timestamp, bytes.fromhex(shipment.root[2:]))
     assert recover(message, ledger.domain, bytes.fromhex(steps[2].signature[2:])) == steps[2].signer  # type: ignore[index]
 
-    assert {s.item for s in trail(ledger, TrailScope("lot", "L1"))} == {k.canonical for k in (KEYS[0], KEYS[1], KEYS[3])}
-    assert [(s.item, s.action) for s in trail(ledger, TrailScope("batch", batch.root)) if s.item == KEYS[2].canonical] == [
+    assert {s.item for s in trail(ledger.engine, TrailScope("lot", "L1"))} == {k.canonical for k in (KEYS[0], KEYS[1], KEYS[3])}
+    assert [(s.item, s.action) for s in trail(ledger.engine, TrailScope("batch", batch.root)) if s.item == KEYS[2].canonical] == [
         (KEYS[2].canonical, "register"), (KEYS[2].canonical, "recall")]
-    assert len(trail(ledger, TrailScope("shipment", shipment.root))) == 6
+    assert len(trail(ledger.engine, TrailScope("shipment", shipment.root))) == 6
 
     rows = list(csv.DictReader(io.StringIO(trail_csv(steps))))
     assert [r["action"] for r in rows] == ["register", "ship", "receive"]
@@ -57,7 +57,7 @@ def test_trails_by_item_lot_batch_and_shipment(ledger: Ledger) -> None:
 ])
 def test_unknown_scopes(ledger: Ledger, scope: str, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
-        trail(ledger, TrailScope.parse(scope))
+        trail(ledger.engine, TrailScope.parse(scope))
 
 
 @pytest.mark.parametrize(("scope", "message"), [

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ledger.identifiers import ItemKey
-from ledger.ledger import Ledger
-from ledger.qr_label import Label, label_png
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.qr_label import Label, label_png
+from ledger.custody.ledger import Ledger
 from tests._hardhat import ROOT
 from tests.integration._web import GTIN, build
 

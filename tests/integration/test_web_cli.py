@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from ledger.accounts import authenticate, token_account
-from ledger.cli import cli
-from ledger.ledger import Ledger
+from ledger.cli.main import cli
+from ledger.custody.ledger import Ledger
+from ledger.index.accounts import authenticate, token_account
 
 
 def test_user_and_token_commands(ledger: Ledger) -> None:

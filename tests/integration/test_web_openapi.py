@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ledger.ledger import Ledger
+from ledger.custody.ledger import Ledger
 from tests.integration._web import build
 
 

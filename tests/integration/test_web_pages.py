@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import threading
 
+from ledger.codes.qr_label import Label, label_png
 from ledger.geo import Location
-from ledger.qr_label import Label, label_png
 from tests.integration._web import GTIN, PASSWORD, WebLedger, build, csrf, once
 
 

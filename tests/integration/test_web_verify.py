@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ledger.custody_events import Action
 from ledger.geo import Location
+from ledger.proofs.events import Action
 from tests.integration._web import BOLT_GTIN, GTIN, WebLedger
 
 ROTTERDAM = {"lat": 51.9496, "lon": 4.1453}
@@ -95,7 +95,7 @@ def test_inspection_shows_on_next_scan(web: WebLedger) -> None:
 def test_every_scan_is_recorded_and_bad_input_changes_nothing(web: WebLedger) -> None:
     from sqlalchemy import func, select
 
-    from ledger.index_models import Scan
+    from ledger.index.models import Scan
 
     def scans() -> int:
         with web.ledger.engine.connect() as conn:

@@ -7,7 +7,7 @@ from datetime import date
 from biip.checksums import gs1_standard_check_digit
 from hypothesis import strategies as st
 
-from ledger.identifiers import ItemKey
+from ledger.codes.identifiers import ItemKey
 
 # GS1 AI 82 character set (AI 10 and 21).
 GS1_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!\"%&'()*+,-./:;<=>?_"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger._audit_items import E_RECOMPUTED, EventHasher
-from ledger.custody_events import Action, CustodyEvent
+from ledger.audit._items import E_RECOMPUTED, EventHasher
+from ledger.proofs.events import Action, CustodyEvent
 
 addresses = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
 hashes = st.binary(min_size=32, max_size=32)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
-from ledger.code_signature import (
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.signature import (
     Brand,
     BrandDirectory,
     SignatureReason,
@@ -12,7 +13,6 @@ from ledger.code_signature import (
     verify_code_signature,
 )
 from ledger.errors import InvalidInput
-from ledger.identifiers import ItemKey
 
 ACME = Account.from_key(b"\x01" * 32)
 GLOBEX = Account.from_key(b"\x02" * 32)

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.codes import MAX_CODE_LENGTH, CodeForm, parse_code
-from ledger.digital_link import digital_link_uri
-from ledger.element_string import element_string_hri, element_string_raw
-from ledger.epc import SgtinTag
+from ledger.codes.digital_link import digital_link_uri
+from ledger.codes.element_string import element_string_hri, element_string_raw
+from ledger.codes.epc import SgtinTag
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.parsing import MAX_CODE_LENGTH, CodeForm, parse_code
 from ledger.errors import InvalidCode
-from ledger.identifiers import ItemKey
 from tests.unit._code_strategies import GS1_CHARS, item_keys
 
 KEY = ItemKey("09521234543213", "12345", "ABC", date(2026, 12, 31))

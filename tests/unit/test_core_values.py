@@ -11,10 +11,11 @@ from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.custody_events import Action, CustodyEvent
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.registration import ItemSpec, plan_batch, serial_range
 from ledger.errors import DuplicateItem, InvalidInput, InvalidItemKey
-from ledger.identifiers import ItemKey
-from ledger.registration import ItemSpec, attributes_hash, plan_batch, serial_range
+from ledger.proofs.events import Action, CustodyEvent
+from ledger.proofs.merkle import attributes_hash
 from ledger.settings import Settings
 
 GS1_SERIAL = st.text(alphabet="ABCXYZabcxyz0123456789!\"%&'()*+,-./:;<=>?_", min_size=1, max_size=20)

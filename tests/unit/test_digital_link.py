@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.digital_link import DigitalLink, _parse_common_form, digital_link_uri
+from ledger.codes.digital_link import DigitalLink, _parse_common_form, digital_link_uri
+from ledger.codes.identifiers import ItemKey
 from ledger.errors import InvalidCode
-from ledger.identifiers import ItemKey
 from tests.unit._code_strategies import GS1_CHARS, gtins, item_keys, serials
 
 

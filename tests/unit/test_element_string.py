@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from hypothesis import given
 
-from ledger.element_string import GS, ElementString, element_string_hri, element_string_raw
+from ledger.codes.element_string import GS, ElementString, element_string_hri, element_string_raw
+from ledger.codes.identifiers import ItemKey
 from ledger.errors import InvalidCode
-from ledger.identifiers import ItemKey
 from tests.unit._code_strategies import GS1_CHARS, item_keys
 
 KEY = ItemKey("09521234543213", "12345", "ABC123", date(2026, 12, 31))

@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.epc import EpcScheme, Sgtin, SgtinTag, fits_sgtin96
+from ledger.codes.epc import EpcScheme, Sgtin, SgtinTag, fits_sgtin96
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.rfid import epc_csv
 from ledger.errors import InvalidCode
-from ledger.identifiers import ItemKey
-from ledger.rfid import epc_csv
 from tests.unit._code_strategies import item_keys
 
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger._epcis_uris import canonical_uri, cbv_uri, cbv_word
-from ledger.epc import Sgtin
-from ledger.epcis_hash import _time, event_hash_id, prehash
-from ledger.epcis_schema import epcis_schema, parse_document, validate_document
+from ledger.codes.epc import Sgtin
+from ledger.codes.identifiers import ItemKey
+from ledger.epcis._uris import canonical_uri, cbv_uri, cbv_word
+from ledger.epcis.hashing import _time, event_hash_id, prehash
+from ledger.epcis.schema import epcis_schema, parse_document, validate_document
 from ledger.errors import InvalidEpcis, InvalidInput
-from ledger.identifiers import ItemKey
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "epcis"
 REFERENCES = sorted((DATA / "event-hash").glob("*.jsonld"))

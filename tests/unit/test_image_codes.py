@@ -8,10 +8,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from ledger.codes import CodeForm, parse_code
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.images import DECODE_MAX_SIDE, MAX_IMAGE_PIXELS, read_codes
+from ledger.codes.parsing import CodeForm, parse_code
 from ledger.errors import InvalidImage
-from ledger.identifiers import ItemKey
-from ledger.image_codes import DECODE_MAX_SIDE, MAX_IMAGE_PIXELS, read_codes
 
 
 def _gs1_datamatrix_png() -> bytes:

@@ -6,12 +6,12 @@ import pypdfium2
 import pytest
 from eth_account import Account
 
-from ledger.codes import parse_code
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.images import read_codes
+from ledger.codes.label_sheet import SheetLayout, write_label_sheet
+from ledger.codes.parsing import parse_code
+from ledger.codes.qr_label import Label
 from ledger.errors import InvalidInput
-from ledger.identifiers import ItemKey
-from ledger.image_codes import read_codes
-from ledger.label_sheet import SheetLayout, write_label_sheet
-from ledger.qr_label import Label
 
 BRAND = Account.from_key(b"\x01" * 32)
 

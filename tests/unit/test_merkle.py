@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.merkle import LeafNotInTree, MerkleTree, event_leaf, item_leaf
+from ledger.proofs.merkle import LeafNotInTree, MerkleTree, event_leaf, item_leaf
 from tests._hardhat import ROOT
 
 hashes = st.binary(min_size=32, max_size=32)

@@ -8,11 +8,11 @@ import pytest
 from eth_account import Account
 from PIL import Image, ImageChops
 
-from ledger.code_signature import Brand, BrandDirectory, verify_code_signature
-from ledger.codes import parse_code
-from ledger.identifiers import ItemKey
-from ledger.image_codes import read_codes
-from ledger.qr_label import QUIET_ZONE, Label, label_png, label_svg, qr_matrix
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.images import read_codes
+from ledger.codes.parsing import parse_code
+from ledger.codes.qr_label import QUIET_ZONE, Label, label_png, label_svg, qr_matrix
+from ledger.codes.signature import Brand, BrandDirectory, verify_code_signature
 
 BRAND = Account.from_key(b"\x01" * 32)
 BRANDS = BrandDirectory((Brand("Acme", BRAND.address, ("9521234",)),))

@@ -7,10 +7,10 @@ from biip.checksums import gs1_standard_check_digit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger._epcis_uris import canonical_uri
-from ledger.epcis_export import sscc_urn
+from ledger.custody.packing import Sscc
+from ledger.epcis._uris import canonical_uri
+from ledger.epcis.export import sscc_urn
 from ledger.errors import InvalidCode
-from ledger.packing import Sscc
 
 ssccs = st.from_regex(r"[0-9]{17}", fullmatch=True).map(lambda body: body + str(gs1_standard_check_digit(body)))
 

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from ledger.code_signature import SignatureReason
+from ledger.chain.roles import Role
+from ledger.codes.signature import SignatureReason
+from ledger.custody.inspections import InspectionOutcome
 from ledger.errors import InvalidInput
 from ledger.geo import Location, haversine_km, parse_location
-from ledger.inspections import InspectionOutcome
-from ledger.roles import Role
-from ledger.verdicts import ChainCheck, ReasonCode, Rules, ScanFacts, ScanPoint, Verdict, Weight, judge, location_clusters
+from ledger.verify.verdicts import ChainCheck, ReasonCode, Rules, ScanFacts, ScanPoint, Verdict, Weight, judge, location_clusters
 
 TODAY = date(2026, 6, 1)
 ROTTERDAM = Location(51.9496, 4.1453, "Port of Rotterdam")

@@ -1,0 +1,64 @@
+"""Encrypted keystore files (Web3 Secret Storage, via eth-account), one per party.
+
+Private keys stay inside :class:`eth_account.signers.local.LocalAccount` objects: they are
+never logged, printed or put in an error message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ..errors import KeystoreError
+
+__all__ = ["Keystore"]
+
+
+class Keystore:
+    def __init__(self, directory: Path, passphrase: str, kdf_iterations: int = 65536) -> None:
+        if not passphrase:
+            raise KeystoreError("(all)", "the passphrase is empty; set LEDGER_PASSPHRASE or type one at the prompt")
+        self.directory = directory
+        self._passphrase = passphrase
+        self._iterations = kdf_iterations
+        self._unlocked: dict[str, LocalAccount] = {}
+
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{name}.json"
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.json"))
+
+    def create(self, name: str) -> LocalAccount:
+        path = self._path(name)
+        if path.exists():
+            raise KeystoreError(name, f"a key already exists at {path}")
+        account: LocalAccount = Account.create()
+        encrypted = Account.encrypt(account.key, self._passphrase, kdf="scrypt", iterations=self._iterations)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Written owner-only, and atomically, so a crash never leaves half a key file.
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(encrypted, out)
+        tmp.replace(path)
+        self._unlocked[name] = account
+        return account
+
+    def unlock(self, name: str) -> LocalAccount:
+        if name in self._unlocked:
+            return self._unlocked[name]
+        path = self._path(name)
+        if not path.exists():
+            raise KeystoreError(name, f"no key file at {path}; this ledger home does not hold that party's key")
+        try:
+            key = Account.decrypt(json.loads(path.read_text()), self._passphrase)
+        except ValueError:
+            raise KeystoreError(name, "wrong passphrase (MAC mismatch)") from None
+        account: LocalAccount = Account.from_key(key)
+        self._unlocked[name] = account
+        return account

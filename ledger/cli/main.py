@@ -1,0 +1,339 @@
+"""`ledger`: the command line. Human output by default, `--json` for machines.
+
+Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error, 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..chain.roles import Role
+from ..codes.identifiers import ItemKey
+from ..codes.images import read_codes
+from ..codes.parsing import parse_code
+from ..codes.signature import verify_code_signature
+from ..custody.inspections import InspectionOutcome
+from ..custody.ledger import Ledger
+from ..custody.registration import ItemSpec, read_items_csv, serial_range
+from ..custody.sync import sync
+from ..errors import InvalidInput, LedgerError
+from ..geo import Location, parse_location
+from ..index.queries import brand_directory, item_status
+from ..proofs.events import Action
+from ..settings import Settings
+from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
+from ._codes import brands, check, labels, rfid
+from ._context import CliContext, pass_ctx
+from ._serve import serve, token, user
+
+__all__ = ["cli", "main"]
+
+
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), help="Ledger home (default: $LEDGER_HOME or ./.ledger).")
+@click.option("--chain", help="`embedded` or a JSON-RPC URL (default: $LEDGER_CHAIN or embedded).")
+@click.option("--database-url", help="SQLAlchemy URL of the index (default: SQLite in the home).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, chain: str | None, database_url: str | None, as_json: bool) -> None:
+    """Supply-chain provenance ledger: register goods, hand them over, verify and trace them."""
+    settings = Settings.from_env(home=home, chain=chain, database_url=database_url)
+    ctx.obj = CliContext(settings, as_json)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@cli.command()
+@click.option("--attach", metavar="ADDRESS", help="Use a contract already deployed at ADDRESS instead of deploying.")
+@click.option("--redeploy", is_flag=True, help="Deploy anew (e.g. after a Hardhat node restart) and empty the index.")
+@pass_ctx
+def init(ctx: CliContext, attach: str | None, redeploy: bool) -> None:
+    """Create the ledger home and admin key, deploy the contract, create the index."""
+    ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
+    ctx._ledger = ledger
+    info = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address, "chain_id": ledger.chain.chain_id,
+            "chain": ledger.chain.label, "admin": ledger.keystore.unlock("admin").address}
+    ctx.emit(info, lambda: click.echo("\n".join(f"{k:9} {v}" for k, v in info.items())))
+
+
+@cli.group()
+def party() -> None:
+    """Onboard and list parties (brands, custodians, officers, auditors)."""
+
+
+@party.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r is not Role.ADMIN]))
+@click.option("--prefix", "prefixes", multiple=True, help="GS1 company prefix the brand owns (repeatable).")
+@pass_ctx
+def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) -> None:
+    """Create NAME's key, grant its role on chain and bind its GS1 prefixes."""
+    p = ctx.ledger.add_party(name, Role.parse(role), prefixes)
+    data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes)}
+    ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
+
+
+def _coordinates(text: str) -> Location:
+    lat, comma, lon = text.partition(",")
+    if not comma:
+        raise InvalidInput("LAT,LON", text, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
+    return parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
+
+
+@party.command("locate", context_settings={"ignore_unknown_options": True})  # so "-33.9,18.4" is LAT,LON
+@click.argument("name")
+@click.argument("coordinates", metavar="LAT,LON")
+@click.option("--label", default="", help="What the place is, e.g. 'Rotterdam warehouse'.")
+@pass_ctx
+def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> None:
+    """Record premises of NAME at LAT,LON: goods at rest with NAME are expected near one of them."""
+    place = _coordinates(coordinates)
+    if len(label) > 80:
+        raise InvalidInput("--label", label[:40] + "…", "is longer than 80 characters", "a short name for the place")
+    premises = ctx.ledger.add_premises(name, Location(place.lat, place.lon, label))
+    data = {"party": name, "lat": premises.lat, "lon": premises.lon, "label": premises.label}
+    ctx.emit(data, lambda: click.echo(f"{name}: premises at {premises.lat:.4f},{premises.lon:.4f} {premises.label}".rstrip()))
+
+
+@party.command("unlocate", context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("coordinates", metavar="[LAT,LON]", required=False)
+@pass_ctx
+def party_unlocate(ctx: CliContext, name: str, coordinates: str | None) -> None:
+    """Forget NAME's premises at LAT,LON, or all of NAME's premises if none is given."""
+    removed = ctx.ledger.remove_premises(name, _coordinates(coordinates) if coordinates else None)
+    ctx.emit({"party": name, "removed": removed}, lambda: click.echo(f"{name}: {removed} premises removed"))
+
+
+@party.command("list")
+@pass_ctx
+def party_list(ctx: CliContext) -> None:
+    """List the parties this index knows."""
+    premises = ctx.ledger.premises()
+    parties = ctx.ledger.parties()
+    rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes,
+             "premises": [{"lat": m.lat, "lon": m.lon, "label": m.label} for m in premises.get(p.address, [])]}
+            for p, prefixes in parties]
+
+    def human() -> None:
+        for p, prefixes in parties:
+            places = "; ".join(f"{m.label or 'premises'} ({m.lat:.4f},{m.lon:.4f})" for m in premises.get(p.address, []))
+            click.echo(f"{p.name:20} {p.role:12} {p.address}  {' '.join(prefixes)}  {places}".rstrip())
+
+    ctx.emit(rows, human)
+
+
+def _items_from_options(gtin: str | None, count: int | None, start: int, serials: str | None, lot: str | None,
+                        expiry: str | None, csv_file: Path | None) -> Iterator[ItemSpec] | list[ItemSpec]:
+    if csv_file is not None:
+        if gtin or count or serials:
+            raise click.UsageError("give either --csv or --gtin with --count/--serials, not both")
+        return read_items_csv(csv_file.read_bytes())
+    if not gtin:
+        raise click.UsageError("give --gtin with --count or --serials, or --csv FILE")
+    day = None
+    if expiry:
+        try:
+            day = date.fromisoformat(expiry)
+        except ValueError:
+            raise InvalidInput("--expiry", expiry, "is not a date", "YYYY-MM-DD") from None
+    if serials:
+        low, sep, high = serials.partition("-")
+        if not (sep and low.isdigit() and high.isdigit() and int(high) >= int(low)):
+            raise InvalidInput("--serials", serials, "is not a range", "FIRST-LAST, e.g. 1000-1999")
+        numbers = serial_range(int(low), int(high) - int(low) + 1)
+    elif count:
+        numbers = serial_range(start, count)
+    else:
+        raise click.UsageError("give --count N or --serials FIRST-LAST with --gtin")
+    return (ItemSpec(gtin, s, lot, day) for s in numbers)
+
+
+@cli.command()
+@click.option("--as", "brand", required=True, help="The brand registering the items.")
+@click.option("--gtin", help="GTIN of the items (8, 12, 13 or 14 digits).")
+@click.option("--count", type=click.IntRange(1), help="Number of items, serials numbered from --start.")
+@click.option("--start", type=click.IntRange(0), default=1, show_default=True)
+@click.option("--serials", help="Serial range FIRST-LAST.")
+@click.option("--lot", help="Lot / batch number (GS1 AI 10).")
+@click.option("--expiry", help="Expiry date YYYY-MM-DD (GS1 AI 17).")
+@click.option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with header gtin,serial[,lot][,expiry].")
+@pass_ctx
+def register(ctx: CliContext, brand: str, gtin: str | None, count: int | None, start: int, serials: str | None,
+             lot: str | None, expiry: str | None, csv_file: Path | None) -> None:
+    """Register a batch of serialised items: one Merkle root, one anchor transaction."""
+    items = _items_from_options(gtin, count, start, serials, lot, expiry, csv_file)
+    result = ctx.ledger.register(brand, items)
+    ctx.emit(result, lambda: click.echo(f"registered {result.count} items in batch {result.root}\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+def _keys(codes: Sequence[str], codes_file: Path | None) -> list[ItemKey]:
+    texts = list(codes)
+    if codes_file is not None:
+        texts += [line.strip() for line in codes_file.read_text().splitlines() if line.strip()]
+    if not texts:
+        raise click.UsageError("give item codes as arguments or with --file")
+    return [parse_code(t).key for t in texts]
+
+
+_codes_argument = click.argument("codes", nargs=-1)
+_codes_file = click.option("--file", "codes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                           help="A file with one item code per line.")
+_location = click.option("--location", default="", help="Where it happens (place name or GLN).")
+
+
+@cli.command()
+@click.option("--as", "sender", required=True, help="The custodian shipping the items.")
+@click.option("--to", "receiver", required=True, help="The party the items are shipped to.")
+@_codes_argument
+@_codes_file
+@_location
+@click.option("--container", "containers", multiple=True, metavar="SSCC",
+              help="Ship a case or pallet with everything packed in it (repeatable).")
+@pass_ctx
+def ship(ctx: CliContext, sender: str, receiver: str, codes: tuple[str, ...], codes_file: Path | None, location: str,
+         containers: tuple[str, ...]) -> None:
+    """Ship items you hold to another party (signed by you; custody moves when they accept)."""
+    keys = _keys(codes, codes_file) if codes or codes_file or not containers else []
+    result = ctx.ledger.ship(sender, receiver, keys, location, containers)
+    ctx.emit(result, lambda: click.echo(f"shipped {result.count} items to {receiver}: shipment {result.root}\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+@cli.command()
+@click.option("--as", "receiver", required=True, help="The party accepting the shipment.")
+@click.argument("shipment")
+@_location
+@pass_ctx
+def receive(ctx: CliContext, receiver: str, shipment: str, location: str) -> None:
+    """Accept a shipment sent to you; custody of its items moves to you."""
+    result = ctx.ledger.receive(receiver, shipment, location)
+    ctx.emit(result, lambda: click.echo(f"received {result.count} items (receipt {result.root})\n"
+                                        f"anchored in tx {result.tx_hash} (block {result.block_number})"))
+
+
+@cli.command()
+@click.option("--as", "officer", required=True, help="The officer who inspected the goods.")
+@click.option("--outcome", required=True, type=click.Choice([o.value for o in InspectionOutcome]))
+@click.option("--location", required=True, help="Where the inspection took place (place name or GLN).")
+@_codes_argument
+@_codes_file
+@pass_ctx
+def inspect(ctx: CliContext, officer: str, outcome: str, location: str, codes: tuple[str, ...],
+            codes_file: Path | None) -> None:
+    """Record an officer's inspection (anchored on chain); the next scan of the items shows it."""
+    result = ctx.ledger.inspect(officer, _keys(codes, codes_file), outcome, location)
+    ctx.emit(result, lambda: click.echo(f"inspection ({outcome}) of {result.count} items, anchored in tx "
+                                        f"{result.tx_hash} (block {result.block_number})"))
+
+
+_STATUS_ACTIONS = {"recall": Action.RECALL, "stolen": Action.REPORT_STOLEN, "sold": Action.SELL,
+                   "destroyed": Action.DESTROY, "decommissioned": Action.DECOMMISSION}
+
+
+@cli.command()
+@click.argument("new_status", type=click.Choice(list(_STATUS_ACTIONS)))
+@click.option("--as", "actor", required=True, help="The party making the change.")
+@click.option("--lot", help="Apply to the whole lot (brands only for recall).")
+@_codes_argument
+@_codes_file
+@_location
+@pass_ctx
+def status(ctx: CliContext, new_status: str, actor: str, lot: str | None, codes: tuple[str, ...],
+           codes_file: Path | None, location: str) -> None:
+    """Recall, report stolen, sell to a consumer, destroy or decommission items."""
+    keys = [] if lot and not codes and not codes_file else _keys(codes, codes_file)
+    result = ctx.ledger.change_status(actor, _STATUS_ACTIONS[new_status], keys, lot, location)
+    ctx.emit(result, lambda: click.echo(f"{new_status}: {result.count} items, anchored in tx {result.tx_hash} "
+                                        f"(block {result.block_number})"))
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the code(s) from a photo or scan (QR or GS1 DataMatrix).")
+@pass_ctx
+def verify(ctx: CliContext, code: str | None, image: Path | None) -> None:
+    """Is CODE registered, by which brand, is its signature valid, what is its status and who holds it?"""
+    if bool(code) == bool(image):
+        raise click.UsageError("give a CODE or --image PHOTO")
+    texts = read_codes(image.read_bytes()) if image else [code or ""]
+    directory = brand_directory(ctx.ledger.engine)
+    results = []
+    for text in texts:
+        scanned = parse_code(text)
+        status = item_status(ctx.ledger.engine, scanned.key)
+        signature = verify_code_signature(scanned.key, scanned.signature, directory) if scanned.signature else None
+        results.append({**asdict(status), "signature": signature.reason.value if signature else None,
+                        "signature_detail": signature.detail if signature else None})
+
+    def human() -> None:
+        for r in results:
+            if not r["registered"]:
+                click.echo(f"NOT REGISTERED  {r['key']}: no brand registered this item")
+                continue
+            click.echo(f"registered      {r['key']}\nbrand           {r['brand']}\nstatus          {r['status']}\n"
+                       f"custodian       {r['custodian']}" + (f" (in transit to {r['in_transit_to']})" if r["in_transit_to"] else "")
+                       + (f"\nlot             {r['lot']}" if r["lot"] else "")
+                       + (f"\nexpiry          {r['expiry']}" if r["expiry"] else "")
+                       + (f"\nsignature       {r['signature']}: {r['signature_detail']}" if r["signature"] else ""))
+
+    ctx.emit(results if image else results[0], human)
+    if any(not r["registered"] or r["signature"] not in (None, "VALID") for r in results):
+        sys.exit(1)
+
+
+@cli.command("sync")
+@pass_ctx
+def sync_command(ctx: CliContext) -> None:
+    """Read the contract's logs since the last sync and bring the index up to date."""
+    report = sync(ctx.ledger)
+    ctx.emit(report, lambda: click.echo(
+        "\n".join(report.reconciled + [(f"blocks {report.from_block}–{report.to_block}: {report.new_anchors} new anchors, "
+                                       f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes")])))
+
+
+for _command in (labels, rfid, brands, check):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: domain errors become one line and exit code 1."""
+    try:
+        cli.main(args=argv, prog_name="ledger", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except LedgerError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the edge: a bug must not reach the user as a stack trace
+        click.echo(f"internal error ({type(exc).__name__}): {exc}; please report it with the command you ran", err=True)
+        sys.exit(3)
+
+
+cli.add_command(audit_command)
+cli.add_command(trace_command)
+cli.add_command(epcis_group)
+cli.add_command(pack_command)
+cli.add_command(unpack_command)
+cli.add_command(contents_command)
+cli.add_command(serve)
+cli.add_command(user)
+cli.add_command(token)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Brand signatures on printed codes, checked offline against a small brand directory.
+
+The brand signs the item's canonical key string (``/01/{gtin14}/21/{serial}``)
+with EIP-191 ``personal_sign``. The signature travels in the Digital Link query
+as ``sig=`` in unpadded base64url (87 characters for r||s||v; hex would be 130
+and make the QR code one or two versions larger). Hex, with or without ``0x``,
+is accepted too, as wallets print it. Lot and expiry are not signed: the
+signature vouches for the item's identity only.
+
+Verification recovers the signer (coincurve, no chain access) and requires it to
+be the brand owning the GTIN's company prefix: the longest registered prefix that
+the GTIN-14 continues after its indicator digit.
+
+>>> from eth_account import Account
+>>> brand = Account.from_key(b"\\x01" * 32)
+>>> brands = BrandDirectory((Brand("Acme", brand.address, ("9521234",)),))
+>>> key = ItemKey("09521234543213", "12345")
+>>> verify_code_signature(key, sign_code(key, brand), brands).reason
+<SignatureReason.VALID: 'VALID'>
+>>> verify_code_signature(ItemKey("09521234543213", "12346"), sign_code(key, brand), brands).reason
+<SignatureReason.BAD_SIGNATURE: 'BAD_SIGNATURE'>
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+import coincurve
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+
+from ..errors import InvalidInput
+from ..proofs.keccak import keccak256
+from .identifiers import ItemKey
+
+__all__ = [
+    "SIGNATURE_PARAM",
+    "Brand",
+    "BrandDirectory",
+    "SignatureCheck",
+    "SignatureReason",
+    "decode_signature",
+    "encode_signature",
+    "sign_code",
+    "verify_code_signature",
+]
+
+SIGNATURE_PARAM = "sig"
+_HEX = re.compile(r"(?:0[xX])?([0-9a-fA-F]{130})")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]{87}=?")
+_PREFIX = re.compile(r"\d{6,12}")
+
+
+class SignatureReason(Enum):
+    VALID = "VALID"
+    MISSING_SIGNATURE = "MISSING_SIGNATURE"
+    MALFORMED_SIGNATURE = "MALFORMED_SIGNATURE"
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    PREFIX_NOT_OWNED = "PREFIX_NOT_OWNED"
+    UNKNOWN_PREFIX = "UNKNOWN_PREFIX"
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """A brand: its signing address (checksummed) and the GS1 company prefixes it owns."""
+
+    name: str
+    address: str
+    prefixes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "address", to_checksum_address(self.address))
+        except ValueError:
+            raise InvalidInput("brand address", self.address, "is not an Ethereum address", "0x and 40 hex digits") from None
+        for prefix in self.prefixes:
+            if not _PREFIX.fullmatch(prefix):
+                raise InvalidInput("company prefix", prefix, "is not 6 to 12 digits", "a GS1 company prefix of 6-12 digits")
+
+
+@dataclass(frozen=True, slots=True)
+class BrandDirectory:
+    """Brands by name, as exported from the ledger; a prefix belongs to at most one brand."""
+
+    brands: tuple[Brand, ...]
+    _by_prefix: dict[str, Brand] = field(init=False, repr=False, compare=False)
+    _by_address: dict[str, Brand] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_prefix: dict[str, Brand] = {}
+        for brand in self.brands:
+            for prefix in brand.prefixes:
+                if by_prefix.setdefault(prefix, brand) is not brand:
+                    raise InvalidInput(
+                        "brand directory", prefix, f"is claimed by {by_prefix[prefix].name} and {brand.name}",
+                        "each company prefix owned by one brand",
+                    )
+        object.__setattr__(self, "_by_prefix", by_prefix)
+        object.__setattr__(self, "_by_address", {b.address.lower(): b for b in self.brands})
+
+    @classmethod
+    def parse(cls, json_text: str) -> BrandDirectory:
+        """Read ``{"brands": {"Acme": {"address": "0x…", "prefixes": ["9521234"]}}}``."""
+        expected = '{"brands": {NAME: {"address": "0x…", "prefixes": ["digits", …]}}}'
+        try:
+            data = json.loads(json_text)
+            entries = data["brands"]
+            brands = tuple(
+                Brand(str(name), str(entry["address"]), tuple(str(p) for p in entry["prefixes"]))
+                for name, entry in entries.items()
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InvalidInput("brand directory", json_text[:80], f"is not readable ({exc})", expected) from None
+        return cls(brands)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"brands": {b.name: {"address": b.address, "prefixes": list(b.prefixes)} for b in self.brands}},
+            indent=2,
+            sort_keys=True,
+        )
+
+    def owner_of(self, gtin14: str) -> tuple[Brand, str] | None:
+        """The brand owning the longest registered prefix that ``gtin14[1:]`` starts with, and that prefix."""
+        for length in range(12, 5, -1):
+            prefix = gtin14[1 : 1 + length]
+            if prefix in self._by_prefix:
+                return self._by_prefix[prefix], prefix
+        return None
+
+    def by_address(self, address: str) -> Brand | None:
+        return self._by_address.get(address.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """The verdict on a code's signature; ``brand`` is the prefix owner, ``signer`` who signed (if known)."""
+
+    reason: SignatureReason
+    detail: str
+    brand: str | None = None
+    signer: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is SignatureReason.VALID
+
+
+def encode_signature(signature: bytes) -> str:
+    """65-byte r||s||v as unpadded base64url, the form put in ``sig=``."""
+    return base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def decode_signature(text: str) -> bytes:
+    """Base64url (87/88 characters) or hex (130 digits, optional 0x) to 65 bytes; ValueError says why."""
+    text = text.strip()
+    if match := _HEX.fullmatch(text):
+        return bytes.fromhex(match.group(1))
+    if _BASE64URL.fullmatch(text):
+        try:
+            return base64.urlsafe_b64decode(text.rstrip("=") + "=")
+        except binascii.Error as exc:
+            raise ValueError(f"is not base64url ({exc})") from None
+    raise ValueError(
+        f"is {len(text)} characters; expected 87 base64url characters or 130 hex digits (r, s, v of 65 bytes)"
+    )
+
+
+def sign_code(key: ItemKey, signer: LocalAccount | bytes | str) -> str:
+    """The brand's signature over ``key.canonical``, ready for ``sig=``; ``signer`` an account or private key."""
+    account = signer if isinstance(signer, LocalAccount) else Account.from_key(signer)
+    signed = account.sign_message(encode_defunct(text=key.canonical))
+    return encode_signature(bytes(signed.signature))
+
+
+def _recover(key: ItemKey, signature: bytes) -> str | None:
+    """The signing address, or None if the bytes recover to no public key."""
+    v = signature[64]
+    recovery_id = v - 27 if v >= 27 else v
+    if recovery_id not in (0, 1):
+        return None
+    message = key.canonical.encode()
+    # EIP-191 personal_sign digest, as eth_account's encode_defunct builds it, without its object overhead.
+    digest = keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+    try:
+        public = coincurve.PublicKey.from_signature_and_message(
+            signature[:64] + bytes([recovery_id]), digest, hasher=None
+        )
+    except (ValueError, RuntimeError):
+        return None
+    return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
+
+
+def verify_code_signature(key: ItemKey, signature: str | None, brands: BrandDirectory) -> SignatureCheck:
+    """Check offline that the owner of the key's GTIN prefix signed this very key."""
+    if not signature:
+        return SignatureCheck(SignatureReason.MISSING_SIGNATURE, "the code carries no brand signature")
+    try:
+        raw = decode_signature(signature)
+    except ValueError as exc:
+        return SignatureCheck(SignatureReason.MALFORMED_SIGNATURE, f"the signature {exc}")
+    owner = brands.owner_of(key.gtin)
+    if owner is None:
+        return SignatureCheck(
+            SignatureReason.UNKNOWN_PREFIX, f"no known brand owns a company prefix of GTIN {key.gtin}"
+        )
+    brand, prefix = owner
+    address = _recover(key, raw)
+    signer = brands.by_address(address) if address else None
+    if signer is brand:
+        return SignatureCheck(SignatureReason.VALID, f"signed by {brand.name}, owner of prefix {prefix}", brand.name, brand.name)
+    if signer is not None:
+        return SignatureCheck(
+            SignatureReason.PREFIX_NOT_OWNED,
+            f"signed by {signer.name}, but prefix {prefix} belongs to {brand.name}",
+            brand.name,
+            signer.name,
+        )
+    return SignatureCheck(
+        SignatureReason.BAD_SIGNATURE,
+        "the signature is not by any known brand for this item (copied from another code, or altered)",
+        brand.name,
+    )

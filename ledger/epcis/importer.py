@@ -1,0 +1,322 @@
+"""Import of a partner's EPCIS 2.0 document: every event becomes a signed, anchored ledger
+action by the importing party — or nothing is imported at all.
+
+The document is parsed and validated against GS1's schema, then every event is mapped and
+checked against the ledger's state *as the earlier events of the same document leave it*
+(custody rules, packing rules, identities); only when all of them fit are they applied, in
+document order. Mapping:
+
+===============================  ==============================================
+EPCIS event                      ledger action
+===============================  ==============================================
+ObjectEvent shipping             ship to the ``destinationList`` party
+ObjectEvent receiving            accept the open shipment holding exactly its EPCs
+ObjectEvent holding + recalled   recall;  + stolen: report stolen
+ObjectEvent retail_selling       sell
+ObjectEvent destroying           destroy; decommissioning: decommission
+ObjectEvent commissioning        only for items already registered: skipped
+AggregationEvent ADD / DELETE    pack into / unpack from ``parentID``
+===============================  ==============================================
+
+Identities: items are SGTIN EPC URNs or GS1 Digital Links; containers SSCC EPC URNs or
+``/00/`` Digital Links; parties are ``did:pkh:eip155:<chainId>:<address>`` of a party
+registered on this ledger (what ``ledger epcis export`` writes). If an event names its
+acting party (extension ``ledger:actor``, or the ``sourceList`` of a shipment) it must be
+the importing party. Places: a ``readPoint`` GLN Digital Link or the ``ledger:location``
+extension. The ledger records its own time for each action (the anchor's), not the
+document's ``eventTime``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ..codes.identifiers import ItemKey
+from ..codes.parsing import parse_code
+from ..custody.ledger import ActionResult, Ledger
+from ..custody.packing import Sscc, pack, unpack
+from ..custody.rules import STATUS_OF, check_ship, check_status_change
+from ..errors import EpcisEventRefused, LedgerError
+from ..index.models import ContainerContent, Item, Party, Shipment
+from ..proofs.events import Action
+from ._uris import canonical_uri, cbv_word
+from .schema import parse_document
+
+__all__ = ["ImportedEvent", "import_document"]
+
+_STATUS = {("holding", "recalled"): Action.RECALL, ("holding", "stolen"): Action.REPORT_STOLEN,
+           ("retail_selling", None): Action.SELL, ("destroying", None): Action.DESTROY,
+           ("decommissioning", None): Action.DECOMMISSION}
+
+
+@dataclass(frozen=True)
+class ImportedEvent:
+    index: int
+    event: str
+    action: str
+    count: int
+    root: str | None  # None: skipped (a commissioning of items the ledger already holds)
+
+
+@dataclass
+class _Plan:
+    index: int
+    label: str
+    action: str
+    keys: list[ItemKey] = field(default_factory=list)
+    containers: list[str] = field(default_factory=list)
+    parent: str | None = None
+    counterparty: str | None = None
+    shipment: int | str | None = None  # an indexed root, or the plan index of a shipment in this document
+    location: str = ""
+
+
+class _State:
+    """Items and memberships as the planned events leave them (nothing is written)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.items: dict[str, Item] = {}
+        with Session(ledger.engine) as s:
+            self.parties = {p.address.lower(): p for p in s.scalars(select(Party))}
+            rows = s.scalars(select(ContainerContent).where(col(ContainerContent.unpacked_anchor).is_(None)))
+            # child (item id or SSCC) → the container it is packed in now
+            self.inside: dict[str, str] = {r.child_item or r.child_container or "": r.container for r in rows}
+
+    def item(self, key: ItemKey) -> Item:
+        item_id = "0x" + key.item_id.hex()
+        if item_id not in self.items:
+            self.items[item_id] = _detached(self.ledger.items([key])[0])
+        return self.items[item_id]
+
+    def contents(self, sscc: str) -> list[Item]:
+        children = [c for c, parent in self.inside.items() if parent == sscc]
+        found = [self.items.get(c) or self._load(c) for c in children if c.startswith("0x")]
+        return found + [i for c in children if not c.startswith("0x") for i in self.contents(c)]
+
+    def _load(self, item_id: str) -> Item:
+        with Session(self.ledger.engine) as s:
+            item = s.get(Item, item_id)
+        assert item is not None  # a membership row names a registered item
+        self.items[item_id] = _detached(item)
+        return self.items[item_id]
+
+
+def _detached(item: Item) -> Item:
+    """A copy outside any session, free to be changed as the plan goes."""
+    return Item(**item.model_dump())
+
+
+def _describe(event: dict[str, Any]) -> str:
+    step = cbv_word("bizStep", event.get("bizStep", "")) if event.get("bizStep") else "no bizStep"
+    return f"{event.get('type')} {event.get('action', '')} {step}".strip()
+
+
+def _epc(text: str) -> ItemKey | str:
+    """An item key, or an SSCC (18 digits) for a container."""
+    uri = canonical_uri(text) or text
+    match = re.fullmatch(r"https://id\.gs1\.org/00/(\d{18})", uri)
+    if match:
+        return Sscc.parse(match.group(1)).value
+    return parse_code(uri).key
+
+
+def _location(event: dict[str, Any]) -> str:
+    read_point = (event.get("readPoint") or {}).get("id", "")
+    match = re.fullmatch(r"https://id\.gs1\.org/414/(\d{13})", canonical_uri(read_point) or "")
+    if match:
+        return match.group(1)
+    location = event.get("ledger:location", "")
+    return location if isinstance(location, str) else ""
+
+
+class _Planner:
+    def __init__(self, ledger: Ledger, actor: Party) -> None:
+        self.ledger, self.actor, self.state = ledger, actor, _State(ledger)
+        self.chain_id = ledger.chain.chain_id
+        self.shipments: dict[int, tuple[str, set[str]]] = {}  # plan index → (receiver, item ids)
+
+    def party(self, uri: str, what: str, refuse: Callable[[str], EpcisEventRefused]) -> Party:
+        match = re.fullmatch(r"did:pkh:eip155:(\d+):(0x[0-9a-fA-F]{40})", uri)
+        if not match:
+            raise refuse(f"{what} {uri!r} is not a party id (did:pkh:eip155:<chainId>:<address>)")
+        if int(match.group(1)) != self.chain_id:
+            raise refuse(f"{what} {uri} is on chain {match.group(1)}, not this ledger's chain {self.chain_id}")
+        party = self.state.parties.get(match.group(2).lower())
+        if party is None:
+            raise refuse(f"{what} {uri} is not a party on this ledger")
+        return party
+
+    def plan(self, index: int, event: dict[str, Any]) -> _Plan | None:
+        label = _describe(event)
+
+        def refuse(problem: str) -> EpcisEventRefused:
+            return EpcisEventRefused(index, label, problem)
+
+        actor = event.get("ledger:actor")
+        if isinstance(actor, str) and self.party(actor, "its actor", refuse).address != self.actor.address:
+            raise refuse(f"it was made by {actor}, not by {self.actor.name}")
+        try:
+            codes = [_epc(e) for e in event.get("epcList", event.get("childEPCs", []))]
+        except LedgerError as exc:
+            raise refuse(exc.message) from None
+        keys = [c for c in codes if isinstance(c, ItemKey)]
+        boxes = [c for c in codes if isinstance(c, str)]
+        try:
+            items = [self.state.item(k) for k in keys]
+        except LedgerError as exc:
+            raise refuse(exc.message) from None
+        plan = _Plan(index, label, "", keys, boxes, location=_location(event))
+        try:
+            if event["type"] == "AggregationEvent":
+                return self._aggregation(plan, event, items, refuse)
+            if event["type"] != "ObjectEvent":
+                raise refuse("only ObjectEvents and AggregationEvents map onto ledger actions")
+            return self._object(plan, event, items, refuse)
+        except EpcisEventRefused:
+            raise
+        except LedgerError as exc:
+            raise refuse(exc.message) from None
+
+    def _object(self, plan: _Plan, event: dict[str, Any], items: list[Item],
+                refuse: Callable[[str], EpcisEventRefused]) -> _Plan | None:
+        step = cbv_word("bizStep", event.get("bizStep", ""))
+        disposition = cbv_word("disposition", event["disposition"]) if event.get("disposition") else None
+        if not plan.keys and not plan.containers:
+            raise refuse("it names no items (epcList)")
+        if step == "commissioning":
+            return None  # every EPC resolved to a registered item above: nothing new to record
+        if step == "shipping":
+            return self._ship(plan, event, items, refuse)
+        if step == "receiving":
+            return self._receive(plan, items, refuse)
+        action = _STATUS.get((step, disposition)) or _STATUS.get((step, None))
+        if action is None:
+            raise refuse(f"bizStep {step!r} with disposition {disposition!r} has no ledger action "
+                         "(shipping, receiving, holding+recalled/stolen, retail_selling, destroying, decommissioning, packing)")
+        if plan.containers:
+            raise refuse("status changes name items, not containers")
+        check_status_change(self.actor, action, items)
+        for item in items:
+            item.status = STATUS_OF[action]
+        plan.action = action.label
+        return plan
+
+    def _ship(self, plan: _Plan, event: dict[str, Any], items: list[Item], refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
+        destinations = [d["destination"] for d in event.get("destinationList", [])]
+        if len(destinations) != 1:
+            raise refuse(f"a shipment names exactly one destination party, this names {len(destinations)}")
+        for source in (s["source"] for s in event.get("sourceList", [])):
+            if self.party(source, "its source", refuse).address != self.actor.address:
+                raise refuse(f"its source {source} is not {self.actor.name}, who imports it")
+        receiver = self.party(destinations[0], "its destination", refuse)
+        packed = [i for i in items if i.item_id in self.state.inside]
+        if packed:
+            raise refuse(f"item /01/{packed[0].gtin}/21/{packed[0].serial} is packed in {self.state.inside[packed[0].item_id]}; "
+                         "ship the container")
+        for box in plan.containers:
+            if box in self.state.inside:
+                raise refuse(f"container {box} is packed in {self.state.inside[box]}; ship that instead")
+            items = items + self.state.contents(box)
+        check_ship(self.actor, receiver, items)
+        for item in items:
+            item.open_shipment = f"#{plan.index}"
+        self.shipments[plan.index] = (receiver.address, {i.item_id for i in items})
+        plan.action, plan.counterparty = Action.SHIP.label, receiver.name
+        return plan
+
+    def _receive(self, plan: _Plan, items: list[Item], refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
+        for box in plan.containers:
+            items = items + self.state.contents(box)
+        open_ = {i.open_shipment for i in items}
+        if len(open_) != 1 or None in open_:
+            raise refuse("its items are not all in one open shipment")
+        (shipment,) = open_
+        assert shipment is not None
+        if shipment.startswith("#"):
+            receiver, members = self.shipments[int(shipment[1:])]
+            plan.shipment = int(shipment[1:])
+        else:
+            with Session(self.ledger.engine) as s:
+                members = set(s.scalars(select(col(Item.item_id)).where(col(Item.open_shipment) == shipment)))
+                row = s.get(Shipment, shipment)
+            receiver = row.receiver if row else ""
+            plan.shipment = shipment
+        if receiver != self.actor.address:
+            raise refuse(f"shipment {shipment} was not sent to {self.actor.name}")
+        if members != {i.item_id for i in items}:
+            raise refuse(f"it lists {len(items)} of the {len(members)} items of shipment {shipment}; a shipment is accepted whole")
+        for item in items:
+            item.custodian, item.open_shipment = self.actor.address, None
+        plan.action = Action.RECEIVE.label
+        return plan
+
+    def _aggregation(self, plan: _Plan, event: dict[str, Any], items: list[Item],
+                     refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
+        parent = _epc(event.get("parentID", ""))
+        if not isinstance(parent, str):
+            raise refuse(f"parentID {event.get('parentID')!r} is not a container (SSCC)")
+        plan.parent = parent
+        inside = self.state.inside
+        moved = items + [i for box in plan.containers for i in self.state.contents(box)]
+        if event["action"] == "ADD":
+            for child in [i.item_id for i in items] + plan.containers:
+                if child in inside:
+                    raise refuse(f"{child} is already packed in container {inside[child]}")
+            for item in moved:
+                if item.custodian != self.actor.address or item.open_shipment:
+                    raise refuse(f"{self.actor.name} does not hold /01/{item.gtin}/21/{item.serial}")
+            inside.update({child: parent for child in [i.item_id for i in items] + plan.containers})
+            plan.action = Action.PACK.label
+        elif event["action"] == "DELETE":
+            for child in [i.item_id for i in items] + plan.containers:
+                if inside.get(child) != parent:
+                    raise refuse(f"{child} is not packed in {parent}")
+            for child in [i.item_id for i in items] + plan.containers:
+                del inside[child]
+            plan.action = Action.UNPACK.label
+        else:
+            raise refuse("an AggregationEvent OBSERVE records nothing on the ledger")
+        if not moved:
+            raise refuse("it moves no items")
+        return plan
+
+
+def import_document(ledger: Ledger, data: bytes | str, actor_name: str) -> list[ImportedEvent]:
+    """Validate the whole document against the schema and the ledger, then record every event as ``actor_name``."""
+    document = parse_document(data)
+    actor = ledger.party(actor_name)
+    planner = _Planner(ledger, actor)
+    events = document["epcisBody"]["eventList"]
+    plans = [planner.plan(i, event) for i, event in enumerate(events)]
+    roots: dict[int, str] = {}
+    results = []
+    for i, plan in enumerate(plans):
+        if plan is None:
+            results.append(ImportedEvent(i, _describe(events[i]), "skipped", 0, None))
+            continue
+        result = _apply(ledger, actor_name, plan, roots)
+        roots[i] = result.root
+        results.append(ImportedEvent(i, plan.label, plan.action, result.count, result.root))
+    return results
+
+
+def _apply(ledger: Ledger, actor: str, plan: _Plan, roots: dict[int, str]) -> ActionResult:
+    if plan.action == Action.SHIP.label:
+        return ledger.ship(actor, plan.counterparty or "", plan.keys, plan.location, plan.containers)
+    if plan.action == Action.RECEIVE.label:
+        shipment = roots[plan.shipment] if isinstance(plan.shipment, int) else plan.shipment
+        return ledger.receive(actor, shipment or "", plan.location)
+    if plan.action == Action.PACK.label:
+        return pack(ledger, actor, plan.parent or "", plan.keys, plan.containers, plan.location)
+    if plan.action == Action.UNPACK.label:
+        return unpack(ledger, actor, plan.parent or "", plan.keys, plan.containers, plan.location)
+    action = next(a for a in Action if a.label == plan.action)
+    return ledger.change_status(actor, action, plan.keys, location=plan.location)
+

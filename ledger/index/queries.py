@@ -1,0 +1,84 @@
+"""Reads: what the ledger knows of an item (the basic verdict), of brands and of batches.
+
+An item's custody history is read by :func:`ledger.index.trail.trail` (a one-item scope).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ..codes.identifiers import ItemKey
+from ..codes.signature import Brand, BrandDirectory
+from ..errors import InvalidItemKey, UnknownItem
+from ..proofs.merkle import attributes_hash, item_leaf
+from .models import Batch, Item, Party, PrefixBinding, Shipment
+
+__all__ = ["ItemStatus", "batch_keys", "brand_directory", "item_status", "prefix_length_of", "registration_leaf"]
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    key: str
+    registered: bool
+    brand: str | None = None
+    status: str | None = None
+    custodian: str | None = None
+    in_transit_to: str | None = None
+    lot: str | None = None
+    expiry: date | None = None
+    batch: str | None = None
+
+
+def registration_leaf(item: Item) -> str:
+    """The item's leaf in its batch tree: the start of its event hash chain."""
+    return "0x" + item_leaf(bytes.fromhex(item.item_id[2:]), attributes_hash(item.lot, item.expiry)).hex()
+
+
+def _names(session: Session) -> dict[str, str]:
+    return {p.address: p.name for p in session.scalars(select(Party))}
+
+
+def item_status(engine: Engine, key: ItemKey) -> ItemStatus:
+    with Session(engine) as s:
+        item = s.get(Item, "0x" + key.item_id.hex())
+        if item is None:
+            return ItemStatus(key.canonical, registered=False)
+        names = _names(s)
+        receiver = None
+        if item.open_shipment:
+            shipment = s.get(Shipment, item.open_shipment)
+            receiver = names.get(shipment.receiver, shipment.receiver) if shipment else None
+    return ItemStatus(key.canonical, True, names.get(item.brand, item.brand), item.status,
+                      names.get(item.custodian, item.custodian), receiver, item.lot, item.expiry, item.batch_root)
+
+
+def brand_directory(engine: Engine) -> BrandDirectory:
+    """Every brand with its address and GS1 prefixes: the file offline verifiers need."""
+    with Session(engine) as s:
+        bindings = list(s.exec(select(PrefixBinding)))
+        brands = {p.address: p for p in s.exec(select(Party).where(col(Party.role) == "brand"))}
+    return BrandDirectory(tuple(
+        Brand(party.name, address, tuple(sorted(b.prefix for b in bindings if b.brand == address)))
+        for address, party in sorted(brands.items(), key=lambda kv: kv[1].name)))
+
+
+def prefix_length_of(engine: Engine, gtin14: str) -> int:
+    """Length of the registered company prefix the GTIN falls under (needed to encode an EPC)."""
+    owner = brand_directory(engine).owner_of(gtin14)
+    if owner is None:
+        raise InvalidItemKey("GTIN", gtin14, "is under no company prefix bound on this ledger",
+                             "a GTIN of a registered brand")
+    return len(owner[1])
+
+
+def batch_keys(engine: Engine, root: str) -> list[ItemKey]:
+    """The items of a registration batch, in serial order."""
+    with Session(engine) as s:
+        if s.get(Batch, root.lower()) is None:
+            raise UnknownItem(f"batch {root}")
+        rows = s.exec(select(Item).where(col(Item.batch_root) == root.lower()).order_by(col(Item.gtin), col(Item.serial)))
+        return [ItemKey(i.gtin, i.serial, i.lot, i.expiry) for i in rows]

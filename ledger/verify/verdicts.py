@@ -1,0 +1,302 @@
+"""Verdict rules: from what is known about a scan to `genuine`, `suspect` or `counterfeit` and reasons.
+
+Pure functions over :class:`ScanFacts`; :mod:`ledger.verify.verifier` gathers the facts. Each
+reason has a code, a sentence a person can read, its weight (counterfeit, suspect, alert or
+note) and what the officer should do. The verdict is the heaviest weight among the reasons:
+alerts (stolen, recalled, expired, chain unreachable) and notes go with any verdict.
+
+Codes in forms without a brand signature (EPC from an RFID tag, element strings from a
+GS1 DataMatrix or a typed HRI) cannot be checked offline: they are judged against the
+registry alone, and the verdict carries the note ``UNSIGNED_FORM`` so the officer knows a
+copied tag would pass that check. A Digital Link (the QR label) must carry a valid signature.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..chain.roles import Role
+from ..codes.signature import SignatureReason
+from ..custody.inspections import InspectionOutcome
+from ..geo import Location, haversine_km
+
+__all__ = [
+    "ChainCheck",
+    "Judgement",
+    "Reason",
+    "ReasonCode",
+    "Rules",
+    "ScanFacts",
+    "ScanPoint",
+    "Verdict",
+    "Weight",
+    "judge",
+    "location_clusters",
+]
+
+
+class Verdict(enum.StrEnum):
+    GENUINE = "genuine"
+    SUSPECT = "suspect"
+    COUNTERFEIT = "counterfeit"
+
+
+class Weight(enum.IntEnum):
+    NOTE = 0
+    ALERT = 1
+    SUSPECT = 2
+    COUNTERFEIT = 3
+
+
+class ReasonCode(enum.StrEnum):
+    UNREGISTERED = "UNREGISTERED"
+    MISSING_SIGNATURE = "MISSING_SIGNATURE"
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    PREFIX_NOT_OWNED = "PREFIX_NOT_OWNED"
+    DESTROYED = "DESTROYED"
+    CLONE_IMPOSSIBLE_TRAVEL = "CLONE_IMPOSSIBLE_TRAVEL"
+    CUSTODY_MISMATCH = "CUSTODY_MISMATCH"
+    SOLD_REAPPEARED = "SOLD_REAPPEARED"
+    TOO_MANY_LOCATIONS = "TOO_MANY_LOCATIONS"
+    FLAGGED_BY_INSPECTION = "FLAGGED_BY_INSPECTION"
+    NOT_ANCHORED = "NOT_ANCHORED"
+    REPORTED_STOLEN = "REPORTED_STOLEN"
+    RECALLED = "RECALLED"
+    EXPIRED = "EXPIRED"
+    HELD_BY_INSPECTION = "HELD_BY_INSPECTION"
+    CHAIN_UNREACHABLE = "CHAIN_UNREACHABLE"
+    UNSIGNED_FORM = "UNSIGNED_FORM"
+
+    @property
+    def weight(self) -> Weight:
+        return _TABLE[self][0]
+
+    @property
+    def advice(self) -> str:
+        return _TABLE[self][1]
+
+
+_DETAIN = "Detain the goods and record the inspection as suspected counterfeit."
+_CHECK = "Hold the goods and check the paperwork and custody history before release."
+_TABLE: dict[ReasonCode, tuple[Weight, str]] = {
+    ReasonCode.UNREGISTERED: (Weight.COUNTERFEIT, _DETAIN),
+    ReasonCode.MISSING_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN),
+    ReasonCode.BAD_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN),
+    ReasonCode.PREFIX_NOT_OWNED: (Weight.COUNTERFEIT, _DETAIN),
+    ReasonCode.DESTROYED: (Weight.COUNTERFEIT, _DETAIN),
+    ReasonCode.CLONE_IMPOSSIBLE_TRAVEL: (Weight.SUSPECT, _CHECK),
+    ReasonCode.CUSTODY_MISMATCH: (Weight.SUSPECT, _CHECK),
+    ReasonCode.SOLD_REAPPEARED: (Weight.SUSPECT, _CHECK),
+    ReasonCode.TOO_MANY_LOCATIONS: (Weight.SUSPECT, _CHECK),
+    ReasonCode.FLAGGED_BY_INSPECTION: (Weight.SUSPECT, _CHECK),
+    ReasonCode.NOT_ANCHORED: (Weight.SUSPECT, "Hold the goods; ask the ledger operator to run `ledger audit`."),
+    ReasonCode.REPORTED_STOLEN: (Weight.ALERT, "Seize the goods and record the seizure."),
+    ReasonCode.RECALLED: (Weight.ALERT, "Hold the goods: the brand has recalled this lot."),
+    ReasonCode.EXPIRED: (Weight.ALERT, "Do not release for sale: the product is past its expiry date."),
+    ReasonCode.HELD_BY_INSPECTION: (Weight.ALERT, "The goods are on hold from an earlier inspection; release only after it is cleared."),
+    ReasonCode.CHAIN_UNREACHABLE: (Weight.ALERT, "Treat the verdict as provisional and verify again when the chain is back."),
+    ReasonCode.UNSIGNED_FORM: (Weight.NOTE, "If in doubt, also scan the QR label: it carries the brand's signature."),
+}
+
+
+class ChainCheck(enum.Enum):
+    """Whether the item's latest anchor was found on the chain."""
+
+    CONFIRMED = "confirmed"
+    MISSING = "missing"
+    UNREACHABLE = "unreachable"
+    NOT_APPLICABLE = "not applicable"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    sentence: str
+
+    @property
+    def weight(self) -> Weight:
+        return self.code.weight
+
+    @property
+    def advice(self) -> str:
+        return self.code.advice
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPoint:
+    """A recorded scan (or the current one) of the same code, where it had a location."""
+
+    timestamp: int
+    location: Location
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Tunable thresholds of the clone rules."""
+
+    max_speed_kmh: float = 900.0  # a commercial jet; faster travel between scans means two copies
+    min_distance_km: float = 50.0  # GPS error and a city's extent are not travel
+    cluster_km: float = 50.0  # scans closer than this count as one place
+    location_slack: int = 1  # places beyond the custody path before TOO_MANY_LOCATIONS
+    premises_km: float = 100.0  # goods at rest this far from all their custodian's premises are out of place
+
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """Everything the rules look at; the verifier fills it from the code, the index and the chain."""
+
+    today: date
+    signed_form: bool
+    signature: SignatureReason | None = None  # None for forms that carry no signature
+    signature_detail: str = ""
+    registered: bool = False
+    status: str | None = None
+    expiry: date | None = None
+    scanner_role: Role | None = None
+    scanner_name: str = ""
+    scanner_is_custodian: bool = False
+    scanner_is_receiver: bool = False
+    custodian_name: str = ""
+    custodian_role: Role | None = None
+    # Distance from the scan to the nearest premises of the custodian, and that place's label; only
+    # when the item is at rest (no shipment open) and both the scan and the custodian have places.
+    premises_km: float | None = None
+    premises_label: str = ""
+    custody_places: int = 1  # registration plus each custody event: places the path can explain
+    scans: Sequence[ScanPoint] = field(default_factory=tuple)  # oldest first, the current scan included
+    last_inspection: InspectionOutcome | None = None
+    last_inspection_by: str = ""
+    chain: ChainCheck = ChainCheck.NOT_APPLICABLE
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code.value for r in self.reasons)
+
+
+def _signature(f: ScanFacts) -> list[Reason]:
+    if not f.signed_form:
+        return [Reason(ReasonCode.UNSIGNED_FORM, "This code form (RFID EPC or element string) carries no brand "
+                                                 "signature; it was checked against the registry only.")]
+    if f.signature in (None, SignatureReason.VALID):
+        return []
+    if f.signature is SignatureReason.MISSING_SIGNATURE:
+        return [Reason(ReasonCode.MISSING_SIGNATURE, "The label's QR code carries no brand signature; genuine labels always do.")]
+    if f.signature is SignatureReason.PREFIX_NOT_OWNED:
+        return [Reason(ReasonCode.PREFIX_NOT_OWNED, f"The code is signed by a brand that does not own this product's "
+                                                    f"GS1 company prefix ({f.signature_detail}).")]
+    return [Reason(ReasonCode.BAD_SIGNATURE, f"The brand signature on the code is not valid ({f.signature_detail}).")]
+
+
+def _registry(f: ScanFacts) -> list[Reason]:
+    if not f.registered:
+        return [Reason(ReasonCode.UNREGISTERED, "No brand ever registered this item on the ledger.")]
+    if f.status in ("destroyed", "decommissioned"):
+        return [Reason(ReasonCode.DESTROYED, f"The item was {f.status}; no genuine copy of it should exist.")]
+    return []
+
+
+def _status_alerts(f: ScanFacts) -> list[Reason]:
+    reasons = []
+    if f.status == "stolen":
+        reasons.append(Reason(ReasonCode.REPORTED_STOLEN, "This item has been reported stolen."))
+    if f.status == "recalled":
+        reasons.append(Reason(ReasonCode.RECALLED, "The brand has recalled this item's lot."))
+    if f.expiry is not None and f.expiry < f.today:
+        reasons.append(Reason(ReasonCode.EXPIRED, f"The product expired on {f.expiry.isoformat()}."))
+    return reasons
+
+
+def _custody(f: ScanFacts, rules: Rules) -> list[Reason]:
+    if not f.registered:
+        return []
+    holder = f.scanner_role is not None and f.scanner_role.holds_goods  # officers, auditors, the public hold nothing
+    if holder and f.status == "sold":
+        return [Reason(ReasonCode.SOLD_REAPPEARED, f"The item was sold to a consumer but is now scanned in the supply "
+                                                   f"chain by {f.scanner_name}.")]
+    if holder and not (f.scanner_is_custodian or f.scanner_is_receiver):
+        return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned by {f.scanner_name}, but the ledger says {f.custodian_name} "
+                                                    f"holds it and no shipment to {f.scanner_name} is open.")]
+    # Goods with a carrier are on the move, sold ones with a consumer anywhere, stolen ones wherever the
+    # thieves took them (REPORTED_STOLEN says so), destroyed ones are counterfeit wherever they turn up.
+    at_rest = f.custodian_role is not Role.CARRIER and f.status not in ("sold", "stolen", "destroyed", "decommissioned")
+    if at_rest and f.premises_km is not None and f.premises_km > rules.premises_km:
+        place = f" ({f.premises_label})" if f.premises_label else ""
+        return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned {f.premises_km:,.0f} km from the nearest premises{place} of "
+                                                    f"{f.custodian_name}, which holds it, and no shipment of it is open.")]
+    return []
+
+
+def _impossible_pair(scans: Sequence[ScanPoint], rules: Rules) -> tuple[ScanPoint, ScanPoint, float] | None:
+    ordered = sorted(scans, key=lambda s: s.timestamp)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        km = haversine_km(earlier.location, later.location)
+        if km <= rules.min_distance_km:
+            continue
+        hours = (later.timestamp - earlier.timestamp) / 3600
+        if hours <= 0 or km / hours > rules.max_speed_kmh:
+            return earlier, later, km
+    return None
+
+
+def location_clusters(locations: Sequence[Location], radius_km: float) -> list[Location]:
+    """Greedy clustering: each location joins the first cluster centre within ``radius_km``."""
+    centres: list[Location] = []
+    for loc in locations:
+        if all(haversine_km(loc, c) > radius_km for c in centres):
+            centres.append(loc)
+    return centres
+
+
+def _clones(f: ScanFacts, rules: Rules) -> list[Reason]:
+    reasons = []
+    pair = _impossible_pair(f.scans, rules)
+    if pair:
+        earlier, later, km = pair
+        hours = (later.timestamp - earlier.timestamp) / 3600
+        speed = "at the same time" if hours <= 0 else f"{hours:.1f} h apart ({km / hours:,.0f} km/h)"
+        reasons.append(Reason(ReasonCode.CLONE_IMPOSSIBLE_TRAVEL,
+                              f"This code was scanned {km:,.0f} km apart {speed}, faster than {rules.max_speed_kmh:,.0f} km/h: "
+                              f"there are at least two copies of it."))
+    places = len(location_clusters([s.location for s in f.scans], rules.cluster_km))
+    if f.registered and places > f.custody_places + rules.location_slack:
+        reasons.append(Reason(ReasonCode.TOO_MANY_LOCATIONS,
+                              f"This code was scanned at {places} distinct places, more than its {f.custody_places} "
+                              f"custody steps explain."))
+    return reasons
+
+
+def _inspection(f: ScanFacts) -> list[Reason]:
+    outcome, by = f.last_inspection, f.last_inspection_by
+    if outcome in (InspectionOutcome.SEIZED, InspectionOutcome.SUSPECTED_COUNTERFEIT):
+        return [Reason(ReasonCode.FLAGGED_BY_INSPECTION, f"The latest inspection, by {by}, found the goods {outcome.label}.")]
+    if outcome is InspectionOutcome.HELD:
+        return [Reason(ReasonCode.HELD_BY_INSPECTION, f"The latest inspection, by {by}, put the goods on hold.")]
+    return []
+
+
+def _chain(f: ScanFacts) -> list[Reason]:
+    if f.chain is ChainCheck.UNREACHABLE:
+        return [Reason(ReasonCode.CHAIN_UNREACHABLE, "The chain could not be reached, so the ledger's records could "
+                                                     "not be checked against it just now.")]
+    if f.chain is ChainCheck.MISSING:
+        return [Reason(ReasonCode.NOT_ANCHORED, "The ledger's latest record of this item is not anchored on the chain.")]
+    return []
+
+
+def judge(facts: ScanFacts, rules: Rules = Rules()) -> Judgement:
+    """All reasons that apply, heaviest first, and the verdict they add up to."""
+    reasons = [*_signature(facts), *_registry(facts), *_custody(facts, rules), *_clones(facts, rules), *_inspection(facts),
+               *_chain(facts), *_status_alerts(facts)]
+    reasons.sort(key=lambda r: -r.weight)
+    top = reasons[0].weight if reasons else Weight.NOTE
+    verdict = {Weight.COUNTERFEIT: Verdict.COUNTERFEIT, Weight.SUSPECT: Verdict.SUSPECT}.get(top, Verdict.GENUINE)
+    return Judgement(verdict, tuple(reasons))
