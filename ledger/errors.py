@@ -1,13 +1,33 @@
-"""The ledger's exceptions: one root, one subclass per domain failure.
+"""The ledger's exceptions: one root, a few kinds of failure, one subclass per domain failure.
 
 Each subclass builds its own message from the data it keeps as attributes, so
 callers at the edges (CLI, web) can show the message and still act on the data.
+Each kind knows its HTTP status and CLI exit code, so a new error is one class in the
+right place and the edges need no table (web3.py's manner):
+
+=====================  ======  ====  =============================================
+kind                   HTTP    exit  meaning
+=====================  ======  ====  =============================================
+InvalidInput           400     1     a value given is malformed
+NotFound               404     1     what was named is not on this ledger
+NotAllowed             403     1     the party's role or holdings do not allow it
+Conflict               409     1     the ledger's state does not allow it now
+ChainRejected          502     1     the contract reverted
+ChainUnavailable       503     75    the chain cannot be reached now; retry later
+=====================  ======  ====  =============================================
+
+>>> UnknownParty("acme").http_status, ChainUnreachable("http://x", "refused").exit_code
+(404, 75)
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AlreadyPacked",
+    "ChainUnavailable",
+    "Conflict",
+    "NotAllowed",
+    "NotFound",
     "AuditScopeEmpty",
     "ChainLocked",
     "ChainRejected",
@@ -35,11 +55,37 @@ __all__ = [
 class LedgerError(Exception):
     """Root of every error the ledger raises on purpose."""
 
+    http_status = 400
     exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class NotFound(LedgerError):
+    """What was named (an item, a party, a batch, a ledger) is not on this ledger."""
+
+    http_status = 404
+
+
+class NotAllowed(LedgerError):
+    """The acting party's role or holdings do not allow the action."""
+
+    http_status = 403
+
+
+class Conflict(LedgerError):
+    """The action conflicts with the ledger's current state."""
+
+    http_status = 409
+
+
+class ChainUnavailable(LedgerError):
+    """The chain cannot be reached or opened now; the same request may succeed later."""
+
+    http_status = 503
+    exit_code = 75  # sysexits EX_TEMPFAIL: a script may retry
 
 
 class InvalidInput(LedgerError):
@@ -58,7 +104,7 @@ class InvalidCode(InvalidInput):
     """A scanned or typed code that is in none of the forms the ledger reads."""
 
 
-class DuplicateItem(LedgerError):
+class DuplicateItem(Conflict):
     """An item given twice in one batch, or already on the ledger."""
 
     def __init__(self, key: str, where: str) -> None:
@@ -66,19 +112,19 @@ class DuplicateItem(LedgerError):
         super().__init__(f"item {key} is {where}; nothing was registered")
 
 
-class UnknownParty(LedgerError):
+class UnknownParty(NotFound):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"no party named {name!r}; see `ledger party list`")
 
 
-class UnknownItem(LedgerError):
+class UnknownItem(NotFound):
     def __init__(self, key: str) -> None:
         self.key = key
         super().__init__(f"item {key} is not registered on this ledger")
 
 
-class RoleError(LedgerError):
+class RoleError(NotAllowed):
     """A party tried an action its role does not allow."""
 
     def __init__(self, party: str, action: str, needed: str) -> None:
@@ -86,7 +132,7 @@ class RoleError(LedgerError):
         super().__init__(f"{party} may not {action}: that needs the {needed} role")
 
 
-class NotHolder(LedgerError):
+class NotHolder(NotAllowed):
     """A party acted on items it does not hold (or that were not sent to it)."""
 
     def __init__(self, party: str, action: str, keys: list[str], reason: str) -> None:
@@ -95,13 +141,13 @@ class NotHolder(LedgerError):
         super().__init__(f"{party} cannot {action} {shown}: {reason}")
 
 
-class PrefixOwned(LedgerError):
+class PrefixOwned(Conflict):
     def __init__(self, prefix: str, owner: str) -> None:
         self.prefix, self.owner = prefix, owner
         super().__init__(f"GS1 company prefix {prefix} belongs to {owner}")
 
 
-class ChainUnreachable(LedgerError):
+class ChainUnreachable(ChainUnavailable):
     def __init__(self, url: str, detail: str) -> None:
         self.url, self.detail = url, detail
         super().__init__(f"cannot reach the chain at {url}: {detail}")
@@ -110,24 +156,28 @@ class ChainUnreachable(LedgerError):
 class ChainRejected(LedgerError):
     """The contract reverted; ``reason`` is its decoded custom error."""
 
+    http_status = 502
+
     def __init__(self, action: str, reason: str) -> None:
         self.action, self.reason = action, reason
         super().__init__(f"the chain refused to {action}: {reason}")
 
 
-class KeystoreError(LedgerError):
+class KeystoreError(NotAllowed):
+    """A keystore file that is missing, unreadable, or locked with another passphrase."""
+
     def __init__(self, party: str, problem: str) -> None:
         self.party, self.problem = party, problem
         super().__init__(f"keystore of {party}: {problem}")
 
 
-class NotInitialised(LedgerError):
+class NotInitialised(NotFound):
     def __init__(self, home: str) -> None:
         self.home = home
         super().__init__(f"no ledger at {home}; run `ledger init` first")
 
 
-class StateConflict(LedgerError):
+class StateConflict(Conflict):
     """An action conflicts with the ledger's current state (e.g. a shipment already accepted)."""
 
     def __init__(self, what: str, state: str) -> None:
@@ -139,7 +189,7 @@ class InvalidImage(InvalidInput):
     """Image bytes that cannot be read as a picture, are too large, or hold no code."""
 
 
-class ChainLocked(LedgerError):
+class ChainLocked(ChainUnavailable):
     """The embedded chain's directory is already open, in this process or another."""
 
     def __init__(self, path: str) -> None:
@@ -147,7 +197,7 @@ class ChainLocked(LedgerError):
         super().__init__(f"the chain at {path} is already open in another process (or connection); close that first")
 
 
-class AuditScopeEmpty(LedgerError):
+class AuditScopeEmpty(NotFound):
     """An audit was asked for a scope that holds nothing to check."""
 
     def __init__(self, scope: str, reason: str) -> None:
@@ -155,15 +205,15 @@ class AuditScopeEmpty(LedgerError):
         super().__init__(f"nothing to audit in {scope}: {reason}")
 
 
-class InvalidEpcis(LedgerError):
+class InvalidEpcis(InvalidInput):
     """An EPCIS document that is not JSON, or not valid against GS1's EPCIS 2.0 schema."""
 
     def __init__(self, problem: str, detail: str) -> None:
-        self.problem, self.detail = problem, detail
-        super().__init__(f"the EPCIS document {problem}: {detail}; nothing was imported")
+        self.field, self.value, self.problem, self.expected, self.detail = "EPCIS document", None, problem, detail, detail
+        LedgerError.__init__(self, f"the EPCIS document {problem}: {detail}; nothing was imported")
 
 
-class EpcisEventRefused(LedgerError):
+class EpcisEventRefused(Conflict):
     """A schema-valid EPCIS event that does not fit the ledger (unknown items, custody that does not follow…)."""
 
     def __init__(self, index: int, event: str, problem: str) -> None:
@@ -171,7 +221,7 @@ class EpcisEventRefused(LedgerError):
         super().__init__(f"EPCIS event {index} ({event}): {problem}; nothing was imported")
 
 
-class AlreadyPacked(LedgerError):
+class AlreadyPacked(Conflict):
     """An item or container is already in a container (nothing can be in two at once)."""
 
     def __init__(self, child: str, container: str, attempted: str) -> None:
@@ -179,7 +229,7 @@ class AlreadyPacked(LedgerError):
         super().__init__(f"cannot {attempted}: {child} is already packed in container {container}")
 
 
-class NotPacked(LedgerError):
+class NotPacked(Conflict):
     """An unpack of something that is not in the container named."""
 
     def __init__(self, child: str, reason: str) -> None:

@@ -19,4 +19,5 @@ fi
 mkdir -p test-artifacts
 .venv/bin/mypy
 .venv/bin/ruff check
+.venv/bin/lint-imports --no-cache > test-artifacts/lint-imports.txt || { cat test-artifacts/lint-imports.txt; exit 1; }
 .venv/bin/python -m pytest "$@"

@@ -9,42 +9,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.errors import (
-    AlreadyPacked,
-    ChainLocked,
-    ChainRejected,
-    ChainUnreachable,
-    DuplicateItem,
-    InvalidInput,
-    LedgerError,
-    NotHolder,
-    PrefixOwned,
-    RoleError,
-    StateConflict,
-    UnknownItem,
-    UnknownParty,
-)
+from ledger.errors import InvalidInput, LedgerError
 
-__all__ = ["STATUS_OF_ERROR", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
+__all__ = ["UNEXPECTED", "error_json", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
-
-# Most specific first: the first class an error is an instance of decides its status.
-STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
-    (InvalidInput, 400),
-    (UnknownItem, 404),
-    (UnknownParty, 404),
-    (RoleError, 403),
-    (NotHolder, 403),
-    (StateConflict, 409),
-    (AlreadyPacked, 409),
-    (DuplicateItem, 409),
-    (PrefixOwned, 409),
-    (ChainRejected, 502),
-    (ChainUnreachable, 503),
-    (ChainLocked, 503),
-)
-
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -55,17 +24,13 @@ def error_json(status: int, message: str, title: str, **extra: object) -> dict[s
     return {"error": title, "message": message, "status": status, **extra}
 
 
-def _status_of(exc: LedgerError) -> int:
-    return next((code for cls, code in STATUS_OF_ERROR if isinstance(exc, cls)), 400)
-
-
 def _details(exc: LedgerError) -> dict[str, object]:
     return {"field": exc.field} if isinstance(exc, InvalidInput) else {}
 
 
 def ledger_error_json(exc: LedgerError) -> tuple[int, dict[str, object]]:
     """The HTTP status and JSON body for a domain error."""
-    status = _status_of(exc)
+    status = exc.http_status
     return status, error_json(status, exc.message, type(exc).__name__, **_details(exc))
 
 
@@ -78,7 +43,7 @@ def respond(status: int, message: str, title: str, **extra: object) -> BaseRespo
 
 
 def _ledger_error(exc: LedgerError) -> BaseResponse:
-    return respond(_status_of(exc), exc.message, type(exc).__name__, **_details(exc))
+    return respond(exc.http_status, exc.message, type(exc).__name__, **_details(exc))
 
 
 def _http_error(exc: HTTPException) -> BaseResponse:
