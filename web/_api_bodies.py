@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 from ledger.errors import InvalidInput
 from ledger.geo import Location, parse_location
-from ledger.index.accounts import Account
-from ledger.verify.verifier import Verification
 
 __all__ = ["MAX_JSON_BRACKETS", "bearer_token", "dump_json", "is_json_type", "json_object", "location_field",
-           "string_field", "verification_json"]
+           "string_field"]
 
 
 # Bodies with more brackets than this are refused before parsing. A library the chain code
@@ -76,24 +73,6 @@ def bearer_token(authorization: str) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, or None."""
     scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def verification_json(v: Verification, account: Account | None) -> dict[str, Any]:
-    """The answer to POST /api/v1/verify; custody details only for a signed-in party or token holder."""
-    custody = None
-    if account is not None and v.registered:
-        custody = {"status": v.status, "custodian": v.custodian, "in_transit_to": v.in_transit_to,
-                   "last_inspection": asdict(v.last_inspection) if v.last_inspection else None}
-    return {
-        "verdict": v.judgement.verdict.value,
-        "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
-                    for r in v.judgement.reasons],
-        "item": {"key": v.key.canonical, "gtin": v.key.gtin, "serial": v.key.serial, "lot": v.lot,
-                 "expiry": v.expiry.isoformat() if v.expiry else None, "brand": v.brand, "registered": v.registered},
-        "form": v.form.value,
-        "scanned_at": v.scanned_at,
-        "custody": custody,
-    }
 
 
 def dump_json(data: object) -> bytes:

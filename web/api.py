@@ -20,9 +20,10 @@ from ledger.errors import InvalidInput
 from ledger.geo import Location
 from ledger.index.trail import TrailScope, trail
 from ledger.proofs.events import Action
+from ledger.verify.report import verification_json
 from ledger.verify.scans import recent_scans
 
-from ._api_bodies import json_object, location_field, string_field, verification_json
+from ._api_bodies import json_object, location_field, string_field
 from .actions import HOLDERS, run_once
 from .auth import require_account
 from .context import current_account, ledger, verifier
@@ -57,7 +58,7 @@ def verify() -> BaseResponse:
     data = _body()
     account = current_account()
     result = verifier().verify(string_field(data, "code"), _location(data, required=False), account)
-    return jsonify(verification_json(result, account))
+    return jsonify(verification_json(result, with_custody=account is not None))
 
 
 @blueprint.get("/items/<path:key>/history")

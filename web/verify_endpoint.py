@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from ledger.errors import LedgerError
 from ledger.geo import Location
 from ledger.index.accounts import token_account
+from ledger.verify.report import verification_json
 from ledger.verify.verifier import Verifier
 
-from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field, verification_json
+from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field
 from .errors import UNEXPECTED, error_json, ledger_error_json
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class VerifyEndpoint:
             account = token_account(self.verifier.ledger.engine, token) if token else None
             result = self.verifier.verify(string_field(data, "code"), location_field(data, self.sites, required=False),
                                           account)
-            return 200, verification_json(result, account), asked_session
+            return 200, verification_json(result, with_custody=account is not None), asked_session
         except LedgerError as exc:
             return (*ledger_error_json(exc), asked_session)
         except Exception:

@@ -11,9 +11,11 @@ from typing import Any
 import click
 
 from ..custody.ledger import Ledger
+from ..errors import InvalidInput
+from ..geo import Location, parse_location
 from ..settings import Settings
 
-__all__ = ["CliContext", "pass_ctx"]
+__all__ = ["CliContext", "pass_ctx", "parse_coordinates"]
 
 
 class CliContext:
@@ -56,3 +58,11 @@ def _json_default(value: Any) -> Any:
 
 
 pass_ctx = click.make_pass_decorator(CliContext)
+
+
+def parse_coordinates(text: str) -> Location:
+    """A ``LAT,LON`` argument as a checked location."""
+    lat, comma, lon = text.partition(",")
+    if not comma:
+        raise InvalidInput("LAT,LON", text, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
+    return parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -15,22 +14,20 @@ import click
 
 from ..chain.roles import Role
 from ..codes.identifiers import ItemKey
-from ..codes.images import read_codes
 from ..codes.parsing import parse_code
-from ..codes.signature import verify_code_signature
 from ..custody.inspections import InspectionOutcome
 from ..custody.ledger import Ledger
 from ..custody.registration import ItemSpec, read_items_csv, serial_range
 from ..custody.sync import sync
 from ..errors import InvalidInput, LedgerError
-from ..geo import Location, parse_location
-from ..index.queries import brand_directory, item_status
+from ..geo import Location
 from ..proofs.events import Action
 from ..settings import Settings
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._codes import brands, check, labels, rfid
-from ._context import CliContext, pass_ctx
+from ._context import CliContext, parse_coordinates, pass_ctx
 from ._serve import serve, token, user
+from ._verify import verify
 
 __all__ = ["cli", "main"]
 
@@ -80,13 +77,6 @@ def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) 
     ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
 
 
-def _coordinates(text: str) -> Location:
-    lat, comma, lon = text.partition(",")
-    if not comma:
-        raise InvalidInput("LAT,LON", text, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
-    return parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
-
-
 @party.command("locate", context_settings={"ignore_unknown_options": True})  # so "-33.9,18.4" is LAT,LON
 @click.argument("name")
 @click.argument("coordinates", metavar="LAT,LON")
@@ -94,7 +84,7 @@ def _coordinates(text: str) -> Location:
 @pass_ctx
 def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> None:
     """Record premises of NAME at LAT,LON: goods at rest with NAME are expected near one of them."""
-    place = _coordinates(coordinates)
+    place = parse_coordinates(coordinates)
     if len(label) > 80:
         raise InvalidInput("--label", label[:40] + "…", "is longer than 80 characters", "a short name for the place")
     premises = ctx.ledger.add_premises(name, Location(place.lat, place.lon, label))
@@ -108,7 +98,7 @@ def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> No
 @pass_ctx
 def party_unlocate(ctx: CliContext, name: str, coordinates: str | None) -> None:
     """Forget NAME's premises at LAT,LON, or all of NAME's premises if none is given."""
-    removed = ctx.ledger.remove_premises(name, _coordinates(coordinates) if coordinates else None)
+    removed = ctx.ledger.remove_premises(name, parse_coordinates(coordinates) if coordinates else None)
     ctx.emit({"party": name, "removed": removed}, lambda: click.echo(f"{name}: {removed} premises removed"))
 
 
@@ -257,41 +247,6 @@ def status(ctx: CliContext, new_status: str, actor: str, lot: str | None, codes:
                                         f"(block {result.block_number})"))
 
 
-@cli.command()
-@click.argument("code", required=False)
-@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the code(s) from a photo or scan (QR or GS1 DataMatrix).")
-@pass_ctx
-def verify(ctx: CliContext, code: str | None, image: Path | None) -> None:
-    """Is CODE registered, by which brand, is its signature valid, what is its status and who holds it?"""
-    if bool(code) == bool(image):
-        raise click.UsageError("give a CODE or --image PHOTO")
-    texts = read_codes(image.read_bytes()) if image else [code or ""]
-    directory = brand_directory(ctx.ledger.engine)
-    results = []
-    for text in texts:
-        scanned = parse_code(text)
-        status = item_status(ctx.ledger.engine, scanned.key)
-        signature = verify_code_signature(scanned.key, scanned.signature, directory) if scanned.signature else None
-        results.append({**asdict(status), "signature": signature.reason.value if signature else None,
-                        "signature_detail": signature.detail if signature else None})
-
-    def human() -> None:
-        for r in results:
-            if not r["registered"]:
-                click.echo(f"NOT REGISTERED  {r['key']}: no brand registered this item")
-                continue
-            click.echo(f"registered      {r['key']}\nbrand           {r['brand']}\nstatus          {r['status']}\n"
-                       f"custodian       {r['custodian']}" + (f" (in transit to {r['in_transit_to']})" if r["in_transit_to"] else "")
-                       + (f"\nlot             {r['lot']}" if r["lot"] else "")
-                       + (f"\nexpiry          {r['expiry']}" if r["expiry"] else "")
-                       + (f"\nsignature       {r['signature']}: {r['signature_detail']}" if r["signature"] else ""))
-
-    ctx.emit(results if image else results[0], human)
-    if any(not r["registered"] or r["signature"] not in (None, "VALID") for r in results):
-        sys.exit(1)
-
-
 @cli.command("sync")
 @pass_ctx
 def sync_command(ctx: CliContext) -> None:
@@ -302,7 +257,7 @@ def sync_command(ctx: CliContext) -> None:
                                        f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes")])))
 
 
-for _command in (labels, rfid, brands, check):
+for _command in (labels, rfid, brands, check, verify):
     cli.add_command(_command)
 
 

@@ -88,6 +88,7 @@ class Verification:
     custodian: str | None = None
     in_transit_to: str | None = None
     last_inspection: Inspection | None = None
+    batch: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +193,12 @@ class Verifier:
 
     # -- verify --------------------------------------------------------------------------
 
-    def verify(self, text: str, location: Location | None = None, scanner: Account | None = None) -> Verification:
-        """Judge the code in ``text`` and record the scan; InvalidCode if it is no code or no brand's here."""
+    def verify(self, text: str, location: Location | None = None, scanner: Account | None = None,
+               record: bool = True) -> Verification:
+        """Judge the code in ``text`` and record the scan (unless ``record`` is false).
+
+        InvalidCode if it is no code, or a code of no brand on this ledger.
+        """
         scanned = parse_code(text)
         directory = self.directory()
         owner = directory.brands.owner_of(scanned.key.gtin)
@@ -212,14 +217,16 @@ class Verifier:
             here = [*history, ScanRecord(now, location, None, "", ())]
             facts = self._facts(scanned, directory, row, events, inspection, here, scanner, now)
             judgement = judge(facts, self.rules)
-            insert_scan(engine, cur, item_id, scanned.key.canonical,
-                        ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value,
-                                   judgement.codes))
+            if record:
+                insert_scan(engine, cur, item_id, scanned.key.canonical,
+                            ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value,
+                                       judgement.codes))
         receiver = row.receiver if row else None
         return Verification(
             scanned.key, scanned.form, judgement, now, location, owner[0].name,
             row.lot if row else scanned.key.lot, row.expiry if row else scanned.key.expiry, row is not None,
-            row.status if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection)
+            row.status if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection,
+            row.batch_root if row else None)
 
     def _last_inspection(self, events: list[_EventRow]) -> Inspection | None:
         for e in reversed(events):

@@ -51,8 +51,9 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
                              "https://id.example.com/01/09521234543213/21/1", "(01)09521234543213(21)2"))
     assert shipped["count"] == 2 and shipped["kind"] == "ship"
     run(ready, "receive", "--as", "truck", shipped["root"], "--location", "Antwerp")
-    verdict = json.loads(run(ready, "--json", "verify", "/01/09521234543213/21/1"))
-    assert (verdict["registered"], verdict["custodian"], verdict["lot"], verdict["expiry"]) == (True, "truck", "L1", "2027-12-31")
+    verdict = json.loads(run(ready, "--json", "verify", "(01)09521234543213(21)1"))
+    assert (verdict["verdict"], verdict["custody"]["custodian"], verdict["item"]["lot"], verdict["item"]["expiry"]) == (
+        "genuine", "truck", "L1", "2027-12-31")
     steps = json.loads(run(ready, "--json", "trace", "/01/09521234543213/21/1"))
     assert [s["action"] for s in steps] == ["register", "ship", "receive"]
     assert "receive" in run(ready, "trace", "/01/09521234543213/21/1")
@@ -66,7 +67,7 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (["verify", "/01/09521234543213/21/404"], 1, ""),
+    (["verify", "(01)09521234543213(21)404"], 6, ""),
     (["verify", "hello world"], 1, "error: "),
     (["register", "--as", "acme", "--gtin", "09521234543214", "--count", "1"], 1, "check digit"),
     (["register", "--as", "acme", "--gtin", "09521234543213", "--count", "1", "--start", "1"], 1, "already registered"),
@@ -146,3 +147,47 @@ def test_officer_records_an_inspection(ready: dict[str, str], capsys: pytest.Cap
     exit_code, err = fail(ready, capsys, monkeypatch, "inspect", "--as", "acme", "--outcome", "passed", "--location", "X",
                           "/01/09521234543213/21/4")
     assert (exit_code, "needs the officer role" in err) == (1, True)
+
+
+def verdict_of(env: dict[str, str], *args: str) -> tuple[int, dict[str, object]]:
+    result = CliRunner().invoke(cli, ["--json", "verify", *args], env=env, catch_exceptions=False)
+    return result.exit_code, json.loads(result.output)
+
+
+def reasons(answer: dict[str, object]) -> set[str]:
+    return {str(r["code"]) for r in answer["reasons"]}  # type: ignore[attr-defined]
+
+
+def test_cli_verify_is_the_verifier(ready: dict[str, str]) -> None:
+    """Same verdicts, reasons and exit codes by outcome as the web: the issue's two examples first."""
+    code, unsigned = verdict_of(ready, "/01/09521234543213/21/3")
+    assert (code, unsigned["verdict"], "MISSING_SIGNATURE" in reasons(unsigned)) == (6, "counterfeit", True)
+    run(ready, "status", "stolen", "--as", "acme", "(01)09521234543213(21)3")
+    code, stolen = verdict_of(ready, "(01)09521234543213(21)3")
+    assert (code, stolen["verdict"], "REPORTED_STOLEN" in reasons(stolen)) == (4, "genuine", True)
+    code, unknown = verdict_of(ready, "(01)09521234543213(21)777")
+    assert (code, unknown["verdict"], reasons(unknown) >= {"UNREGISTERED"}) == (6, "counterfeit", True)
+
+
+def test_cli_verify_records_scans_and_clones_are_suspect(ready: dict[str, str]) -> None:
+    run(ready, "register", "--as", "acme", "--gtin", "9521234543213", "--count", "2", "--start", "50")
+    item = "(01)09521234543213(21)50"
+    first = verdict_of(ready, item, "--as", "acme", "--at", "51.95,4.14")  # Rotterdam, by its custodian
+    assert first[0] == 0, first
+    code, clone = verdict_of(ready, item, "--as", "acme", "--at", "31.23,121.47")  # Shanghai, moments later
+    assert (code, clone["verdict"], "CLONE_IMPOSSIBLE_TRAVEL" in reasons(clone)) == (5, "suspect", True)
+    other = "(01)09521234543213(21)51"
+    assert verdict_of(ready, other, "--no-record", "--at", "51.95,4.14")[0] == 0
+    assert verdict_of(ready, other, "--no-record", "--at", "31.23,121.47")[0] == 0  # the first was never recorded
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["verify", "(01)09521234543213(21)1", "--at", "51.95"], 1, "LAT,LON"),
+    (["verify", "(01)09521234543213(21)1", "--site", "Atlantis"], 1, "not a known inspection site"),
+    (["verify", "(01)09521234543213(21)1", "--at", "1,2", "--site", "Port of Rotterdam"], 2, "not both"),
+    (["verify", "(01)09521234543213(21)1", "--as", "ghost"], 1, "no party named 'ghost'"),
+])
+def test_cli_verify_refuses_bad_options(ready: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                        args: list[str], code: int, message: str) -> None:
+    exit_code, err = fail(ready, capsys, monkeypatch, *args)
+    assert (exit_code, message in err) == (code, True), err

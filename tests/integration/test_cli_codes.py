@@ -36,7 +36,7 @@ def run(env: dict[str, str], *args: str, code: int = 0) -> str:
 
 
 def batch_of(env: dict[str, str]) -> str:
-    return str(json.loads(run(env, "--json", "verify", f"/01/{GTIN}/21/1"))["batch"])
+    return str(json.loads(run(env, "--json", "verify", f"(01){GTIN}(21)1"))["custody"]["batch"])
 
 
 def test_pdf_sheet_decodes_back_to_signed_codes(env: dict[str, str], tmp_path: Path) -> None:
@@ -56,7 +56,8 @@ def test_png_labels_verify_from_a_photo(env: dict[str, str], tmp_path: Path) -> 
     run(env, "labels", "--as", "acme", "--out", str(tmp_path), "--format", "png", f"/01/{GTIN}/21/7")
     photo = tmp_path / f"{GTIN}_7.png"
     result = json.loads(run(env, "--json", "verify", "--image", str(photo)))
-    assert result[0]["registered"] and result[0]["signature"] == "VALID" and result[0]["lot"] == "L9"
+    assert result[0]["verdict"] == "genuine" and result[0]["item"]["lot"] == "L9"
+    assert not {r["code"] for r in result[0]["reasons"]} & {"MISSING_SIGNATURE", "BAD_SIGNATURE"}
 
 
 def test_forged_and_copied_signatures_fail_offline(env: dict[str, str], tmp_path: Path) -> None:
@@ -79,7 +80,7 @@ def test_rfid_round_trip_and_export(env: dict[str, str], tmp_path: Path) -> None
     assert tag["tag_uri"] == "urn:epc:tag:sgtin-96:1.9521234.054321.12"
     decoded = json.loads(run(env, "--json", "rfid", "decode", tag["hex"]))
     assert decoded["key"] == f"/01/{GTIN}/21/12"
-    assert json.loads(run(env, "--json", "verify", tag["hex"]))["registered"]
+    assert json.loads(run(env, "--json", "verify", tag["hex"]))["item"]["registered"]
     out = tmp_path / "epcs.csv"
     run(env, "rfid", "export", "--batch", batch_of(env), "--out", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_text())))

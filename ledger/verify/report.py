@@ -1,0 +1,38 @@
+"""A verification as data: the one JSON shape that the API, the lean endpoint and ``ledger verify --json`` print.
+
+Custody details (status, custodian, last inspection) go only to callers the ledger knows: a
+signed-in party, a token holder, or the operator of this home on the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from .verdicts import Weight
+from .verifier import Verification
+
+__all__ = ["has_alert", "verification_json"]
+
+
+def verification_json(v: Verification, with_custody: bool) -> dict[str, Any]:
+    """The answer to one verification; ``custody`` is None unless ``with_custody``."""
+    custody = None
+    if with_custody and v.registered:
+        custody = {"status": v.status, "custodian": v.custodian, "in_transit_to": v.in_transit_to,
+                   "last_inspection": asdict(v.last_inspection) if v.last_inspection else None, "batch": v.batch}
+    return {
+        "verdict": v.judgement.verdict.value,
+        "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
+                    for r in v.judgement.reasons],
+        "item": {"key": v.key.canonical, "gtin": v.key.gtin, "serial": v.key.serial, "lot": v.lot,
+                 "expiry": v.expiry.isoformat() if v.expiry else None, "brand": v.brand, "registered": v.registered},
+        "form": v.form.value,
+        "scanned_at": v.scanned_at,
+        "custody": custody,
+    }
+
+
+def has_alert(v: Verification) -> bool:
+    """Whether any reason is an alert (stolen, recalled, expired, held…) that calls for action even on a genuine item."""
+    return any(r.weight is Weight.ALERT for r in v.judgement.reasons)
