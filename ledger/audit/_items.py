@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from ..chain.client import AnchorRecord
-from ..codes.identifiers import item_id_of
+from ..codes.identifiers import canonical_key, item_id_of
 from ..custody.rules import FINAL_STATUSES, STATUS_OF
 from ..proofs.events import Action
 from ..proofs.keccak import keccak256, keccak256_each
@@ -50,7 +50,7 @@ def _h(data: bytes) -> str:
 
 
 def _key(item: Sequence[Any]) -> str:
-    return f"item /01/{item[I_GTIN]}/21/{item[I_SERIAL]}"
+    return f"item {canonical_key(item[I_GTIN], item[I_SERIAL])}"
 
 
 class EventHasher:

@@ -25,11 +25,11 @@ from biip.gtin import Gtin
 from ..errors import InvalidItemKey
 from ..proofs.keccak import keccak256
 
-__all__ = ["ItemKey", "item_id_of", "validate_gtin", "validate_lot", "validate_serial"]
+__all__ = ["ItemKey", "ai_value_pattern", "canonical_key", "item_id_of", "validate_gtin", "validate_lot", "validate_serial"]
 
 
 @cache
-def _ai_value_pattern(ai: str) -> re.Pattern[str]:
+def ai_value_pattern(ai: str) -> re.Pattern[str]:
     """The value part of an AI's pattern in biip's GS1 table (the table anchors AI + value)."""
     pattern = GS1ApplicationIdentifier.extract(ai).pattern
     return re.compile(pattern.removeprefix("^" + ai))
@@ -50,13 +50,13 @@ def validate_gtin(value: str) -> str:
 
 
 def _validate_ai(ai: str, name: str, value: str) -> str:
-    if not _ai_value_pattern(ai).fullmatch(value):
+    if not ai_value_pattern(ai).fullmatch(value):
         if not value:
             problem = "is empty"
         elif len(value) > 20:
             problem = f"is {len(value)} characters long"
         else:
-            bad = sorted({c for c in value if not _ai_value_pattern(ai).fullmatch(c)})
+            bad = sorted({c for c in value if not ai_value_pattern(ai).fullmatch(c)})
             problem = "has characters outside GS1's set: " + " ".join(repr(c) for c in bad)
         raise InvalidItemKey(name, value, problem, f"1 to 20 characters of GS1's AI {ai} set (A-Z a-z 0-9 and !\"%&'()*+,-./:;<=>?_)")
     return value
@@ -70,11 +70,20 @@ def validate_lot(value: str) -> str:
     return _validate_ai("10", "lot", value)
 
 
-def item_id_of(gtin14: str, serial: str) -> bytes:
-    """keccak256 of the canonical key string; no validation (callers validate once per batch)."""
+def canonical_key(gtin14: str, serial: str) -> str:
+    """The one way to write an item key: ``/01/{gtin14}/21/{serial}``, serial percent-encoded.
+
+    >>> canonical_key("09521234543213", "A/1")
+    '/01/09521234543213/21/A%2F1'
+    """
     # quote() is a third of the cost of a key and a no-op on the common alphanumeric serial.
     encoded = serial if serial.isalnum() and serial.isascii() else quote(serial, safe="")
-    return keccak256(f"/01/{gtin14}/21/{encoded}".encode())
+    return f"/01/{gtin14}/21/{encoded}"
+
+
+def item_id_of(gtin14: str, serial: str) -> bytes:
+    """keccak256 of the canonical key string; no validation (callers validate once per batch)."""
+    return keccak256(canonical_key(gtin14, serial).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +112,7 @@ class ItemKey:
     @property
     def canonical(self) -> str:
         """The GS1 Digital Link path that identifies the item; serial percent-encoded."""
-        return f"/01/{self.gtin}/21/{quote(self.serial, safe='')}"
+        return canonical_key(self.gtin, self.serial)
 
     @property
     def item_id(self) -> bytes:

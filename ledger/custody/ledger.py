@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from ..chain.client import AnchorRecord, ChainClient
 from ..chain.keystore import Keystore
 from ..chain.roles import Role
-from ..codes.identifiers import ItemKey
+from ..codes.identifiers import ItemKey, canonical_key
 from ..errors import (
     DuplicateItem,
     InvalidInput,
@@ -273,7 +273,7 @@ class Ledger:
             found = registered_among(s, [row[0] for row in plan.rows])
         if found is not None:
             row = next(r for r in plan.rows if r[0] == found)
-            raise DuplicateItem(f"/01/{row[1]}/21/{row[2]}", "already registered on the ledger")
+            raise DuplicateItem(canonical_key(row[1], row[2]), "already registered on the ledger")
 
     def _commit_registration(self, plan: BatchPlan, record: AnchorRecord, signature: bytes) -> None:
         with unit_of_work(self.engine) as s:

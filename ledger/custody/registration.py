@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..codes.identifiers import _ai_value_pattern, item_id_of, validate_gtin, validate_lot, validate_serial
+from ..codes.identifiers import ai_value_pattern, canonical_key, item_id_of, validate_gtin, validate_lot, validate_serial
 from ..errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned
 from ..proofs.merkle import MerkleTree, attributes_hash, item_leaf
 
@@ -111,7 +111,7 @@ def plan_batch(brand: str, brand_prefixes: Iterable[str], items: Iterable[ItemSp
     ``owners`` maps other brands' prefixes to their names, for a precise refusal.
     """
     prefixes = sorted(brand_prefixes, key=len, reverse=True)
-    serial_ok = _ai_value_pattern("21").fullmatch
+    serial_ok = ai_value_pattern("21").fullmatch
     gtins: dict[str, tuple[str, str]] = {}
     attrs: dict[tuple[str | None, date | None], bytes] = {}
     seen: set[bytes] = set()
@@ -144,7 +144,7 @@ def plan_batch(brand: str, brand_prefixes: Iterable[str], items: Iterable[ItemSp
             attrs[key] = attributes_hash(spec.lot, spec.expiry)
         item_id = item_id_of(gtin14, spec.serial)
         if item_id in seen:
-            raise DuplicateItem(f"/01/{gtin14}/21/{spec.serial}", "listed twice in this batch")
+            raise DuplicateItem(canonical_key(gtin14, spec.serial), "listed twice in this batch")
         seen.add(item_id)
         leaf = item_leaf(item_id, attrs[key])
         leaves.append(leaf)

@@ -82,7 +82,7 @@ class _Exporter:
                 rows = list(s.scalars(select(ContainerContent).where(or_(
                     col(ContainerContent.packed_anchor).in_(chunk), col(ContainerContent.unpacked_anchor).in_(chunk)))))
                 ids = [r.child_item for r in rows if r.child_item]
-                keys = {i.item_id: f"/01/{i.gtin}/21/{i.serial}" for i in s.scalars(select(Item).where(col(Item.item_id).in_(ids)))}
+                keys = {i.item_id: i.key for i in s.scalars(select(Item).where(col(Item.item_id).in_(ids)))}
                 for row in rows:
                     child = self.epc(keys[row.child_item]) if row.child_item else self.container(row.child_container or "")
                     for root in (row.packed_anchor, row.unpacked_anchor):

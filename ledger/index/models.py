@@ -11,6 +11,8 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
+from ..codes.identifiers import canonical_key
+
 __all__ = [
     "Anchor",
     "ApiToken",
@@ -79,6 +81,11 @@ class Item(SQLModel, table=True):
     status: str = Field(max_length=16)
     head_hash: str = Field(max_length=66)
     open_shipment: str | None = Field(default=None, max_length=66)
+
+    @property
+    def key(self) -> str:
+        """The item's canonical key (serial percent-encoded), as every output writes it."""
+        return canonical_key(self.gtin, self.serial)
 
 
 class Event(SQLModel, table=True):

@@ -137,7 +137,7 @@ def trail(engine: Engine, scope: TrailScope) -> list[TrailEvent]:
             for root in (row.packed_anchor, row.unpacked_anchor) if root in anchors}
     steps: list[TrailEvent] = []
     for item in items:
-        key = f"/01/{item.gtin}/21/{item.serial}"
+        key = item.key
         registration = anchors[item.batch_root]
         steps.append(TrailEvent(key, item.lot, 0, "register", "commissioning", "active", names.get(item.brand, item.brand),
                                 item.brand, None, registration.timestamp or 0, "", registration_leaf(item), None,

@@ -65,3 +65,12 @@ def test_unknown_scopes(ledger: Ledger, scope: str, error: type[Exception], mess
 def test_malformed_scopes(scope: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         TrailScope.parse(scope)
+
+
+def test_a_serial_with_a_slash_has_one_key_everywhere(ledger: Ledger) -> None:
+    """Trail, CSV and the item key agree on the percent-encoded form (`A/1` is written `A%2F1`)."""
+    key = ItemKey(GTIN, "A/1")
+    ledger.register("acme", [ItemSpec(GTIN, "A/1")])
+    steps = trail(ledger.engine, TrailScope.for_item(key))
+    assert {s.item for s in steps} == {key.canonical} == {f"/01/{GTIN}/21/A%2F1"}
+    assert f"/01/{GTIN}/21/A%2F1" in trail_csv(steps) and f"/21/A/1" not in trail_csv(steps)
