@@ -7,7 +7,11 @@ import contextlib
 import os
 import platform
 import re
+import signal
+import socket
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,10 +43,31 @@ def chain(kind: str) -> Iterator[str]:
     if kind == "embedded":
         yield "embedded"
         return
-    from tests._hardhat import hardhat_node
-
-    with hardhat_node() as url:
+    with _hardhat_node() as url:
         yield url
+
+
+@contextlib.contextmanager
+def _hardhat_node(timeout: float = 90.0) -> Iterator[str]:
+    """A Hardhat node started the README's way (scripts/hardhat-node.sh) on a free loopback port."""
+    from web3 import Web3
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    proc = subprocess.Popen([str(ROOT / "scripts" / "hardhat-node.sh"), str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # npx's child too is stopped below
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while not Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 2})).is_connected(show_traceback=False):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"no Hardhat node answered on {url}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
 
 
 @contextlib.contextmanager

@@ -105,11 +105,16 @@ class _EmbeddedProvider(EthereumTesterProvider):
     def __init__(self, backend: _PersistentPyEVMBackend) -> None:
         super().__init__(EthereumTester(backend))
         self.backend = backend
-        self._request_lock = threading.Lock()
+        self._one_at_a_time = threading.Lock()  # our own: web3's providers keep a lock of their own
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        with self._request_lock:
+        with self._one_at_a_time:
             return super().make_request(method, params)
+
+    def close(self) -> None:
+        """Close the store once no request is running."""
+        with self._one_at_a_time:
+            self.backend.close()
 
 
 def _lock_directory(directory: Path) -> IO[bytes]:
@@ -136,5 +141,4 @@ def close_embedded_web3(w3: Web3) -> None:
     provider = w3.provider
     if not isinstance(provider, _EmbeddedProvider):
         raise TypeError(f"not an embedded chain: {provider!r}")
-    with provider._request_lock:
-        provider.backend.close()
+    provider.close()

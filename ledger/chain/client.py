@@ -26,7 +26,7 @@ from web3.types import Wei
 
 from ..errors import ChainRejected, ChainUnreachable, LedgerError
 from ..proofs.events import AnchorKind
-from ._revert import describe_revert, revert_data
+from .revert import describe_revert, revert_data
 
 __all__ = ["ROLES", "AnchorRecord", "ChainClient", "OnChainAnchor", "load_artifact"]
 

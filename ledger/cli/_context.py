@@ -30,6 +30,10 @@ class CliContext:
             self.settings = Settings(**{**self.settings.__dict__, "passphrase": phrase})
         return self.settings
 
+    def adopt(self, ledger: Ledger) -> None:
+        """Use ``ledger`` (just created by ``ledger init``) for the rest of the command, and close it at the end."""
+        self._ledger = ledger
+
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:

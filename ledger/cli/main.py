@@ -54,7 +54,7 @@ def cli(ctx: click.Context, home: Path | None, chain: str | None, database_url: 
 def init(ctx: CliContext, attach: str | None, redeploy: bool) -> None:
     """Create the ledger home and admin key, deploy the contract, create the index."""
     ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
-    ctx._ledger = ledger
+    ctx.adopt(ledger)
     info = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address, "chain_id": ledger.chain.chain_id,
             "chain": ledger.chain.label, "admin": ledger.keystore.unlock("admin").address}
     ctx.emit(info, lambda: click.echo("\n".join(f"{k:9} {v}" for k, v in info.items())))

@@ -25,7 +25,8 @@ from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from tests.integration._revert import ErrorDecoder, reverts_with
+from ledger.chain.revert import ErrorDecoder
+from tests.integration._revert import reverts_with
 
 pytestmark = pytest.mark.integration
 
