@@ -44,6 +44,7 @@ __all__ = [
     "NotPacked",
     "NotHolder",
     "NotInitialised",
+    "NotOnLedger",
     "PrefixOwned",
     "RoleError",
     "StateConflict",
@@ -67,6 +68,14 @@ class NotFound(LedgerError):
     """What was named (an item, a party, a batch, a ledger) is not on this ledger."""
 
     http_status = 404
+
+
+class NotOnLedger(NotFound):
+    """A batch, shipment or container root that this ledger's index does not hold."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(f"{what} is not on this ledger")
 
 
 class NotAllowed(LedgerError):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ledger.audit.flow_svg import batch_flow_svg
 from ledger.chain.roles import Role
 from ledger.codes.parsing import parse_code
+from ledger.errors import InvalidInput
 from ledger.index.models import Shipment
 from ledger.index.queries import item_status
 from ledger.index.trail import TrailScope, trail
@@ -51,3 +53,13 @@ def trace_page() -> str:
     nodes, height = timeline.layout(steps)
     return render_template("trace.html", account=current_account(), key=key, status=item_status(ledger().engine, key),
                            steps=steps, nodes=nodes, svg_height=height)
+
+
+@blueprint.get("/trace/flow.svg")
+@require_account(action="see custody histories")
+def batch_flow() -> Response:
+    """The flow of a registration batch between parties, as an SVG picture."""
+    batch = request.args.get("batch", "")
+    if not (batch.startswith("0x") and len(batch) == 66):
+        raise InvalidInput("batch", batch[:80], "is not a batch root", "0x and 64 hex digits, as `ledger register` prints")
+    return Response(batch_flow_svg(ledger().engine, batch), mimetype="image/svg+xml")

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from ..custody.ledger import Ledger
+from sqlalchemy.engine import Engine
+
 from ..index.trail import TrailEvent, TrailScope, trail
 
 __all__ = ["BatchFlow", "batch_flow", "batch_flow_svg", "render"]
@@ -56,9 +57,9 @@ def batch_flow(steps: list[TrailEvent], batch: str) -> BatchFlow:
                      dict(Counter(holder.values())), outcomes)
 
 
-def batch_flow_svg(ledger: Ledger, batch_root: str) -> str:
+def batch_flow_svg(engine: Engine, batch_root: str) -> str:
     """SVG (a standalone ``<svg>`` element) of the batch's flow between parties."""
-    return render(batch_flow(trail(ledger.engine, TrailScope("batch", batch_root)), batch_root.lower()))
+    return render(batch_flow(trail(engine, TrailScope("batch", batch_root)), batch_root.lower()))
 
 
 def render(flow: BatchFlow) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ..audit.auditor import audit
+from ..audit.flow_svg import batch_flow_svg
 from ..audit.scope import AuditScope
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
@@ -97,14 +98,24 @@ def _with_scope(command: Any) -> Any:
 @_with_scope
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
               help="Write the trail as CSV to this file (- for standard output).")
+@click.option("--svg", "svg_file", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="With --batch: draw the batch's flow between parties as SVG to this file (- for standard output).")
 @pass_ctx
 def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str | None, shipment: str | None,
-                  csv_file: str | None) -> None:
+                  csv_file: str | None, svg_file: str | None) -> None:
     """Every event from registration on — who, when, where, what, the signature and the anchor that proves it.
 
     Give one item CODE (any code form), or --lot, --batch or --shipment for all their items.
     """
     scope = _trail_scope(code, lot, batch, shipment)
+    if svg_file is not None:
+        if batch is None or csv_file is not None:
+            raise click.UsageError("--svg draws a batch: give --batch ROOT (and no --csv)")
+        with click.open_file(svg_file, "w", encoding="utf-8") as out:
+            out.write(batch_flow_svg(ctx.ledger.engine, batch) + "\n")
+        if svg_file != "-":
+            click.echo(f"wrote the flow of batch {batch} to {svg_file}", err=True)
+        return
     steps = trail(ctx.ledger.engine, scope)
     if csv_file is not None:
         with click.open_file(csv_file, "w", encoding="utf-8") as out:

@@ -30,6 +30,7 @@ from ..errors import (
     KeystoreError,
     LedgerError,
     NotInitialised,
+    NotOnLedger,
     PrefixOwned,
     RoleError,
     StateConflict,
@@ -318,7 +319,7 @@ class Ledger:
         with Session(self.engine) as s:
             shipment = s.get(Shipment, shipment_root.lower())
             if shipment is None:
-                raise StateConflict(f"shipment {shipment_root}", "is not on this ledger")
+                raise NotOnLedger(f"shipment {shipment_root}")
             check_receive(receiver, shipment)
             items = list(s.scalars(select(Item).where(col(Item.open_shipment) == shipment.root)))
         return self.record_events(account, Action.RECEIVE, items, shipment.sender,

@@ -23,7 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from ..codes.identifiers import ItemKey
-from ..errors import AlreadyPacked, InvalidCode, NotHolder, NotPacked, StateConflict
+from ..errors import AlreadyPacked, InvalidCode, NotHolder, NotOnLedger, NotPacked, StateConflict
 from ..index.bulk import chunks
 from ..index.models import Container, ContainerContent, Item
 from ..index.write_lock import exclusive
@@ -94,7 +94,7 @@ def hierarchy(ledger: Ledger, sscc: str, at: int | None = None) -> ContainerTree
     box = Sscc.parse(sscc)
     with Session(ledger.engine) as s:
         if s.get(Container, box.value) is None:
-            raise StateConflict(f"container {box}", "is not on this ledger")
+            raise NotOnLedger(f"container {box}")
         rows = list(s.scalars(_open(s, at)))
         keys = {i.item_id: f"/01/{i.gtin}/21/{i.serial}" for chunk in chunks([r.child_item for r in rows if r.child_item])
                 for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))}
@@ -145,7 +145,7 @@ def shipment_items(ledger: Ledger, keys: Sequence[ItemKey], containers: Sequence
         for box in boxes:
             row = s.get(Container, box)
             if row is None:
-                raise StateConflict(f"container {box}", "is not on this ledger")
+                raise NotOnLedger(f"container {box}")
             if row.parent is not None:
                 raise AlreadyPacked(box, row.parent, "ship it on its own")
         inside = contained_items(s, boxes)
@@ -190,7 +190,7 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
         current = list(s.scalars(_open(s)))
         for box in boxes:
             if s.get(Container, box) is None:
-                raise StateConflict(f"container {box}", "is not on this ledger")
+                raise NotOnLedger(f"container {box}")
         # The new parent must not sit inside one of the containers being packed into it.
         ancestors, up = set(), parent
         parents = {r.child_container: r.container for r in current if r.child_container}

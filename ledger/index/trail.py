@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
-from ..errors import InvalidInput, StateConflict, UnknownItem
+from ..errors import InvalidInput, NotOnLedger, UnknownItem
 from ..proofs.events import Action, AnchorKind
 from .bulk import chunks
 from .models import Anchor, ContainerContent, Event, Item, Party
@@ -110,11 +110,11 @@ def _item_ids(session: Session, scope: TrailScope) -> list[str]:
     if scope.kind == "batch":
         ids = list(session.scalars(select(col(Item.item_id)).where(col(Item.batch_root) == root)))
         if not ids:
-            raise StateConflict(f"batch {root}", "is not on this ledger")
+            raise NotOnLedger(f"batch {root}")
         return ids
     anchor = session.get(Anchor, root)
     if anchor is None or anchor.kind != AnchorKind.SHIPMENT:
-        raise StateConflict(f"shipment {root}", "is not on this ledger")
+        raise NotOnLedger(f"shipment {root}")
     return list(session.scalars(select(col(Event.item_id)).where(col(Event.anchor_root) == root)))
 
 

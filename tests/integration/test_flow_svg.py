@@ -10,7 +10,7 @@ from ledger.audit.flow_svg import batch_flow, batch_flow_svg
 from ledger.codes.identifiers import ItemKey
 from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec
-from ledger.errors import StateConflict
+from ledger.errors import NotOnLedger
 from ledger.index.trail import TrailScope, trail
 from ledger.proofs.events import Action
 
@@ -34,7 +34,7 @@ def test_flow_of_a_batch(ledger: Ledger) -> None:
     assert flow.edges == {("acme", "truck"): (4, 1), ("truck", "shop"): (3, 1), ("truck", "acme"): (1, 1)}
     assert flow.holding == {"acme": 2, "shop": 3} and flow.outcomes["shop"]["sold"] == 2
 
-    svg = batch_flow_svg(ledger, batch.root)
+    svg = batch_flow_svg(ledger.engine, batch.root)
     root = ET.fromstring(svg)  # well-formed XML
     assert root.tag == f"{SVG}svg" and root.find(f"{SVG}title") is not None
     texts = [t.text for t in root.iter(f"{SVG}text")]
@@ -43,5 +43,5 @@ def test_flow_of_a_batch(ledger: Ledger) -> None:
 
 
 def test_unknown_batch(ledger: Ledger) -> None:
-    with pytest.raises(StateConflict, match="is not on this ledger"):
-        batch_flow_svg(ledger, "0x" + "00" * 32)
+    with pytest.raises(NotOnLedger, match="is not on this ledger"):
+        batch_flow_svg(ledger.engine, "0x" + "00" * 32)

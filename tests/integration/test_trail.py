@@ -10,7 +10,7 @@ import pytest
 from ledger.codes.identifiers import ItemKey
 from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec
-from ledger.errors import InvalidInput, StateConflict, UnknownItem
+from ledger.errors import InvalidInput, NotOnLedger, UnknownItem
 from ledger.index.trail import TrailScope, trail, trail_csv
 from ledger.proofs.events import Action
 from ledger.proofs.typed_data import ActionMessage, recover
@@ -52,8 +52,8 @@ def test_trails_by_item_lot_batch_and_shipment(ledger: Ledger) -> None:
 @pytest.mark.parametrize(("scope", "error", "message"), [
     ("item:/01/09521234543213/21/99", UnknownItem, "item /01/09521234543213/21/99 is not registered"),
     ("lot:NOPE", UnknownItem, "item of lot NOPE is not registered"),
-    ("batch:0x" + "00" * 32, StateConflict, "is not on this ledger"),
-    ("shipment:0x" + "00" * 32, StateConflict, "is not on this ledger"),
+    ("batch:0x" + "00" * 32, NotOnLedger, "is not on this ledger"),
+    ("shipment:0x" + "00" * 32, NotOnLedger, "is not on this ledger"),
 ])
 def test_unknown_scopes(ledger: Ledger, scope: str, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):

@@ -143,6 +143,17 @@ def test_trace_page_for_auditors_and_parties(web: WebLedger) -> None:
     assert ann.get("/trace", query_string={"code": f"/01/{GTIN}/21/777"}).status_code == 404
 
 
+def test_batch_flow_picture(web: WebLedger) -> None:
+    ann = web.signed_in("ann")
+    page = ann.get("/trace", query_string={"code": f"/01/{GTIN}/21/1"}).get_data(as_text=True)
+    link = page.split('href="/trace/flow.svg?batch=')[1].split('"')[0]
+    flow = ann.get("/trace/flow.svg", query_string={"batch": link})
+    assert flow.status_code == 200 and flow.mimetype == "image/svg+xml" and "acme" in flow.get_data(as_text=True)
+    assert ann.get("/trace/flow.svg", query_string={"batch": "0x" + "00" * 32}).status_code == 404
+    assert ann.get("/trace/flow.svg", query_string={"batch": "nonsense"}).status_code == 400
+    assert web.client().get("/trace/flow.svg", query_string={"batch": link}).status_code in (302, 401)
+
+
 def test_api_errors_are_json(web: WebLedger) -> None:
     client = web.client()
     cases = [
@@ -153,7 +164,7 @@ def test_api_errors_are_json(web: WebLedger) -> None:
         (client.post("/api/v1/inspections", json={}, headers=web.bearer("tom")), 403),
         (client.post("/api/v1/shipments", json={"to": "shop", "codes": [web.link(1)]}, headers=web.bearer("tom")), 403),
         (client.post("/api/v1/stolen", json={"code": web.link(999)}, headers=web.bearer("olga")), 404),
-        (client.post("/api/v1/shipments/0x00/receipt", json={}, headers=web.bearer("tom")), 409),
+        (client.post("/api/v1/shipments/0x00/receipt", json={}, headers=web.bearer("tom")), 404),  # an unknown shipment is not found
     ]
     for response, status in cases:
         assert response.status_code == status, response.get_data(as_text=True)
