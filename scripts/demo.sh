@@ -30,9 +30,9 @@ say receive --as swiftfreight "$shipment" --location "Port of Rotterdam"
 say ship --as acme --to cornershop /01/09521234543213/21/10 --location "Acme plant, Eindhoven"
 say status recall --as acme --lot LOT-RECALL
 say status stolen --as customs-rotterdam /01/09521234543213/21/500 --location "Port of Rotterdam"
-say verify "https://verify.example.com/01/09521234543213/21/1?17=281130" || true  # the exit code is the verdict (0 genuine, 4 alert, 5 suspect, 6 counterfeit)
-say verify "(01)09521234543213(21)500" || true  # the exit code is the verdict (0 genuine, 4 alert, 5 suspect, 6 counterfeit)
-say verify urn:epc:tag:sgtin-96:3.0614141.812345.6789 || true  # the exit code is the verdict (0 genuine, 4 alert, 5 suspect, 6 counterfeit)
+say verify "https://verify.example.com/01/09521234543213/21/1?17=281130" || true  # the exit code is the verdict (0 genuine, 10 alert, 11 suspect, 12 counterfeit)
+say verify "(01)09521234543213(21)500" || true  # the exit code is the verdict (0 genuine, 10 alert, 11 suspect, 12 counterfeit)
+say verify urn:epc:tag:sgtin-96:3.0614141.812345.6789 || true  # the exit code is the verdict (0 genuine, 10 alert, 11 suspect, 12 counterfeit)
 say verify /01/09521234543213/21/99999 || true
 say trace /01/09521234543213/21/1
 say labels --as acme --out "$LEDGER_HOME/labels.pdf" /01/09521234543213/21/1 /01/09521234543213/21/2 /01/09521234543213/21/3

@@ -1,7 +1,8 @@
 """``ledger verify``: the web's verifier on the command line, with the same verdict, reasons and scan record.
 
-Exit codes by outcome, worst of all codes given: 0 genuine, 4 genuine with an alert (stolen,
-recalled, expired, held by inspection, chain unreachable), 5 suspect, 6 counterfeit.
+Exit codes by outcome, worst of all codes given: 0 genuine, 10 genuine with an alert (stolen,
+recalled, expired, held by inspection, chain unreachable), 11 suspect, 12 counterfeit (apart
+from the error codes 1-4 and 75 every command shares).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from ._context import CliContext, parse_coordinates, pass_ctx
 
 __all__ = ["EXIT_OF", "verify"]
 
-EXIT_ALERT = 4
-EXIT_OF = {Verdict.GENUINE: 0, Verdict.SUSPECT: 5, Verdict.COUNTERFEIT: 6}
+EXIT_ALERT = 10
+EXIT_OF = {Verdict.GENUINE: 0, Verdict.SUSPECT: 11, Verdict.COUNTERFEIT: 12}
 
 
 def _exit_code(v: Verification) -> int:
@@ -70,7 +71,7 @@ def verify(ctx: CliContext, code: str | None, image: Path | None, party: str | N
            no_record: bool) -> None:
     """Judge CODE as the verifier does: genuine, suspect or counterfeit, with the reasons and what to do.
 
-    Exit code: 0 genuine, 4 genuine with an alert, 5 suspect, 6 counterfeit (the worst of all codes read).
+    Exit code: 0 genuine, 10 genuine with an alert, 11 suspect, 12 counterfeit (the worst of all codes read).
     """
     if bool(code) == bool(image):
         raise click.UsageError("give a CODE or --image PHOTO")

@@ -67,7 +67,7 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (["verify", "(01)09521234543213(21)404"], 6, ""),
+    (["verify", "(01)09521234543213(21)404"], 12, ""),
     (["verify", "hello world"], 1, "error: "),
     (["register", "--as", "acme", "--gtin", "09521234543214", "--count", "1"], 1, "check digit"),
     (["register", "--as", "acme", "--gtin", "09521234543213", "--count", "1", "--start", "1"], 1, "already registered"),
@@ -161,12 +161,12 @@ def reasons(answer: dict[str, object]) -> set[str]:
 def test_cli_verify_is_the_verifier(ready: dict[str, str]) -> None:
     """Same verdicts, reasons and exit codes by outcome as the web: the issue's two examples first."""
     code, unsigned = verdict_of(ready, "/01/09521234543213/21/3")
-    assert (code, unsigned["verdict"], "MISSING_SIGNATURE" in reasons(unsigned)) == (6, "counterfeit", True)
+    assert (code, unsigned["verdict"], "MISSING_SIGNATURE" in reasons(unsigned)) == (12, "counterfeit", True)
     run(ready, "status", "stolen", "--as", "acme", "(01)09521234543213(21)3")
     code, stolen = verdict_of(ready, "(01)09521234543213(21)3")
-    assert (code, stolen["verdict"], "REPORTED_STOLEN" in reasons(stolen)) == (4, "genuine", True)
+    assert (code, stolen["verdict"], "REPORTED_STOLEN" in reasons(stolen)) == (10, "genuine", True)
     code, unknown = verdict_of(ready, "(01)09521234543213(21)777")
-    assert (code, unknown["verdict"], reasons(unknown) >= {"UNREGISTERED"}) == (6, "counterfeit", True)
+    assert (code, unknown["verdict"], reasons(unknown) >= {"UNREGISTERED"}) == (12, "counterfeit", True)
 
 
 def test_cli_verify_records_scans_and_clones_are_suspect(ready: dict[str, str]) -> None:
@@ -175,7 +175,7 @@ def test_cli_verify_records_scans_and_clones_are_suspect(ready: dict[str, str]) 
     first = verdict_of(ready, item, "--as", "acme", "--at", "51.95,4.14")  # Rotterdam, by its custodian
     assert first[0] == 0, first
     code, clone = verdict_of(ready, item, "--as", "acme", "--at", "31.23,121.47")  # Shanghai, moments later
-    assert (code, clone["verdict"], "CLONE_IMPOSSIBLE_TRAVEL" in reasons(clone)) == (5, "suspect", True)
+    assert (code, clone["verdict"], "CLONE_IMPOSSIBLE_TRAVEL" in reasons(clone)) == (11, "suspect", True)
     other = "(01)09521234543213(21)51"
     assert verdict_of(ready, other, "--no-record", "--at", "51.95,4.14")[0] == 0
     assert verdict_of(ready, other, "--no-record", "--at", "31.23,121.47")[0] == 0  # the first was never recorded
