@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from ._bulk import chunks, insert_rows, registered_among
+from ._private_files import private_directory
 from ._write_lock import WriteLock, exclusive
 from .chain import AnchorRecord, ChainClient
 from .custody import STATUS_OF, check_receive, check_ship, check_status_change
@@ -88,7 +89,7 @@ class Ledger:
         """Create the home and admin key, deploy the contract (or attach to one), create the index."""
         if settings.deployment_file.exists() and not redeploy:
             raise StateConflict(f"ledger home {settings.home}", "already initialised (use --redeploy to deploy anew)")
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.home)
         keystore = _keystore(settings)
         admin = keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
         chain = ChainClient.connect(settings.chain, settings.chain_dir)
@@ -114,6 +115,7 @@ class Ledger:
     def open(cls, settings: Settings, clock: Callable[[], int] | None = None) -> Ledger:
         if not settings.deployment_file.exists():
             raise NotInitialised(str(settings.home))
+        private_directory(settings.home)  # a home made before this check, or by hand, may be open to others
         deployment = json.loads(settings.deployment_file.read_text())
         chain = ChainClient.connect(settings.chain, settings.chain_dir)
         chain.attach(deployment["address"])

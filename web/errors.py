@@ -25,7 +25,7 @@ from ledger.errors import (
     UnknownParty,
 )
 
-__all__ = ["STATUS_OF_ERROR", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
+__all__ = ["INVALID_TOKEN", "STATUS_OF_ERROR", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ def _csrf_error(exc: CSRFError) -> BaseResponse:
 
 
 UNEXPECTED = (500, "an unexpected error occurred; it has been logged", "Internal Server Error")
+# The Flask views (web/api.py) and the lean verify endpoint answer a token that signs no one in alike.
+INVALID_TOKEN = (401, "the API token is unknown, expired or revoked; ask for a new one (`ledger token create`)",
+                 "Unauthorized")
 
 
 def _unexpected(exc: Exception) -> BaseResponse:
