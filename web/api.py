@@ -1,8 +1,11 @@
 """JSON API v1: verify a code, read an item's history, record inspections, theft, shipments and receipts.
 
 Machine clients authenticate with ``Authorization: Bearer <token>`` (``ledger token create``);
-verification is open to anyone, like the scan page. POSTs that act may carry an
-``Idempotency-Key`` header: a repeat with the same key gets 409 and changes nothing.
+verification is open to anyone, like the scan page. A token that signs no one in (unknown,
+expired, revoked) is refused with 401 rather than taken as anonymous. A signed-in browser's
+session cookie works too, but its writes must show they come from this site (see
+:func:`_guard`). POSTs that act may carry an ``Idempotency-Key`` header: a repeat with the
+same key gets 409 and changes nothing.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms.validators import ValidationError
 
 from ledger.chain.roles import Role
 from ledger.codes.parsing import parse_code
@@ -26,12 +31,50 @@ from ledger.verify.scans import recent_scans
 from ._api_bodies import json_object, location_field, string_field
 from .actions import HOLDERS, run_once
 from .auth import require_account
-from .context import current_account, ledger, verifier
+from .context import current_account, ledger, token_of_request, verifier
+from .errors import INVALID_TOKEN
 from .openapi import document
 
 __all__ = ["blueprint"]
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CROSS_SITE = ("a signed-in browser's API write must come from this site: send the session's CSRF token (the "
+               "csrf_token of this site's forms) in an X-CSRFToken header, or send it from a page of this site "
+               "(same-origin Origin header); machine clients send Authorization: Bearer <token>")
+
+
+@blueprint.before_request
+def _guard() -> None:
+    """401 for a bearer token that signs no one in; 403 for a cookie-authenticated write not shown to be from this site.
+
+    The blueprint is exempt from CSRFProtect's form check because bearer-token clients have no form
+    and no cookie a cross-site page could make a browser send; a session cookie is such a credential,
+    so a write that relies on one needs the CSRF token or a same-origin ``Origin``.
+    """
+    if token_of_request() is not None:
+        if current_account() is None:
+            abort(INVALID_TOKEN[0], INVALID_TOKEN[1])
+        return
+    if request.method not in _SAFE_METHODS and _session_cookie_sent() and current_account() is not None \
+            and not _from_this_site():
+        abort(403, _CROSS_SITE)
+
+
+def _session_cookie_sent() -> bool:
+    # Asked before the session itself: opening it marks the answer "Vary: Cookie", which a request
+    # without a session cookie does not get from the views or from the lean verify endpoint.
+    return current_app.session_interface.get_cookie_name(current_app) in request.cookies
+
+
+def _from_this_site() -> bool:
+    if request.headers.get("Origin") == request.host_url.rstrip("/"):
+        return True
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+    except ValidationError:
+        return False
+    return True
 
 
 def _body() -> dict[str, Any]:

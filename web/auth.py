@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.chain.roles import Role
-from ledger.index.accounts import Account, authenticate
+from ledger.index.accounts import Account, authenticate, end_session, start_session
 
 from .context import current_account, ledger, session_expired
 
@@ -51,9 +50,7 @@ def _safe_next(target: str | None) -> str:
 def _remember(account: Account) -> None:
     session.clear()
     session.permanent = True
-    session["account"] = {"user": account.user, "party": account.party, "address": account.address,
-                          "role": account.role.value}
-    session["since"] = time.time()
+    session["sid"] = start_session(ledger().engine, account.user, current_app.config["PERMANENT_SESSION_LIFETIME"])
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -72,6 +69,8 @@ def sign_in() -> str | BaseResponse:
 
 @blueprint.route("/sign-out", methods=["POST"])
 def sign_out() -> BaseResponse:
+    if session.get("sid"):
+        end_session(ledger().engine, session["sid"])  # the cookie, if kept or copied, signs no one in now
     session.clear()
     flash("Signed out.")
     return redirect(url_for("scan.index"))

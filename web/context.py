@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import current_app, g, request, session
 
-from ledger.chain.roles import Role
 from ledger.custody.ledger import Ledger
-from ledger.index.accounts import Account, token_account
+from ledger.index.accounts import Account, SessionEnd, session_account, token_account
 from ledger.verify.verifier import Verifier
 
 from ._api_bodies import bearer_token
@@ -33,17 +30,18 @@ def session_expired() -> bool:
 
 
 def _session_account() -> Account | None:
-    data = session.get("account")
-    if not data:
+    session_id = session.get("sid")
+    if not session_id:
         return None
-    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    # Checked on the server too: a copied cookie must not outlive the session.
-    if time.time() - float(session.get("since", 0)) > lifetime:
-        session.clear()
+    # Looked up on the server: a copied cookie must not outlive the session, its sign-out or its user.
+    found = session_account(ledger().engine, session_id)
+    if isinstance(found, Account):
+        return found
+    session.clear()
+    if found is SessionEnd.EXPIRED:
         session["expired"] = True  # so the sign-in page the guard redirects to can say why
         g.session_expired = True
-        return None
-    return Account(data["user"], data["party"], data["address"], Role(data["role"]))
+    return None
 
 
 def token_of_request() -> str | None:

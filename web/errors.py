@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.errors import InvalidInput, LedgerError
 
-__all__ = ["UNEXPECTED", "error_json", "ledger_error_json", "register"]
+__all__ = ["INVALID_TOKEN", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ def _csrf_error(exc: CSRFError) -> BaseResponse:
 
 
 UNEXPECTED = (500, "an unexpected error occurred; it has been logged", "Internal Server Error")
+# The Flask views (web/api.py) and the lean verify endpoint answer a token that signs no one in alike.
+INVALID_TOKEN = (401, "the API token is unknown, expired or revoked; ask for a new one (`ledger token create`)",
+                 "Unauthorized")
 
 
 def _unexpected(exc: Exception) -> BaseResponse:

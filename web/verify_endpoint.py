@@ -24,7 +24,7 @@ from ledger.verify.report import verification_json
 from ledger.verify.verifier import Verifier
 
 from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field
-from .errors import UNEXPECTED, error_json, ledger_error_json
+from .errors import INVALID_TOKEN, UNEXPECTED, error_json, ledger_error_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -70,9 +70,13 @@ class VerifyEndpoint:
         """Status, JSON body, and whether the account was looked for in a session (no token, body parsed)."""
         asked_session = False
         try:
+            # The token first, as the Flask blueprint's guard does: a revoked one is refused whatever the body.
+            account = token_account(self.verifier.ledger.engine, token) if token else None
+            if token and account is None:
+                status, message, title = INVALID_TOKEN
+                return status, error_json(status, message, title), asked_session
             data = json_object(raw, is_json_type(environ.get("CONTENT_TYPE", "")))
             asked_session = token is None
-            account = token_account(self.verifier.ledger.engine, token) if token else None
             result = self.verifier.verify(string_field(data, "code"), location_field(data, self.sites, required=False),
                                           account)
             return 200, verification_json(result, with_custody=account is not None), asked_session

@@ -1,4 +1,4 @@
-"""`ledger serve`, `ledger user add`, `ledger token create`: the verifier web app and its accounts.
+"""`ledger serve`, `ledger user …`, `ledger token …`: the verifier web app and its accounts.
 
 gunicorn serves the app (gthread workers, its C HTTP parser): on the embedded chain, which one
 process may open, with one worker; on the scale-out set-up (JSON-RPC chain and PostgreSQL) with
@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 
 import click
+from sqlalchemy.engine import Engine
 
-from ..index.accounts import create_token, create_user
+from ..index.accounts import create_token, create_user, list_tokens, list_users, remove_user, revoke_token, set_password
 from ..index.engine import open_engine
 from ._context import CliContext, pass_ctx
 
 __all__ = ["serve", "token", "user"]
+
+# A Unix socket's path must fit in sockaddr_un.sun_path (108 bytes with the terminating NUL on Linux).
+_MAX_SOCKET_PATH = 107
 
 
 @click.command()
@@ -48,13 +53,42 @@ def serve(ctx: CliContext, host: str, port: int, workers: int | None, threads: i
     # Off unless asked: formatting and writing a line per request under the logging lock was ~6% of
     # the verify path's samples in py-spy; a proxy in front usually keeps the log.
     logging = ["--access-logfile", "-"] if access_log else []
+    # gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn),
+    # which every instance on the machine would take over from the one before; one per home and port instead.
+    control = settings.home / f"gunicorn-{port}.ctl"
+    if len(os.fsencode(control)) <= _MAX_SOCKET_PATH:
+        control_socket = ["--control-socket", str(control)]
+    else:
+        click.echo(f"no gunicorn control socket: {control} is longer than a Unix socket path may be", err=True)
+        control_socket = ["--no-control-socket"]
     # exec: gunicorn becomes this process, so signals and exit codes reach it directly.
     # --reuse-port: each worker listens on its own SO_REUSEPORT socket and the kernel spreads
     # connections over them; on one shared socket the worker that wakes first took most of the
     # keep-alive connections (38 / 10 / 2 of 50 measured) and its queue set the tail latency.
     os.execve(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(count),
                                "--threads", str(threads), "--worker-class", "gthread", "--reuse-port", *logging,
-                               "web.app:create_app()"], environ)
+                               *control_socket, "web.app:create_app()"], environ)
+
+
+def _engine(ctx: CliContext) -> Engine:
+    return open_engine(ctx.settings.database_url)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+
+# Not a --password option: a command line is visible to every user of the machine (ps, /proc).
+_password_stdin = click.option("--password-stdin", is_flag=True,
+                               help="Read the password from the first line of standard input (for scripts); "
+                                    "otherwise it is prompted for.")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
 @click.group()
@@ -65,13 +99,50 @@ def user() -> None:
 @user.command("add")
 @click.argument("name")
 @click.option("--party", required=True, help="The ledger party this user acts for.")
-@click.password_option(help="The user's password (prompted if not given).")
+@_password_stdin
 @pass_ctx
-def user_add(ctx: CliContext, name: str, party: str, password: str) -> None:
+def user_add(ctx: CliContext, name: str, party: str, password_stdin: bool) -> None:
     """Create the web user NAME for PARTY (the password is stored as an argon2 hash)."""
-    account = create_user(open_engine(ctx.settings.database_url), name, party, password)
+    account = create_user(_engine(ctx), name, party, _password(password_stdin))
     data = {"user": account.user, "party": account.party, "role": account.role.value}
     ctx.emit(data, lambda: click.echo(f"added user {account.user} for {account.party} ({account.role.value})"))
+
+
+@user.command("password")
+@click.argument("name")
+@_password_stdin
+@pass_ctx
+def user_password(ctx: CliContext, name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME and sign NAME out everywhere (API tokens stay valid)."""
+    ended = set_password(_engine(ctx), name, _password(password_stdin))
+    ctx.emit({"user": name, "sessions_ended": ended},
+             lambda: click.echo(f"new password for {name}; {ended} session{'s' if ended != 1 else ''} ended"))
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: CliContext) -> None:
+    """List the web users, the party each acts for and how many API tokens each has."""
+    users = list_users(_engine(ctx))
+    rows = [{"user": u.name, "party": u.party, "role": u.role, "created_at": u.created_at.isoformat(), "tokens": u.tokens}
+            for u in users]
+
+    def human() -> None:
+        for u in users:
+            click.echo(f"{u.name:20} {u.party:20} {u.role:12} created {_when(u.created_at)}  {u.tokens} tokens")
+
+    ctx.emit(rows, human)
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_ctx
+def user_remove(ctx: CliContext, name: str) -> None:
+    """Remove the web user NAME, revoking its API tokens and ending its sessions at once."""
+    removed = remove_user(_engine(ctx), name)
+    ctx.emit({"user": removed.name, "tokens_revoked": removed.tokens, "sessions_ended": removed.sessions},
+             lambda: click.echo(f"removed user {removed.name}: {removed.tokens} tokens revoked, "
+                                f"{removed.sessions} sessions ended"))
 
 
 @click.group()
@@ -86,5 +157,36 @@ def token() -> None:
 @pass_ctx
 def token_create(ctx: CliContext, user_name: str, label: str, days: int | None) -> None:
     """Print a new bearer token for USER, once: only its hash is stored."""
-    secret = create_token(open_engine(ctx.settings.database_url), user_name, label, days)
+    secret = create_token(_engine(ctx), user_name, label, days)
     ctx.emit({"token": secret, "user": user_name}, lambda: click.echo(secret))
+
+
+@token.command("list")
+@click.option("--user", "user_name", help="Only this user's tokens.")
+@pass_ctx
+def token_list(ctx: CliContext, user_name: str | None) -> None:
+    """List API tokens: id, user, label, created, expiry (the secrets are not stored, so never shown)."""
+    tokens = list_tokens(_engine(ctx), user_name)
+    rows = [{"id": t.id, "user": t.user, "label": t.label, "created_at": t.created_at.isoformat(),
+             "expires_at": t.expires_at.isoformat() if t.expires_at else None} for t in tokens]
+
+    def human() -> None:
+        for t in tokens:
+            click.echo(f"{t.id}  {t.user:20} {t.label or '-':24} created {_when(t.created_at)}  "
+                       f"expires {_when(t.expires_at)}")
+
+    ctx.emit(rows, human)
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="[ID]", required=False)
+@click.option("--label", help="Revoke the one token with this label instead of giving its ID.")
+@click.option("--user", "user_name", help="Look only among this user's tokens.")
+@pass_ctx
+def token_revoke(ctx: CliContext, token_id: str | None, label: str | None, user_name: str | None) -> None:
+    """Revoke one API token, by the ID `ledger token list` shows or by its label; it is refused from the next request."""
+    if (token_id is None) == (label is None):
+        raise click.UsageError("give a token ID or --label, not both")
+    revoked = revoke_token(_engine(ctx), token_id, label, user_name)
+    ctx.emit({"id": revoked.id, "user": revoked.user, "label": revoked.label},
+             lambda: click.echo(f"revoked token {revoked.id} of {revoked.user}" + (f" ({revoked.label})" if revoked.label else "")))

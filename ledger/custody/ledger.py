@@ -37,6 +37,7 @@ from ..errors import (
     UnknownItem,
     UnknownParty,
 )
+from ..files import private_directory
 from ..geo import Location
 from ..index.bulk import chunks, insert_rows, registered_among
 from ..index.engine import open_engine, unit_of_work
@@ -89,7 +90,7 @@ class Ledger:
         """Create the home and admin key, deploy the contract (or attach to one), create the index."""
         if settings.deployment_file.exists() and not redeploy:
             raise StateConflict(f"ledger home {settings.home}", "already initialised (use --redeploy to deploy anew)")
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.home)
         keystore = _keystore(settings)
         admin = keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
         chain = ChainClient.connect(settings.chain, settings.chain_dir)
@@ -115,6 +116,7 @@ class Ledger:
     def open(cls, settings: Settings, clock: Callable[[], int] | None = None) -> Ledger:
         if not settings.deployment_file.exists():
             raise NotInitialised(str(settings.home))
+        private_directory(settings.home)  # a home made before this check, or by hand, may be open to others
         deployment = json.loads(settings.deployment_file.read_text())
         chain = ChainClient.connect(settings.chain, settings.chain_dir)
         chain.attach(deployment["address"])

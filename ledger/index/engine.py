@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+from ..files import private_sqlite_file
 from . import models  # noqa: F401 - registers the tables on SQLModel.metadata
 
 __all__ = ["open_engine", "unit_of_work"]
@@ -22,6 +23,7 @@ def open_engine(url: str) -> Engine:
     # every burst opens and closes overflow connections (on PostgreSQL a backend fork each).
     pool = {"pool_size": _POOL_SIZE, "max_overflow": _POOL_SIZE}
     if url.startswith("sqlite"):
+        private_sqlite_file(url)  # it keeps password and token hashes
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

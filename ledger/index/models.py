@@ -29,6 +29,7 @@ __all__ = [
     "Shipment",
     "Submission",
     "SyncCursor",
+    "WebSession",
     "WebUser",
 ]
 
@@ -179,6 +180,16 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=80)
     created_at: datetime
     expires_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session, so that signing out, removing the user or changing the password ends it
+    on the server: the cookie carries a random id, and only its SHA-256 is kept here."""
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user: str = Field(foreign_key="webuser.name", index=True, max_length=80)
+    created_at: int
+    expires_at: int
 
 
 class Submission(SQLModel, table=True):

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -33,14 +34,18 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served(ledger: Ledger, ledger_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
-    """The fixture's ledger with goods registered, closed, then served by `ledger serve` in a child process."""
+    """The fixture's ledger with goods registered, closed, then served by `ledger serve` in a child process.
+
+    The server's user has a home directory of its own here, to show that nothing of the server lands in it.
+    """
     ledger.register("acme", [ItemSpec(GTIN, "1", "L1", None), ItemSpec(GTIN, "A/7%", "L1", None)])
     ledger.close()  # the embedded chain admits one opener: the server
     port = _free_port()
     env = {**os.environ, "LEDGER_HOME": str(ledger_settings.home), "LEDGER_CHAIN": ledger_settings.chain,
            "LEDGER_DATABASE_URL": ledger_settings.database_url, "LEDGER_PASSPHRASE": ledger_settings.passphrase or "",
-           "LEDGER_KDF_ITERATIONS": str(ledger_settings.kdf_iterations)}
-    command = [sys.executable, "-m", "ledger.cli.main", "serve", "--port", str(port), "--threads", "4"]
+           "LEDGER_KDF_ITERATIONS": str(ledger_settings.kdf_iterations), "HOME": str(tmp_path / "user-home")}
+    env.pop("XDG_RUNTIME_DIR", None)
+    command = [sys.executable, "-m", "ledger.cli", "serve", "--port", str(port), "--threads", "4"]
     if ledger_settings.chain != "embedded":
         command += ["--workers", "2"]
     log = tmp_path / "serve.log"
@@ -84,3 +89,18 @@ def test_served_app_verifies_resolves_and_refuses(served: tuple[str, Ledger]) ->
     assert page.status == 200 and "GENUINE" in html.upper() and "A/7%" in html
     status, answer = _post(url, b"{not json")
     assert status == 400 and "not a JSON object" in str(answer["message"])
+
+
+def test_control_socket_is_in_the_ledger_home(served: tuple[str, Ledger], tmp_path: Path) -> None:
+    """gunicorn's control socket defaults to one per user (~/.gunicorn), which every instance would take over."""
+    url, ledger = served
+    control = ledger.settings.home / f"gunicorn-{url.rsplit(':', 1)[1]}.ctl"
+    deadline = time.monotonic() + 30
+    while not control.exists():  # the arbiter opens it just after the first workers start
+        assert time.monotonic() < deadline, "no control socket in the ledger home"
+        time.sleep(0.2)
+    assert stat.S_ISSOCK(control.stat().st_mode) and stat.S_IMODE(control.stat().st_mode) == 0o600
+    workers = subprocess.run([str(Path(sys.executable).with_name("gunicornc")), "-s", str(control), "-c", "show workers",
+                              "-j"], capture_output=True, text=True, timeout=30, check=True)
+    assert len(json.loads(workers.stdout)["workers"]) == (1 if ledger.settings.chain == "embedded" else 2), workers.stdout
+    assert not (tmp_path / "user-home").exists()

@@ -16,7 +16,7 @@ from ledger.codes.identifiers import ItemKey
 from ledger.codes.qr_label import Label, label_png
 from ledger.custody.ledger import Ledger
 from tests._hardhat import ROOT
-from tests.integration._web import GTIN, build
+from tests.integration._web import GTIN, PASSWORD, build
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -66,3 +66,30 @@ def test_upload_a_label_photo_and_see_the_verdict(server: tuple[str, Ledger], tm
         page.screenshot(path=str(shots / f"verdict-counterfeit-{request.node.callspec.id}.png"), full_page=True)
         browser.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_a_session_cookie_kept_after_sign_out_signs_no_one_in(server: tuple[str, Ledger]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        signed_in = browser.new_context()
+        page = signed_in.new_page()
+        page.goto(url + "/sign-in?next=/parties")
+        page.fill("input[name=user]", "olga")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/parties")
+        assert "Sign out olga" in page.inner_text("header")
+        kept = signed_in.cookies()
+        assert [c["name"] for c in kept] == ["session"]
+        page.click("text=Sign out olga")
+        page.wait_for_selector("text=Signed out.")
+        # Another browser given the cookie as it was before signing out: the server has ended that session.
+        thief = browser.new_context()
+        thief.add_cookies(kept)  # type: ignore[arg-type]  # the same cookie dicts Playwright gave
+        stolen = thief.new_page()
+        stolen.goto(url + "/parties")
+        assert stolen.url.startswith(url + "/sign-in") and "Sign out" not in stolen.inner_text("header")
+        browser.close()

@@ -1,0 +1,5 @@
+"""``python -m ledger.cli``: the ``ledger`` command."""
+
+from .main import main
+
+main()
