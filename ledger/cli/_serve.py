@@ -14,7 +14,6 @@ import sys
 import click
 
 from ..index.accounts import create_token, create_user
-from ..index.engine import open_engine
 from ._context import CliContext, pass_ctx
 
 __all__ = ["serve", "token", "user"]
@@ -69,7 +68,7 @@ def user() -> None:
 @pass_ctx
 def user_add(ctx: CliContext, name: str, party: str, password: str) -> None:
     """Create the web user NAME for PARTY (the password is stored as an argon2 hash)."""
-    account = create_user(open_engine(ctx.settings.database_url), name, party, password)
+    account = create_user(ctx.index(), name, party, password)
     data = {"user": account.user, "party": account.party, "role": account.role.value}
     ctx.emit(data, lambda: click.echo(f"added user {account.user} for {account.party} ({account.role.value})"))
 
@@ -86,5 +85,5 @@ def token() -> None:
 @pass_ctx
 def token_create(ctx: CliContext, user_name: str, label: str, days: int | None) -> None:
     """Print a new bearer token for USER, once: only its hash is stored."""
-    secret = create_token(open_engine(ctx.settings.database_url), user_name, label, days)
+    secret = create_token(ctx.index(), user_name, label, days)
     ctx.emit({"token": secret, "user": user_name}, lambda: click.echo(secret))
