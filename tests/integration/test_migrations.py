@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import re
 import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -121,6 +122,18 @@ def test_one_head_and_numbered_files() -> None:
     assert revisions == [f"{n:04d}" for n in range(1, len(revisions) + 1)]
     files = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
     assert [name[:4] for name in files] == revisions and all(re.fullmatch(r"\d{4}_\w+\.py", name) for name in files)
+
+
+def test_new_migration_script_writes_the_next_revision(tmp_path: Path) -> None:
+    """scripts/new_migration.py: with the models as the migrations leave them, an empty revision after the head."""
+    done = subprocess.run([sys.executable, str(MIGRATIONS.parents[2] / "scripts" / "new_migration.py"), "nothing changed",
+                           "--into", str(tmp_path)], capture_output=True, text=True, check=True)
+    number = f"{int(head_revision()) + 1:04d}"
+    written = tmp_path / f"{number}_nothing_changed.py"
+    assert done.stdout.splitlines()[-1] == str(written)
+    source = written.read_text()
+    assert f"revision: str = '{number}'" in source and f"down_revision: str | None = '{head_revision()}'" in source
+    assert source.count("    pass\n") == 2  # no operation: the head is the models' schema
 
 
 def test_new_index_is_the_models_schema(engine: Engine, lock: WriteLock) -> None:
