@@ -37,6 +37,8 @@ __all__ = [
     "InvalidCode",
     "InvalidEpcis",
     "InvalidImage",
+    "IndexNotRecognised",
+    "IndexTooNew",
     "InvalidInput",
     "InvalidItemKey",
     "KeystoreError",
@@ -244,3 +246,24 @@ class NotPacked(Conflict):
     def __init__(self, child: str, reason: str) -> None:
         self.child, self.reason = child, reason
         super().__init__(f"cannot unpack {child}: it {reason}")
+
+
+class IndexTooNew(LedgerError):
+    """The index is at a schema revision this code does not know: a newer ledger upgraded it."""
+
+    def __init__(self, database: str, revision: str, newest: str) -> None:
+        self.database, self.revision, self.newest = database, revision, newest
+        super().__init__(f"the index {database} is at schema revision {revision}, which this version of the ledger does not "
+                         f"know (its newest is {newest}): a newer version has upgraded it; run that version, or upgrade "
+                         f"this installation; nothing was changed")
+
+
+class IndexNotRecognised(LedgerError):
+    """A database with the ledger's tables and no schema version whose tables are not the baseline's."""
+
+    def __init__(self, database: str, differences: list[str]) -> None:
+        self.database, self.differences = database, differences
+        shown = "; ".join(differences[:3]) + (f" and {len(differences) - 3} more" if len(differences) > 3 else "")
+        super().__init__(f"the index {database} has ledger tables but no schema version, and they are not the schema the "
+                         f"migrations start from ({shown}); nothing was changed: use an empty database, or bring those "
+                         f"tables to the baseline schema (docs/DESIGN.md, Index migrations)")

@@ -73,3 +73,8 @@ class Settings:
     @property
     def deployment_file(self) -> Path:
         return self.home / "deployment.json"
+
+    @property
+    def lock_file(self) -> Path:
+        """The file lock of writes (and schema upgrades) to a SQLite index; PostgreSQL uses an advisory lock."""
+        return self.home / "write.lock"

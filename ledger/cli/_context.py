@@ -1,4 +1,4 @@
-"""The CLI's shared context: settings, the lazily opened ledger, and text-or-JSON output."""
+"""The CLI's shared context: settings, the lazily opened ledger (or index alone), and text-or-JSON output."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from datetime import date, datetime
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 
 from ..custody.ledger import Ledger
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotInitialised
 from ..geo import Location, parse_location
+from ..index.engine import open_engine
+from ..index.migrate import SchemaUpgrade, upgrade_index
+from ..index.write_lock import WriteLock
 from ..settings import Settings
 
-__all__ = ["CliContext", "pass_ctx", "parse_coordinates"]
+__all__ = ["CliContext", "pass_ctx", "parse_coordinates", "report_upgrade"]
 
 
 class CliContext:
@@ -23,6 +27,7 @@ class CliContext:
         self.settings = settings
         self.as_json = as_json
         self._ledger: Ledger | None = None
+        self._engine: Engine | None = None
 
     def with_passphrase(self, confirm: bool = False) -> Settings:
         if self.settings.passphrase is None:
@@ -38,17 +43,37 @@ class CliContext:
     def ledger(self) -> Ledger:
         if self._ledger is None:
             self._ledger = Ledger.open(self.with_passphrase())
+            report_upgrade(self._ledger.schema_upgrade)
         return self._ledger
+
+    def index(self) -> Engine:
+        """The index alone, schema upgraded, for commands that need no chain and no keys (web accounts)."""
+        if self._ledger is not None:
+            return self._ledger.engine
+        if self._engine is None:
+            if not self.settings.deployment_file.exists():
+                raise NotInitialised(str(self.settings.home))
+            self._engine = open_engine(self.settings.database_url)
+            report_upgrade(upgrade_index(self._engine, WriteLock(self._engine, self.settings.lock_file)))
+        return self._engine
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         if self.as_json:
             click.echo(json.dumps(data, default=_json_default, indent=2))
         else:
             human()
+
+
+def report_upgrade(upgrade: SchemaUpgrade | None) -> None:
+    """One line on stderr when opening upgraded an existing index (not for a new one: `init` made it)."""
+    if upgrade is not None and not upgrade.created:
+        click.echo(str(upgrade), err=True)
 
 
 def _json_default(value: Any) -> Any:

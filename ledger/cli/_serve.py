@@ -13,10 +13,8 @@ import sys
 from datetime import datetime
 
 import click
-from sqlalchemy.engine import Engine
 
 from ..index.accounts import create_token, create_user, list_tokens, list_users, remove_user, revoke_token, set_password
-from ..index.engine import open_engine
 from ._context import CliContext, pass_ctx
 
 __all__ = ["serve", "token", "user"]
@@ -70,10 +68,6 @@ def serve(ctx: CliContext, host: str, port: int, workers: int | None, threads: i
                                *control_socket, "web.app:create_app()"], environ)
 
 
-def _engine(ctx: CliContext) -> Engine:
-    return open_engine(ctx.settings.database_url)
-
-
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
 
@@ -103,7 +97,7 @@ def user() -> None:
 @pass_ctx
 def user_add(ctx: CliContext, name: str, party: str, password_stdin: bool) -> None:
     """Create the web user NAME for PARTY (the password is stored as an argon2 hash)."""
-    account = create_user(_engine(ctx), name, party, _password(password_stdin))
+    account = create_user(ctx.index(), name, party, _password(password_stdin))
     data = {"user": account.user, "party": account.party, "role": account.role.value}
     ctx.emit(data, lambda: click.echo(f"added user {account.user} for {account.party} ({account.role.value})"))
 
@@ -114,7 +108,7 @@ def user_add(ctx: CliContext, name: str, party: str, password_stdin: bool) -> No
 @pass_ctx
 def user_password(ctx: CliContext, name: str, password_stdin: bool) -> None:
     """Set a new password for NAME and sign NAME out everywhere (API tokens stay valid)."""
-    ended = set_password(_engine(ctx), name, _password(password_stdin))
+    ended = set_password(ctx.index(), name, _password(password_stdin))
     ctx.emit({"user": name, "sessions_ended": ended},
              lambda: click.echo(f"new password for {name}; {ended} session{'s' if ended != 1 else ''} ended"))
 
@@ -123,7 +117,7 @@ def user_password(ctx: CliContext, name: str, password_stdin: bool) -> None:
 @pass_ctx
 def user_list(ctx: CliContext) -> None:
     """List the web users, the party each acts for and how many API tokens each has."""
-    users = list_users(_engine(ctx))
+    users = list_users(ctx.index())
     rows = [{"user": u.name, "party": u.party, "role": u.role, "created_at": u.created_at.isoformat(), "tokens": u.tokens}
             for u in users]
 
@@ -139,7 +133,7 @@ def user_list(ctx: CliContext) -> None:
 @pass_ctx
 def user_remove(ctx: CliContext, name: str) -> None:
     """Remove the web user NAME, revoking its API tokens and ending its sessions at once."""
-    removed = remove_user(_engine(ctx), name)
+    removed = remove_user(ctx.index(), name)
     ctx.emit({"user": removed.name, "tokens_revoked": removed.tokens, "sessions_ended": removed.sessions},
              lambda: click.echo(f"removed user {removed.name}: {removed.tokens} tokens revoked, "
                                 f"{removed.sessions} sessions ended"))
@@ -157,7 +151,7 @@ def token() -> None:
 @pass_ctx
 def token_create(ctx: CliContext, user_name: str, label: str, days: int | None) -> None:
     """Print a new bearer token for USER, once: only its hash is stored."""
-    secret = create_token(_engine(ctx), user_name, label, days)
+    secret = create_token(ctx.index(), user_name, label, days)
     ctx.emit({"token": secret, "user": user_name}, lambda: click.echo(secret))
 
 
@@ -166,7 +160,7 @@ def token_create(ctx: CliContext, user_name: str, label: str, days: int | None) 
 @pass_ctx
 def token_list(ctx: CliContext, user_name: str | None) -> None:
     """List API tokens: id, user, label, created, expiry (the secrets are not stored, so never shown)."""
-    tokens = list_tokens(_engine(ctx), user_name)
+    tokens = list_tokens(ctx.index(), user_name)
     rows = [{"id": t.id, "user": t.user, "label": t.label, "created_at": t.created_at.isoformat(),
              "expires_at": t.expires_at.isoformat() if t.expires_at else None} for t in tokens]
 
@@ -187,6 +181,6 @@ def token_revoke(ctx: CliContext, token_id: str | None, label: str | None, user_
     """Revoke one API token, by the ID `ledger token list` shows or by its label; it is refused from the next request."""
     if (token_id is None) == (label is None):
         raise click.UsageError("give a token ID or --label, not both")
-    revoked = revoke_token(_engine(ctx), token_id, label, user_name)
+    revoked = revoke_token(ctx.index(), token_id, label, user_name)
     ctx.emit({"id": revoked.id, "user": revoked.user, "label": revoked.label},
              lambda: click.echo(f"revoked token {revoked.id} of {revoked.user}" + (f" ({revoked.label})" if revoked.label else "")))

@@ -25,7 +25,8 @@ from ..proofs.events import Action
 from ..settings import Settings
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._codes import brands, check, labels, rfid
-from ._context import CliContext, parse_coordinates, pass_ctx
+from ._context import CliContext, parse_coordinates, pass_ctx, report_upgrade
+from ._db import db
 from ._serve import serve, token, user
 from ._verify import verify
 
@@ -55,6 +56,7 @@ def init(ctx: CliContext, attach: str | None, redeploy: bool) -> None:
     """Create the ledger home and admin key, deploy the contract, create the index."""
     ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
     ctx.adopt(ledger)
+    report_upgrade(ledger.schema_upgrade)
     info = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address, "chain_id": ledger.chain.chain_id,
             "chain": ledger.chain.label, "admin": ledger.keystore.unlock("admin").address}
     ctx.emit(info, lambda: click.echo("\n".join(f"{k:9} {v}" for k, v in info.items())))
@@ -279,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(3)
 
 
+cli.add_command(db)
 cli.add_command(audit_command)
 cli.add_command(trace_command)
 cli.add_command(epcis_group)

@@ -41,6 +41,7 @@ from ..files import private_directory
 from ..geo import Location
 from ..index.bulk import chunks, insert_rows, registered_among
 from ..index.engine import open_engine, unit_of_work
+from ..index.migrate import SchemaUpgrade, upgrade_index
 from ..index.models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Premises, Shipment
 from ..index.write_lock import WriteLock, exclusive
 from ..proofs.events import ZERO_ADDRESS, Action, CustodyEvent
@@ -81,7 +82,8 @@ class Ledger:
         self.keystore = keystore
         self.clock = clock
         self.domain = Domain(chain.chain_id, chain.contract.address)
-        self.write_lock = WriteLock(engine, settings.home / "write.lock")
+        self.write_lock = WriteLock(engine, settings.lock_file)
+        self.schema_upgrade: SchemaUpgrade | None = None  # what opening did to the index's schema, if anything
 
     # -- opening -------------------------------------------------------------------------
 
@@ -91,6 +93,13 @@ class Ledger:
         if settings.deployment_file.exists() and not redeploy:
             raise StateConflict(f"ledger home {settings.home}", "already initialised (use --redeploy to deploy anew)")
         private_directory(settings.home)
+        # The index first: one this code cannot use is refused before anything is deployed.
+        engine = open_engine(settings.database_url)
+        try:
+            upgrade = upgrade_index(engine, WriteLock(engine, settings.lock_file))
+        except BaseException:
+            engine.dispose()
+            raise
         keystore = _keystore(settings)
         admin = keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
         chain = ChainClient.connect(settings.chain, settings.chain_dir)
@@ -102,7 +111,8 @@ class Ledger:
             address, block = chain.deploy(admin)
         settings.deployment_file.write_text(json.dumps(
             {"address": address, "chain_id": chain.chain_id, "deployed_at_block": block}, indent=2) + "\n")
-        engine = open_engine(settings.database_url)
+        ledger = cls(settings, chain, engine, keystore)
+        ledger.schema_upgrade = upgrade
         with unit_of_work(engine) as s:
             if redeploy:
                 for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, PrefixBinding,
@@ -110,7 +120,7 @@ class Ledger:
                     s.execute(delete(table))
             if s.get(Party, admin.address) is None:
                 s.add(Party(address=admin.address, name="admin", role=Role.ADMIN.value, created_at=_now()))
-        return cls(settings, chain, engine, keystore)
+        return ledger
 
     @classmethod
     def open(cls, settings: Settings, clock: Callable[[], int] | None = None) -> Ledger:
@@ -122,7 +132,12 @@ class Ledger:
         chain.attach(deployment["address"])
         ledger = cls(settings, chain, open_engine(settings.database_url), _keystore(settings),
                      *([clock] if clock else []))
-        ledger.reconcile()
+        try:
+            ledger.schema_upgrade = upgrade_index(ledger.engine, ledger.write_lock)
+            ledger.reconcile()
+        except BaseException:
+            ledger.close()  # frees the embedded chain for the next open
+            raise
         return ledger
 
     def close(self) -> None:

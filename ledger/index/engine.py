@@ -1,4 +1,4 @@
-"""Database set-up: the engine for a URL, the schema, and a unit-of-work session."""
+"""Database set-up: the engine for a URL and a unit-of-work session (the schema is :mod:`.migrate`'s)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from ..files import private_sqlite_file
-from . import models  # noqa: F401 - registers the tables on SQLModel.metadata
 
 __all__ = ["open_engine", "unit_of_work"]
 
@@ -18,7 +17,7 @@ _POOL_SIZE = 16  # at least `ledger serve --threads` (default 4), with room for 
 
 
 def open_engine(url: str) -> Engine:
-    """Create the engine and the schema (idempotent)."""
+    """Create the engine (pool, SQLite pragmas); :func:`.migrate.upgrade_index` makes or upgrades the schema."""
     # The pool keeps at least as many connections as `ledger serve` has threads per process: with fewer,
     # every burst opens and closes overflow connections (on PostgreSQL a backend fork each).
     pool = {"pool_size": _POOL_SIZE, "max_overflow": _POOL_SIZE}
@@ -31,7 +30,6 @@ def open_engine(url: str) -> Engine:
         # connection the server dropped fails its statement once and is discarded (SQLAlchemy's
         # disconnect handling, and dbapi.cursor for the verifier's plain queries).
         engine = create_engine(url, **pool)
-    SQLModel.metadata.create_all(engine)
     return engine
 
 
