@@ -19,7 +19,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-__all__ = ["WriteLock", "exclusive"]
+__all__ = ["WriteLock", "anchoring", "exclusive"]
 
 _ADVISORY_KEY = 0x70726F76  # "prov": the ledger's writes, per database
 
@@ -73,6 +73,25 @@ def exclusive(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S,
     @functools.wraps(method)
     def locked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self.write_lock.hold():
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+class _HasJournal(_HasWriteLock, Protocol):
+    def settle_journal(self) -> None: ...
+
+
+J = TypeVar("J", bound=_HasJournal)
+
+
+def anchoring(method: Callable[Concatenate[J, P], R]) -> Callable[Concatenate[J, P], R]:
+    """An :func:`exclusive` write that anchors: it first settles the journal, so its checks read current rows."""
+
+    @functools.wraps(method)
+    def locked(self: J, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.write_lock.hold():
+            self.settle_journal()
             return method(self, *args, **kwargs)
 
     return locked

@@ -7,6 +7,7 @@ callers at the edges (CLI, web) can show the message and still act on the data.
 from __future__ import annotations
 
 __all__ = [
+    "ActionPending",
     "AlreadyPacked",
     "AuditScopeEmpty",
     "ChainLocked",
@@ -14,11 +15,13 @@ __all__ = [
     "ChainUnreachable",
     "DuplicateItem",
     "EpcisEventRefused",
+    "IndexUnavailable",
     "InvalidCode",
     "InvalidEpcis",
     "InvalidImage",
     "InvalidInput",
     "InvalidItemKey",
+    "JournalPending",
     "KeystoreError",
     "LedgerError",
     "NotPacked",
@@ -27,6 +30,7 @@ __all__ = [
     "PrefixOwned",
     "RoleError",
     "StateConflict",
+    "TxOutcomeUnknown",
     "UnknownItem",
     "UnknownParty",
 ]
@@ -105,6 +109,47 @@ class ChainUnreachable(LedgerError):
     def __init__(self, url: str, detail: str) -> None:
         self.url, self.detail = url, detail
         super().__init__(f"cannot reach the chain at {url}: {detail}")
+
+
+class TxOutcomeUnknown(ChainUnreachable):
+    """A transaction was sent but the node's answer was lost or late: it may or may not be mined."""
+
+    def __init__(self, url: str, tx_hash: str, detail: str) -> None:
+        self.tx_hash = tx_hash
+        super().__init__(url, f"transaction {tx_hash} was sent, but {detail}; whether it was mined is not known")
+
+
+class ActionPending(LedgerError):
+    """An action was signed and sent to the chain (or anchored) but could not be finished now.
+
+    Not a failure: its journal entry, with the signed transaction, is kept until the chain says for certain
+    whether it is anchored; `ledger sync`, the next start or the next write finishes or drops it.
+    """
+
+    exit_code = 4
+
+    def __init__(self, kind: str, root: str, tx_hash: str, reason: str) -> None:
+        self.kind, self.root, self.tx_hash, self.reason = kind, root, tx_hash, reason
+        super().__init__(f"{kind} {root} is pending: transaction {tx_hash} was sent, but {reason}; it is kept in the "
+                         "journal and `ledger sync` (or the next start) will finish it; do not submit it again")
+
+
+class JournalPending(LedgerError):
+    """A new action was refused because an earlier one's outcome on chain is still unknown."""
+
+    def __init__(self, kind: str, root: str, tx_hash: str, reason: str) -> None:
+        self.kind, self.root, self.tx_hash, self.reason = kind, root, tx_hash, reason
+        super().__init__(f"nothing was done: an earlier {kind} {root} (transaction {tx_hash}) is still pending "
+                         f"({reason}); new actions wait until it is settled; run `ledger sync` when the chain answers, "
+                         "then try again")
+
+
+class IndexUnavailable(LedgerError):
+    """The index database cannot be reached (refused, dropped or not accepting connections)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"the index database is not answering ({detail}); try again shortly")
 
 
 class ChainRejected(LedgerError):

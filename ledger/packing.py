@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 
 from ._bulk import chunks
 from ._keccak import keccak256
-from ._write_lock import exclusive
+from ._write_lock import anchoring
 from .custody import FINAL_STATUSES
 from .custody_events import ZERO_ADDRESS, Action
 from .errors import AlreadyPacked, InvalidCode, NotHolder, NotPacked, StateConflict
@@ -174,7 +174,7 @@ def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item])
         raise NotHolder(actor_name, verb, not_held, "it does not hold them (or they are in transit, stolen, sold or gone)")
 
 
-@exclusive
+@anchoring
 def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
          location: str = "") -> ActionResult:
     """Pack loose items and/or containers into ``container`` (created on first use)."""
@@ -217,7 +217,7 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
     return ledger.record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location, packing)
 
 
-@exclusive
+@anchoring
 def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
            location: str = "") -> ActionResult:
     """Take items and/or containers out of ``container``; with neither given, empty it."""
