@@ -11,15 +11,15 @@ from sqlmodel import Session, select
 
 from ledger.audit import audit
 from ledger.chain import ChainClient, SignedTx
-from ledger.database import unit_of_work
 from ledger.custody_events import Action
+from ledger.database import unit_of_work
 from ledger.errors import ChainUnreachable, DuplicateItem, KeystoreError, NotInitialised
 from ledger.identifiers import ItemKey
 from ledger.index_models import Anchor, PendingAction
 from ledger.ledger import Ledger
 from ledger.merkle import MerkleTree, event_leaf
 from ledger.queries import item_status
-from ledger.registration import ItemSpec, plan_batch, serial_range
+from ledger.registration import ItemSpec, plan_batch
 from ledger.settings import Settings
 from ledger.sync import sync
 from ledger.typed_data import RegistrationMessage, sign
@@ -85,8 +85,8 @@ def test_journal_entry_whose_nonce_was_used_by_another_transaction_is_dropped(le
     other_root, other_payload, other = _signed_registration(ledger, range(10, 12))
     assert other.nonce == signed.nonce
     ledger.chain.send_anchor(other)
-    assert ledger.reconcile() == [f"dropped registration 0x{root.hex()}: nonce {signed.nonce} of {signed.sender} was used "
-                                  f"by another transaction (or 0x{signed.tx_hash.hex()} reverted) and the root is not anchored"]
+    assert ledger.reconcile() == [(f"dropped registration 0x{root.hex()}: nonce {signed.nonce} of {signed.sender} was used "
+                                  f"by another transaction (or 0x{signed.tx_hash.hex()} reverted) and the root is not anchored")]
     with Session(ledger.engine) as s:
         assert s.exec(select(PendingAction)).first() is None
     assert ledger.chain.get_anchor(root) is None
