@@ -18,6 +18,7 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["WriteLock", "anchoring", "exclusive"]
 
@@ -47,7 +48,12 @@ class WriteLock:
                         try:
                             yield
                         finally:
-                            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
+                            try:
+                                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
+                            except DBAPIError as exc:
+                                # The server ended the session (and so its lock): what went wrong inside is the news.
+                                if not exc.connection_invalidated:
+                                    raise
                 else:
                     self._lock_file.parent.mkdir(parents=True, exist_ok=True)
                     with self._lock_file.open("a") as handle:

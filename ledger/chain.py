@@ -201,6 +201,10 @@ class ChainClient:
             })
         except (ContractLogicError, TransactionFailed) as exc:
             raise ChainRejected(action, self._revert_reason(exc)) from None
+        except Web3RPCError as exc:
+            if isinstance(exc, RequestTimedOut):
+                raise ChainUnreachable(self.label, _first_line(exc)) from None
+            raise ChainRejected(action, _first_line(exc)) from None  # the node answered with a refusal
         except _NODE_FAILURES as exc:
             raise ChainUnreachable(self.label, _first_line(exc)) from None
         signed = account.sign_transaction(cast(dict[str, Any], tx))

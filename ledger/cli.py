@@ -1,6 +1,7 @@
 """`ledger`: the command line. Human output by default, `--json` for machines.
 
-Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error, 3 an internal error.
+Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error, 3 an internal error,
+4 an action sent to the chain whose outcome is not known yet (pending: `ledger sync` finishes it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from ._cli_serve import serve, token, user
 from .code_signature import verify_code_signature
 from .codes import parse_code
 from .custody_events import Action
-from .errors import InvalidInput, LedgerError
+from .database import unavailable
+from .errors import ActionPending, InvalidInput, LedgerError
 from .geo import Location, parse_location
 from .identifiers import ItemKey
 from .image_codes import read_codes
@@ -316,10 +318,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except ActionPending as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(exc.exit_code)
     except LedgerError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the edge: a bug must not reach the user as a stack trace
+        found = unavailable(exc)
+        if found is not None:
+            click.echo(f"error: {found.message}", err=True)
+            sys.exit(found.exit_code)
         click.echo(f"internal error ({type(exc).__name__}): {exc}; please report it with the command you ran", err=True)
         sys.exit(3)
 

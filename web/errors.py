@@ -1,4 +1,9 @@
-"""Errors become responses here and only here: JSON under /api/, a plain page elsewhere; never a traceback."""
+"""Errors become responses here and only here: JSON under /api/, a plain page elsewhere; never a traceback.
+
+An action whose outcome on chain is not known yet (ActionPending) is 202 Accepted, not an error:
+it was sent and `ledger sync` or the next start finishes it. An index database that cannot be
+reached is 503, logged once per outage (see ledger.database), not a traceback per request.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,22 @@ import logging
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from ledger.database import outage, unavailable
 from ledger.errors import (
+    ActionPending,
     AlreadyPacked,
     ChainLocked,
     ChainRejected,
     ChainUnreachable,
     DuplicateItem,
+    IndexUnavailable,
     InvalidInput,
+    JournalPending,
     LedgerError,
     NotHolder,
     PrefixOwned,
@@ -25,7 +36,9 @@ from ledger.errors import (
     UnknownParty,
 )
 
-__all__ = ["STATUS_OF_ERROR", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
+from .context import ledger as current_ledger
+
+__all__ = ["STATUS_OF_ERROR", "UNEXPECTED", "error_json", "index_unavailable", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +56,9 @@ STATUS_OF_ERROR: tuple[tuple[type[LedgerError], int], ...] = (
     (ChainRejected, 502),
     (ChainUnreachable, 503),
     (ChainLocked, 503),
+    (JournalPending, 503),
+    (IndexUnavailable, 503),
+    (ActionPending, 202),
 )
 
 
@@ -60,7 +76,19 @@ def _status_of(exc: LedgerError) -> int:
 
 
 def _details(exc: LedgerError) -> dict[str, object]:
-    return {"field": exc.field} if isinstance(exc, InvalidInput) else {}
+    if isinstance(exc, InvalidInput):
+        return {"field": exc.field}
+    if isinstance(exc, ActionPending):  # what a client needs to follow it up
+        return {"root": exc.root, "tx_hash": exc.tx_hash}
+    return {}
+
+
+def index_unavailable(engine: Engine, exc: BaseException) -> IndexUnavailable | None:
+    """The IndexUnavailable that ``exc`` amounts to, noted in the engine's outage (one log line per outage)."""
+    found = unavailable(exc)
+    if found is not None:
+        outage(engine).failed(found.detail)
+    return found
 
 
 def ledger_error_json(exc: LedgerError) -> tuple[int, dict[str, object]]:
@@ -78,7 +106,14 @@ def respond(status: int, message: str, title: str, **extra: object) -> BaseRespo
 
 
 def _ledger_error(exc: LedgerError) -> BaseResponse:
+    if isinstance(exc, IndexUnavailable):
+        index_unavailable(current_ledger().engine, exc)
     return respond(_status_of(exc), exc.message, type(exc).__name__, **_details(exc))
+
+
+def _database_error(exc: DBAPIError) -> BaseResponse:
+    found = index_unavailable(current_ledger().engine, exc)
+    return _ledger_error(found) if found is not None else _unexpected(exc)
 
 
 def _http_error(exc: HTTPException) -> BaseResponse:
@@ -107,6 +142,7 @@ def _unexpected(exc: Exception) -> BaseResponse:
 
 def register(app: Flask) -> None:
     app.register_error_handler(LedgerError, _ledger_error)
+    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
