@@ -14,7 +14,6 @@ from functools import cache
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
-from sqlalchemy.exc import DBAPIError
 
 from .database import outage, unavailable
 from .errors import IndexUnavailable
@@ -45,7 +44,7 @@ def cursor(engine: Engine) -> Iterator[DBAPICursor]:
     """
     try:
         connection = engine.raw_connection()
-    except DBAPIError as exc:
+    except Exception as exc:
         found = unavailable(exc)
         if found is None:
             raise
@@ -64,10 +63,10 @@ def cursor(engine: Engine) -> Iterator[DBAPICursor]:
             connection.driver_connection.autocommit = False  # type: ignore[union-attr]
     except BaseException as exc:
         connection.invalidate()
-        dbapi = engine.dialect.loaded_dbapi
-        if isinstance(exc, (dbapi.OperationalError, dbapi.InterfaceError)):
-            raise _noted(engine, IndexUnavailable(str(exc).strip().split("\n")[0][:200] or type(exc).__name__)) from exc
-        raise
+        found = unavailable(exc)
+        if found is None:
+            raise
+        raise _noted(engine, found) from exc
     finally:
         connection.close()  # back to the pool, or dropped if invalidated
     outage(engine).answered()

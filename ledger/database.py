@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import select
+import sqlite3
 import threading
 import time
 import weakref
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -106,13 +108,21 @@ def unavailable(exc: BaseException) -> IndexUnavailable | None:
     """The IndexUnavailable that a database error amounts to, or None if it is about something else.
 
     Operational and interface errors (refused, dropped or closed connections, a database not accepting
-    connections, SQLite's locked or unreadable file) and any error SQLAlchemy saw as a disconnect.
+    connections, SQLite's locked or unreadable file) and any error SQLAlchemy saw as a disconnect; as
+    SQLAlchemy wraps them, or as the driver raised them (the pool reconnecting, plain DB-API cursors).
     """
     if isinstance(exc, IndexUnavailable):
         return exc
     if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))):
-        return IndexUnavailable(str(exc.orig).strip().split("\n")[0][:200] or type(exc.orig).__name__)
-    return None
+        cause: BaseException = exc.orig or exc
+    elif isinstance(exc, _DRIVER_ERRORS):
+        cause = exc
+    else:
+        return None
+    return IndexUnavailable(str(cause).strip().split("\n")[0][:200] or type(cause).__name__)
+
+
+_DRIVER_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError, sqlite3.InterfaceError)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -12,7 +12,6 @@ import logging
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -111,11 +110,6 @@ def _ledger_error(exc: LedgerError) -> BaseResponse:
     return respond(_status_of(exc), exc.message, type(exc).__name__, **_details(exc))
 
 
-def _database_error(exc: DBAPIError) -> BaseResponse:
-    found = index_unavailable(current_ledger().engine, exc)
-    return _ledger_error(found) if found is not None else _unexpected(exc)
-
-
 def _http_error(exc: HTTPException) -> BaseResponse:
     status = exc.code or 500
     if status == 401 and not _wants_json():
@@ -136,13 +130,15 @@ UNEXPECTED = (500, "an unexpected error occurred; it has been logged", "Internal
 
 
 def _unexpected(exc: Exception) -> BaseResponse:
+    found = index_unavailable(current_ledger().engine, exc)  # the database's errors are not ledger errors
+    if found is not None:
+        return _ledger_error(found)
     log.exception("unexpected error on %s %s", request.method, request.path)
     return respond(*UNEXPECTED)
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(LedgerError, _ledger_error)
-    app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -33,12 +33,6 @@ GTIN = "09521234543213"
 
 
 @pytest.fixture
-def proxy(hardhat_url: str) -> Iterator[RpcProxy]:
-    with RpcProxy(hardhat_url).running() as running:
-        yield running
-
-
-@pytest.fixture
 def node(hardhat_url: str) -> Iterator[Web3]:
     """The Hardhat node itself, past the proxy: to look and to steer mining. Automining is restored after."""
     w3 = Web3(Web3.HTTPProvider(hardhat_url))
