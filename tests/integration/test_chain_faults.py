@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from web3 import Web3
 
 from ledger.audit import audit
+from ledger.cli import main
 from ledger.errors import ActionPending, ChainRejected, JournalPending
 from ledger.identifiers import ItemKey
 from ledger.index_models import Anchor, PendingAction
@@ -212,3 +213,26 @@ def test_writes_wait_longer_than_reads(ledger: Ledger, proxy: RpcProxy) -> None:
         ledger.chain.get_anchor(b"\x01" * 32, quick=True)
     assert ledger.chain.get_anchor(b"\x01" * 32) is None  # the same read on the write path waits
     _assert_whole(ledger)
+
+
+def test_the_command_line_says_pending_and_sync_finishes(ledger: Ledger, proxy: RpcProxy, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ledger register` exits 4 with what will happen; `ledger sync` then finishes it."""
+    settings = ledger.settings
+    ledger.close()
+    for key, value in {"LEDGER_HOME": str(settings.home), "LEDGER_CHAIN": settings.chain, "LEDGER_PASSPHRASE": "test passphrase",
+                       "LEDGER_DATABASE_URL": settings.database_url, "LEDGER_CHAIN_READ_TIMEOUT": "0.5"}.items():
+        monkeypatch.setenv(key, value)
+    proxy.fault("eth_getTransactionReceipt", Fault.DROP_REPLY)
+    proxy.fault("eth_call", Fault.DROP_REPLY)
+    with pytest.raises(SystemExit) as exited:
+        main(["register", "--as", "acme", "--gtin", GTIN, "--count", "3"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 4, err
+    assert "is pending: transaction 0x" in err and "`ledger sync` (or the next start) will finish it" in err
+    proxy.clear()
+    main(["sync"])  # opening the ledger already finished it (the "next start"); sync finds it indexed as this home's
+    assert capsys.readouterr().out.startswith("blocks 0–")
+    with Ledger.open(settings) as again:
+        assert [item_status(again, ItemKey(GTIN, s)).registered for s in "123"] == [True, True, True]
+        _assert_whole(again)
