@@ -97,7 +97,8 @@ _outages: weakref.WeakKeyDictionary[Engine, Outage] = weakref.WeakKeyDictionary(
 
 def outage(engine: Engine) -> Outage:
     """The outage state of ``engine`` (one per engine opened by :func:`open_engine`)."""
-    return _outages.setdefault(engine, Outage())
+    found = _outages.get(engine)  # not setdefault: that would build an Outage per call on the verify path
+    return found if found is not None else _outages.setdefault(engine, Outage())
 
 
 def _answered(conn: Any, *_args: object) -> None:
