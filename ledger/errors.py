@@ -13,7 +13,9 @@ NotFound               404     1     what was named is not on this ledger
 NotAllowed             403     1     the party's role or holdings do not allow it
 Conflict               409     1     the ledger's state does not allow it now
 ChainRejected          502     1     the contract reverted
-ChainUnavailable       503     75    the chain cannot be reached now; retry later
+Unavailable            503     75    the chain or the index cannot be used now; retry
+ActionPending          202     4     sent to the chain, outcome not known yet; it will
+                                     be finished by ``ledger sync``: do not repeat it
 =====================  ======  ====  =============================================
 
 >>> UnknownParty("acme").http_status, ChainUnreachable("http://x", "refused").exit_code
@@ -23,8 +25,10 @@ ChainUnavailable       503     75    the chain cannot be reached now; retry late
 from __future__ import annotations
 
 __all__ = [
+    "ActionPending",
     "AlreadyPacked",
     "ChainUnavailable",
+    "Unavailable",
     "Conflict",
     "NotAllowed",
     "NotFound",
@@ -34,6 +38,7 @@ __all__ = [
     "ChainUnreachable",
     "DuplicateItem",
     "EpcisEventRefused",
+    "IndexUnavailable",
     "InvalidCode",
     "InvalidEpcis",
     "InvalidImage",
@@ -41,6 +46,7 @@ __all__ = [
     "IndexTooNew",
     "InvalidInput",
     "InvalidItemKey",
+    "JournalPending",
     "KeystoreError",
     "LedgerError",
     "NotPacked",
@@ -50,6 +56,7 @@ __all__ = [
     "PrefixOwned",
     "RoleError",
     "StateConflict",
+    "TxOutcomeUnknown",
     "UnknownItem",
     "UnknownParty",
 ]
@@ -92,11 +99,15 @@ class Conflict(LedgerError):
     http_status = 409
 
 
-class ChainUnavailable(LedgerError):
-    """The chain cannot be reached or opened now; the same request may succeed later."""
+class Unavailable(LedgerError):
+    """A service the ledger needs cannot be used now; nothing was done, and the same request may succeed later."""
 
     http_status = 503
     exit_code = 75  # sysexits EX_TEMPFAIL: a script may retry
+
+
+class ChainUnavailable(Unavailable):
+    """The chain cannot be reached or opened now."""
 
 
 class InvalidInput(LedgerError):
@@ -162,6 +173,48 @@ class ChainUnreachable(ChainUnavailable):
     def __init__(self, url: str, detail: str) -> None:
         self.url, self.detail = url, detail
         super().__init__(f"cannot reach the chain at {url}: {detail}")
+
+
+class TxOutcomeUnknown(ChainUnreachable):
+    """A transaction was sent but the node's answer was lost or late: it may or may not be mined."""
+
+    def __init__(self, url: str, tx_hash: str, detail: str) -> None:
+        self.tx_hash = tx_hash
+        super().__init__(url, f"transaction {tx_hash} was sent, but {detail}; whether it was mined is not known")
+
+
+class ActionPending(LedgerError):
+    """An action was signed and sent to the chain (or anchored) but could not be finished now.
+
+    Not a failure: its journal entry, with the signed transaction, is kept until the chain says for certain
+    whether it is anchored; `ledger sync`, the next start or the next write finishes or drops it.
+    """
+
+    http_status = 202  # accepted: it will be finished for the caller, who must not repeat it
+    exit_code = 4
+
+    def __init__(self, kind: str, root: str, tx_hash: str, reason: str) -> None:
+        self.kind, self.root, self.tx_hash, self.reason = kind, root, tx_hash, reason
+        super().__init__(f"{kind} {root} is pending: transaction {tx_hash} was sent, but {reason}; it is kept in the "
+                         "journal and `ledger sync` (or the next start) will finish it; do not submit it again")
+
+
+class JournalPending(Unavailable):
+    """A new action was refused because an earlier one's outcome on chain is still unknown."""
+
+    def __init__(self, kind: str, root: str, tx_hash: str, reason: str) -> None:
+        self.kind, self.root, self.tx_hash, self.reason = kind, root, tx_hash, reason
+        super().__init__(f"nothing was done: an earlier {kind} {root} (transaction {tx_hash}) is still pending "
+                         f"({reason}); new actions wait until it is settled; run `ledger sync` when the chain answers, "
+                         "then try again")
+
+
+class IndexUnavailable(Unavailable):
+    """The index database cannot be reached (refused, dropped or not accepting connections)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"the index database is not answering ({detail}); try again shortly")
 
 
 class ChainRejected(LedgerError):
@@ -248,7 +301,7 @@ class NotPacked(Conflict):
         super().__init__(f"cannot unpack {child}: it {reason}")
 
 
-class IndexTooNew(LedgerError):
+class IndexTooNew(Conflict):
     """The index is at a schema revision this code does not know: a newer ledger upgraded it."""
 
     def __init__(self, database: str, revision: str, newest: str) -> None:
@@ -258,7 +311,7 @@ class IndexTooNew(LedgerError):
                          f"this installation; nothing was changed")
 
 
-class IndexNotRecognised(LedgerError):
+class IndexNotRecognised(Conflict):
     """A database with the ledger's tables and no schema version whose tables are not the baseline's."""
 
     def __init__(self, database: str, differences: list[str]) -> None:

@@ -8,6 +8,8 @@
 | LEDGER_PASSPHRASE | (prompt) | passphrase of the keystore files |
 | LEDGER_KDF_ITERATIONS | 65536 | scrypt cost for new keystore files (geth's standard is 262144) |
 | LEDGER_RESOLVER_URL | http://127.0.0.1:8000 | the verifier's public base URL, printed into label QR codes |
+| LEDGER_CHAIN_READ_TIMEOUT | 2 | seconds a verification waits for the chain before answering from the index |
+| LEDGER_CHAIN_WRITE_TIMEOUT | 120 | seconds an action waits for its transaction to be mined before it is left pending |
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Settings:
     passphrase: str | None = field(default=None, repr=False)
     kdf_iterations: int = 65536
     resolver_url: str = "http://127.0.0.1:8000"
+    chain_read_timeout: float = 2.0
+    chain_write_timeout: float = 120.0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -40,6 +44,10 @@ class Settings:
             raise InvalidInput("LEDGER_RESOLVER_URL", self.resolver_url, "is not an http(s) URL", "e.g. https://verify.example.com")
         if self.kdf_iterations < 2 or self.kdf_iterations & (self.kdf_iterations - 1):
             raise InvalidInput("LEDGER_KDF_ITERATIONS", self.kdf_iterations, "is not a power of two", "e.g. 65536")
+        for name, value in (("LEDGER_CHAIN_READ_TIMEOUT", self.chain_read_timeout),
+                            ("LEDGER_CHAIN_WRITE_TIMEOUT", self.chain_write_timeout)):
+            if not 0 < value <= 3600:
+                raise InvalidInput(name, value, "is not a number of seconds from 0 to 3600", "e.g. 2 or 120")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -56,6 +64,12 @@ class Settings:
             if not raw.isdigit():
                 raise InvalidInput("LEDGER_KDF_ITERATIONS", raw, "is not a number", "a power of two such as 65536")
             values["kdf_iterations"] = int(raw)
+        for name, key in (("LEDGER_CHAIN_READ_TIMEOUT", "chain_read_timeout"), ("LEDGER_CHAIN_WRITE_TIMEOUT", "chain_write_timeout")):
+            if name in env:
+                try:
+                    values[key] = float(env[name])
+                except ValueError:
+                    raise InvalidInput(name, env[name], "is not a number", "seconds, e.g. 2 or 120") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         values = {k: v for k, v in values.items() if v is not None}
         home = values["home"]

@@ -77,7 +77,7 @@ def _instrument(ledger: Any) -> _Phases:
     ledger_module.sign = phases.wrap("sign (EIP-712)", ledger_module.sign)
     ledger._refuse_registered = phases.wrap("duplicate check (SQL)", ledger._refuse_registered)
     ledger._journal_and_anchor = phases.wrap("journal + anchor", ledger._journal_and_anchor)
-    ledger.chain.anchor_registration = phases.wrap("anchor tx", ledger.chain.anchor_registration)
+    ledger.chain.send_anchor = phases.wrap("anchor tx", ledger.chain.send_anchor)
     ledger._commit_registration = phases.wrap("index commit (SQL)", ledger._commit_registration)
     return phases
 

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ledger.chain.roles import Role
 from ledger.codes.parsing import parse_code
 from ledger.custody.ledger import ActionResult
-from ledger.errors import InvalidInput, LedgerError
+from ledger.errors import ActionPending, InvalidInput, LedgerError
 from ledger.proofs.events import Action
 
 from . import once
@@ -29,10 +29,15 @@ HOLDERS = (Role.BRAND, Role.CARRIER, Role.DISTRIBUTOR, Role.RETAILER)
 
 
 def run_once(token: str | None, action: Callable[[], ActionResult], required: bool = True) -> ActionResult:
-    """Claim the submission token, act, and free the token again if the action was refused."""
+    """Claim the submission token, act, and free the token again if the action was refused.
+
+    A pending action (sent, outcome not known yet) keeps its token: repeating it could anchor it twice.
+    """
     claimed = once.consume(token, required)
     try:
         return action()
+    except ActionPending:
+        raise
     except LedgerError:
         once.release(claimed)
         raise

@@ -1,4 +1,9 @@
-"""Errors become responses here and only here: JSON under /api/, a plain page elsewhere; never a traceback."""
+"""Errors become responses here and only here: JSON under /api/, a plain page elsewhere; never a traceback.
+
+An action whose outcome on chain is not known yet (ActionPending) is 202 Accepted, not an error:
+it was sent and `ledger sync` or the next start finishes it. An index database that cannot be
+reached is 503, logged once per outage (see ledger.database), not a traceback per request.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,16 @@ import logging
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.errors import InvalidInput, LedgerError
+from ledger.errors import ActionPending, IndexUnavailable, InvalidInput, LedgerError
+from ledger.index.engine import outage, unavailable
 
-__all__ = ["INVALID_TOKEN", "UNEXPECTED", "error_json", "ledger_error_json", "register"]
+from .context import ledger as current_ledger
+
+__all__ = ["INVALID_TOKEN", "UNEXPECTED", "error_json", "index_unavailable", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +34,19 @@ def error_json(status: int, message: str, title: str, **extra: object) -> dict[s
 
 
 def _details(exc: LedgerError) -> dict[str, object]:
-    return {"field": exc.field} if isinstance(exc, InvalidInput) else {}
+    if isinstance(exc, InvalidInput):
+        return {"field": exc.field}
+    if isinstance(exc, ActionPending):  # what a client needs to follow it up
+        return {"root": exc.root, "tx_hash": exc.tx_hash}
+    return {}
+
+
+def index_unavailable(engine: Engine, exc: BaseException) -> IndexUnavailable | None:
+    """The IndexUnavailable that ``exc`` amounts to, noted in the engine's outage (one log line per outage)."""
+    found = unavailable(exc)
+    if found is not None:
+        outage(engine).failed(found.detail)
+    return found
 
 
 def ledger_error_json(exc: LedgerError) -> tuple[int, dict[str, object]]:
@@ -43,6 +64,8 @@ def respond(status: int, message: str, title: str, **extra: object) -> BaseRespo
 
 
 def _ledger_error(exc: LedgerError) -> BaseResponse:
+    if isinstance(exc, IndexUnavailable):
+        index_unavailable(current_ledger().engine, exc)
     return respond(exc.http_status, exc.message, type(exc).__name__, **_details(exc))
 
 
@@ -69,6 +92,9 @@ INVALID_TOKEN = (401, "the API token is unknown, expired or revoked; ask for a n
 
 
 def _unexpected(exc: Exception) -> BaseResponse:
+    found = index_unavailable(current_ledger().engine, exc)  # the database's errors are not ledger errors
+    if found is not None:
+        return _ledger_error(found)
     log.exception("unexpected error on %s %s", request.method, request.path)
     return respond(*UNEXPECTED)
 

@@ -39,6 +39,15 @@ def _created() -> dict[str, Any]:
     return {"description": "Anchored on chain", "content": {"application/json": {"schema": _ACTION}}}
 
 
+def _acted() -> dict[str, Any]:
+    """The answers of an action: anchored, or pending (sent; outcome not known yet), or an error."""
+    return {"201": _created(),
+            "202": {"description": "Pending: the transaction was sent but its outcome is not known yet; "
+                                   "`ledger sync` (or the server's next start or action) finishes it. Do not repeat it.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pending"}}}},
+            **_errors(400, 401, 403, 404, 409, 503)}
+
+
 def document(server: str) -> dict[str, Any]:
     secured: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
@@ -60,32 +69,32 @@ def document(server: str) -> dict[str, Any]:
                 "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
                                 "description": "any code form, e.g. 0109521234543213211234 or urn:epc:id:sgtin:…"}],
                 "responses": {"200": {"description": "History", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/History"}}}}, **_errors(400, 401, 404)}}},
+                    "schema": {"$ref": "#/components/schemas/History"}}}}, **_errors(400, 401, 404, 503)}}},
             "/api/v1/inspections": {"post": {
                 "operationId": "inspect", "summary": "Record an inspection (officers)", "security": secured,
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "required": ["code", "outcome", "location"], "properties": {
                     "code": _CODE, "outcome": {"enum": ["passed", "held", "seized", "suspected_counterfeit"]},
                     "location": _LOCATION}}),
-                "responses": {"201": _created(), **_errors(400, 401, 403, 404, 409, 503)}}},
+                "responses": _acted()}},
             "/api/v1/stolen": {"post": {
                 "operationId": "reportStolen", "summary": "Report an item stolen (officers, brands, custodians)",
                 "security": secured, "parameters": [_IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "required": ["code"], "properties": {
                     "code": _CODE, "location": _LOCATION}}),
-                "responses": {"201": _created(), **_errors(400, 401, 403, 404, 409, 503)}}},
+                "responses": _acted()}},
             "/api/v1/shipments": {"post": {
                 "operationId": "ship", "summary": "Ship items to another party (custodians)", "security": secured,
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "required": ["to", "codes"], "properties": {
                     "to": {"type": "string"}, "codes": {"type": "array", "items": _CODE, "minItems": 1, "maxItems": 10000},
                     "location": {"type": "string", "maxLength": 200}}}),
-                "responses": {"201": _created(), **_errors(400, 401, 403, 404, 409, 503)}}},
+                "responses": _acted()}},
             "/api/v1/shipments/{root}/receipt": {"post": {
                 "operationId": "receive", "summary": "Accept a shipment sent to you (custodians)", "security": secured,
                 "parameters": [{"name": "root", "in": "path", "required": True, "schema": {"type": "string"}}, _IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "properties": {"location": {"type": "string", "maxLength": 200}}}),
-                "responses": {"201": _created(), **_errors(400, 401, 403, 404, 409, 503)}}},
+                "responses": _acted()}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -96,6 +105,9 @@ def document(server: str) -> dict[str, Any]:
                 "Error": {"type": "object", "required": ["error", "message", "status"], "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "integer"},
                     "field": {"type": "string"}}},
+                "Pending": {"type": "object", "required": ["error", "message", "status", "root", "tx_hash"], "properties": {
+                    "error": {"const": "ActionPending"}, "message": {"type": "string"}, "status": {"const": 202},
+                    "root": {"type": "string"}, "tx_hash": {"type": "string"}}},
                 "Reason": {"type": "object", "required": ["code", "weight", "sentence", "advice"], "properties": {
                     "code": {"type": "string"}, "weight": {"enum": ["note", "alert", "suspect", "counterfeit"]},
                     "sentence": {"type": "string"}, "advice": {"type": "string"}}},

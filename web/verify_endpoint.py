@@ -17,14 +17,14 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
-from ledger.errors import LedgerError
+from ledger.errors import IndexUnavailable, LedgerError
 from ledger.geo import Location
 from ledger.index.accounts import token_account
 from ledger.verify.report import verification_json
 from ledger.verify.verifier import Verifier
 
 from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field
-from .errors import INVALID_TOKEN, UNEXPECTED, error_json, ledger_error_json
+from .errors import INVALID_TOKEN, UNEXPECTED, error_json, index_unavailable, ledger_error_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -81,8 +81,13 @@ class VerifyEndpoint:
                                           account)
             return 200, verification_json(result, with_custody=account is not None), asked_session
         except LedgerError as exc:
+            if isinstance(exc, IndexUnavailable):
+                index_unavailable(self.verifier.ledger.engine, exc)
             return (*ledger_error_json(exc), asked_session)
-        except Exception:
+        except Exception as exc:
+            found = index_unavailable(self.verifier.ledger.engine, exc)
+            if found is not None:
+                return (*ledger_error_json(found), asked_session)
             log.exception("unexpected error on POST %s", PATH)
             status, message, title = UNEXPECTED
             return status, error_json(status, message, title), asked_session

@@ -17,7 +17,8 @@ from ..proofs.keccak import keccak256
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, recover
 from .findings import Finding, FindingCode
 
-__all__ = ["AnchorRow", "anchor_hash", "check_anchor_chain", "check_anchor_rows", "check_signatures", "chain_anchors"]
+__all__ = ["AnchorRow", "anchor_hash", "check_anchor_chain", "check_anchor_rows", "check_signatures", "chain_anchors",
+           "check_unindexed_anchors"]
 
 _LOG_BLOCKS = 5_000  # blocks per eth_getLogs request: nodes cap the range a query may span
 
@@ -84,6 +85,29 @@ def check_anchor_chain(records: list[AnchorRecord], latest: bytes, count_on_chai
     if count_on_chain != len(records):
         findings.append(Finding(FindingCode.ANCHOR_CHAIN_BROKEN, "contract", f"anchorCount is {count_on_chain}",
                                 f"{len(records)} AnchorRecorded logs"))
+    return findings
+
+
+def check_unindexed_anchors(records: Iterable[AnchorRecord], rows: Iterable[Anchor], own: Mapping[str, str]) -> list[Finding]:
+    """Anchors on chain without their rows in the index.
+
+    ``own`` maps the addresses of this home's parties (those with a key here) to their names. Their
+    anchors were made from this home, so their rows must be here: an anchor of theirs with no row, or
+    filed as another organisation's (a row with ``local`` false, as `ledger sync` files unknown anchors),
+    is ORPHANED_ANCHOR. Another organisation's anchor without a row is ANCHOR_NOT_INDEXED.
+    """
+    local = {row.root: row.local for row in rows}
+    findings = []
+    for r in records:
+        root, where = _h(r.root), f"#{r.sequence}, {r.kind.name.lower()}, tx {_h(r.tx_hash)}, block {r.block_number}"
+        if r.party in own and not local.get(root, False):
+            filed = "is filed as another organisation's anchor" if root in local else "has no index row"
+            findings.append(Finding(FindingCode.ORPHANED_ANCHOR, f"anchor {root}",
+                                    f"anchored by {own[r.party]}, a party of this home ({where}), but {filed}",
+                                    f"this home's own anchor row and its {r.count} rows, committed from the journal"))
+        elif root not in local:
+            findings.append(Finding(FindingCode.ANCHOR_NOT_INDEXED, f"anchor {root}", "has no index row",
+                                    f"a row for anchor #{r.sequence} ({r.kind.name.lower()} by {r.party}, block {r.block_number})"))
     return findings
 
 

@@ -37,7 +37,7 @@ from ..errors import AuditScopeEmpty, UnknownItem
 from ..index.bulk import chunks
 from ..index.models import Anchor, Batch, Container, ContainerContent, Shipment
 from ..proofs.events import AnchorKind
-from ._anchors import AnchorRow, chain_anchors, check_anchor_chain, check_anchor_rows, check_signatures
+from ._anchors import AnchorRow, chain_anchors, check_anchor_chain, check_anchor_rows, check_signatures, check_unindexed_anchors
 from ._items import (
     E_ITEM,
     E_ROOT,
@@ -200,10 +200,9 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
     if scope.kind == "ledger":
         findings += check_anchor_chain(records, ledger.chain.latest_anchor_hash(), int(
             ledger.chain.contract.functions.anchorCount().call()))
-        indexed = {a.root for a in anchor_rows}
-        findings += [Finding(FindingCode.ANCHOR_NOT_INDEXED, f"anchor {_h(r.root)}", "has no index row",
-                             f"a row for anchor #{r.sequence} ({r.kind.name.lower()} by {r.party}, block {r.block_number})")
-                     for r in records if _h(r.root) not in indexed]
+        keys = set(ledger.keystore.names())
+        own = {p.address: p.name for p, _ in ledger.parties() if p.name in keys}
+        findings += check_unindexed_anchors(records, anchor_rows, own)
     findings += check_anchor_rows(anchor_rows, by_root, ledger.chain)
     signed = [AnchorRow(a, prefixes.get(a.root)) for a in anchor_rows if a.local]
     report.signatures = sum(1 for a in signed if a.row.signature)

@@ -18,6 +18,7 @@ class FindingCode(enum.StrEnum):
 
     ANCHOR_NOT_ON_CHAIN = "ANCHOR_NOT_ON_CHAIN"
     ANCHOR_NOT_INDEXED = "ANCHOR_NOT_INDEXED"
+    ORPHANED_ANCHOR = "ORPHANED_ANCHOR"
     ANCHOR_ROW_ALTERED = "ANCHOR_ROW_ALTERED"
     ANCHOR_CHAIN_BROKEN = "ANCHOR_CHAIN_BROKEN"
     SIGNED_MESSAGE_MISMATCH = "SIGNED_MESSAGE_MISMATCH"
@@ -48,6 +49,7 @@ class FindingCode(enum.StrEnum):
 _SENTENCES = {
     FindingCode.ANCHOR_NOT_ON_CHAIN: "the index holds an anchor the contract never recorded",
     FindingCode.ANCHOR_NOT_INDEXED: "the contract recorded an anchor the index does not hold",
+    FindingCode.ORPHANED_ANCHOR: "one of this home's own parties anchored an action whose rows the index does not hold",
     FindingCode.ANCHOR_ROW_ALTERED: "an anchor row differs from the contract's AnchorRecorded log or storage",
     FindingCode.ANCHOR_CHAIN_BROKEN: "the anchors do not form the contract's hash chain",
     FindingCode.SIGNED_MESSAGE_MISMATCH: "the message rebuilt from the rows is not the one whose hash was anchored",

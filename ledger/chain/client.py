@@ -2,11 +2,18 @@
 
 Transactions are signed locally with the acting party's key and sent raw, so the node never
 sees a private key; reverts come back as :class:`ChainRejected` with the contract's custom
-error decoded.
+error decoded. An anchor is signed first (:class:`SignedTx`), so the ledger can journal the
+exact transaction before sending it, and :meth:`ChainClient.settle` can later tell whether
+that transaction anchored its root, never will, or is not known yet.
+
+Reads on the verify path (``get_anchor(…, quick=True)``) use their own connection with a short
+timeout and no retries, behind a circuit breaker: a hung node costs one short wait, after which
+verifications go on from the index (CHAIN_UNREACHABLE) until a probe finds the node back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -18,17 +25,22 @@ from eth_account.signers.local import LocalAccount
 from eth_tester.exceptions import TransactionFailed
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import Contract, ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
+from web3.exceptions import ContractLogicError, RequestTimedOut, TimeExhausted, TransactionNotFound, Web3Exception, Web3RPCError
 from web3.logs import DISCARD
 from web3.types import Wei
 
-from ..errors import ChainRejected, ChainUnreachable, LedgerError
+from .breaker import CircuitBreaker, CircuitOpen
+from ..errors import ChainRejected, ChainUnreachable, LedgerError, TxOutcomeUnknown
 from ..proofs.events import AnchorKind
 from .revert import describe_revert, revert_data
 
-__all__ = ["ROLES", "AnchorRecord", "ChainClient", "OnChainAnchor", "load_artifact"]
+__all__ = ["ROLES", "AnchorRecord", "ChainClient", "OnChainAnchor", "Settlement", "SignedTx", "load_artifact"]
+
+# What a failed request to the node raises (connection refused or reset, timeout, an RPC error).
+_NODE_FAILURES = (requests.RequestException, OSError, Web3Exception)
 
 ROLES = {name: keccak(text=f"{name}_ROLE") for name in ("BRAND", "CUSTODIAN", "OFFICER", "AUDITOR")}
 ROLES["ADMIN"] = bytes(32)  # OpenZeppelin's DEFAULT_ADMIN_ROLE
@@ -58,6 +70,31 @@ class AnchorRecord:
 
 
 @dataclass(frozen=True)
+class SignedTx:
+    """A transaction signed and not yet sent: what the journal records before sending it."""
+
+    tx_hash: bytes
+    sender: str
+    nonce: int
+    raw: bytes
+    action: str  # what it does, for messages: "anchor the registration batch"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Where a journalled anchor transaction stands: anchored (``record``), certainly never (``gone``, why),
+    or not known yet (``waiting``, why)."""
+
+    record: AnchorRecord | None = None
+    gone: str = ""
+    waiting: str = ""
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).split("\n")[0][:200] or type(exc).__name__
+
+
+@dataclass(frozen=True)
 class OnChainAnchor:
     """An anchor as contract storage holds it."""
 
@@ -69,26 +106,39 @@ class OnChainAnchor:
 
 
 class ChainClient:
-    def __init__(self, w3: Web3, label: str, embedded: bool = False) -> None:
+    def __init__(self, w3: Web3, label: str, embedded: bool = False, quick_w3: Web3 | None = None,
+                 receipt_timeout: float = 120.0) -> None:
         self.w3 = w3
+        self.quick_w3 = quick_w3 or w3
         self.label = label
         self.embedded = embedded
+        self.receipt_timeout = receipt_timeout
+        self.breaker = CircuitBreaker()
         self.artifact = load_artifact()
         self._contract: Contract | None = None
+        self._quick_contract: Contract | None = None
 
     @classmethod
-    def connect(cls, chain: str, chain_dir: Path) -> ChainClient:
-        """``chain`` is ``embedded`` (state in ``chain_dir``) or a JSON-RPC URL."""
+    def connect(cls, chain: str, chain_dir: Path, read_timeout: float = 2.0, write_timeout: float = 120.0) -> ChainClient:
+        """``chain`` is ``embedded`` (state in ``chain_dir``) or a JSON-RPC URL.
+
+        ``read_timeout`` bounds each quick read (the verifier's); ``write_timeout`` bounds the wait for a sent
+        transaction's receipt (each other request waits at most 30 s of it).
+        """
         if chain == "embedded":
             from ._embedded import open_embedded_web3
 
-            return cls(open_embedded_web3(chain_dir), f"embedded chain in {chain_dir}", embedded=True)
-        w3 = Web3(Web3.HTTPProvider(chain, request_kwargs={"timeout": 30}))
+            return cls(open_embedded_web3(chain_dir), f"embedded chain in {chain_dir}", embedded=True,
+                       receipt_timeout=write_timeout)
+        w3 = Web3(Web3.HTTPProvider(chain, request_kwargs={"timeout": min(30.0, write_timeout)}))
+        # web3 retries reads such as eth_call five times with back-off: on a hung node that multiplies the
+        # wait. Quick reads try once; the breaker decides when to try again.
+        quick = Web3(Web3.HTTPProvider(chain, request_kwargs={"timeout": read_timeout}, exception_retry_configuration=None))
         try:
             _ = w3.eth.chain_id  # the cheapest request: fails fast when nothing answers
-        except (requests.RequestException, OSError, Web3Exception) as exc:
-            raise ChainUnreachable(chain, type(exc).__name__ + ": " + str(exc).split("\n")[0][:200]) from None
-        return cls(w3, chain)
+        except _NODE_FAILURES as exc:
+            raise ChainUnreachable(chain, type(exc).__name__ + ": " + _first_line(exc)) from None
+        return cls(w3, chain, quick_w3=quick, receipt_timeout=write_timeout)
 
     def close(self) -> None:
         """Release the embedded chain's store (a no-op for a JSON-RPC node)."""
@@ -113,6 +163,7 @@ class ChainClient:
         if not self.w3.eth.get_code(to_checksum_address(address)):
             raise ChainUnreachable(self.label, f"no ledger contract at {address} (was the node restarted? run `ledger init --redeploy`)")
         self._contract = self.w3.eth.contract(address=to_checksum_address(address), abi=self.artifact["abi"])
+        self._quick_contract = self.quick_w3.eth.contract(address=to_checksum_address(address), abi=self.artifact["abi"])
 
     def deploy(self, admin: LocalAccount) -> tuple[str, int]:
         """Deploy the contract with ``admin`` as its admin; return (address, block)."""
@@ -136,27 +187,58 @@ class ChainClient:
 
     # -- transactions --------------------------------------------------------------------
 
-    def _send(self, account: LocalAccount, call: ContractFunction | Any, action: str) -> Any:
+    def _revert_reason(self, exc: Exception) -> str:
+        data = revert_data(exc)
+        return describe_revert(self.artifact["abi"], data) if data else _first_line(exc)
+
+    def _sign(self, account: LocalAccount, call: ContractFunction | Any, action: str) -> SignedTx:
+        """Build (estimating gas, so a revert shows here) and sign; nothing is sent."""
         try:
             tx = call.build_transaction({
                 "from": account.address,
                 "nonce": self.w3.eth.get_transaction_count(account.address, "pending"),
                 "chainId": self.chain_id,
             })
-            signed = account.sign_transaction(cast(dict[str, Any], tx))
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
         except (ContractLogicError, TransactionFailed) as exc:
-            data = revert_data(exc)
-            reason = describe_revert(self.artifact["abi"], data) if data else str(exc).split("\n")[0][:200]
-            raise ChainRejected(action, reason) from None
+            raise ChainRejected(action, self._revert_reason(exc)) from None
+        except Web3RPCError as exc:
+            if isinstance(exc, RequestTimedOut):
+                raise ChainUnreachable(self.label, _first_line(exc)) from None
+            raise ChainRejected(action, _first_line(exc)) from None  # the node answered with a refusal
+        except _NODE_FAILURES as exc:
+            raise ChainUnreachable(self.label, _first_line(exc)) from None
+        signed = account.sign_transaction(cast(dict[str, Any], tx))
+        return SignedTx(bytes(signed.hash), account.address, int(tx["nonce"]), bytes(signed.raw_transaction), action)
+
+    def _submit(self, signed: SignedTx) -> Any:
+        """Send ``signed`` and wait for its receipt.
+
+        ChainRejected if the node refused it or it reverted: it then certainly anchors nothing.
+        TxOutcomeUnknown if the node's answer was lost or late: it may be mined, now or later.
+        """
+        tx = "0x" + signed.tx_hash.hex()
+        try:
+            self.w3.eth.send_raw_transaction(signed.raw)
+        except (ContractLogicError, TransactionFailed) as exc:
+            raise ChainRejected(signed.action, self._revert_reason(exc)) from None
+        except RequestTimedOut as exc:
+            raise TxOutcomeUnknown(self.label, tx, f"the node timed out ({_first_line(exc)})") from None
+        except Web3RPCError as exc:  # the node answered with a refusal (nonce used, no funds…)
+            raise ChainRejected(signed.action, _first_line(exc)) from None
+        except _NODE_FAILURES as exc:
+            raise TxOutcomeUnknown(self.label, tx, f"the node's answer was lost ({_first_line(exc)})") from None
+        try:
+            receipt = self.w3.eth.wait_for_transaction_receipt(HexBytes(signed.tx_hash), timeout=self.receipt_timeout)
         except TimeExhausted:
-            raise ChainRejected(action, "the transaction was not mined within 120 s") from None
-        except (requests.RequestException, OSError) as exc:
-            raise ChainUnreachable(self.label, str(exc).split("\n")[0][:200]) from None
+            raise TxOutcomeUnknown(self.label, tx, f"it was not mined within {self.receipt_timeout:g} s") from None
+        except _NODE_FAILURES as exc:  # sent: whatever went wrong since, it may be mined
+            raise TxOutcomeUnknown(self.label, tx, f"its receipt could not be read ({_first_line(exc)})") from None
         if receipt["status"] != 1:
-            raise ChainRejected(action, f"transaction 0x{bytes(tx_hash).hex()} failed")
+            raise ChainRejected(signed.action, f"transaction {tx} failed")
         return receipt
+
+    def _send(self, account: LocalAccount, call: ContractFunction | Any, action: str) -> Any:
+        return self._submit(self._sign(account, call, action))
 
     def grant_role(self, admin: LocalAccount, role: str, address: str) -> None:
         self._send(admin, self.contract.functions.grantRole(ROLES[role], address), f"grant {role} to {address}")
@@ -164,13 +246,65 @@ class ChainClient:
     def bind_prefix(self, admin: LocalAccount, prefix: str, brand: str) -> None:
         self._send(admin, self.contract.functions.bindPrefix(prefix, brand), f"bind prefix {prefix}")
 
-    def anchor_registration(self, brand: LocalAccount, root: bytes, count: int, prefix: str, metadata_hash: bytes) -> AnchorRecord:
+    def sign_registration(self, brand: LocalAccount, root: bytes, count: int, prefix: str, metadata_hash: bytes) -> SignedTx:
         call = self.contract.functions.anchorRegistration(root, count, prefix, metadata_hash)
-        return self._anchor_from(self._send(brand, call, "anchor the registration batch"))
+        return self._sign(brand, call, "anchor the registration batch")
+
+    def sign_events(self, account: LocalAccount, root: bytes, kind: AnchorKind, count: int, metadata_hash: bytes) -> SignedTx:
+        call = self.contract.functions.anchorEvents(root, int(kind), count, metadata_hash)
+        return self._sign(account, call, f"anchor the {kind.name.lower()} events")
+
+    def send_anchor(self, signed: SignedTx) -> AnchorRecord:
+        """Send a signed anchor and wait for it (see :meth:`_submit` for what it raises)."""
+        return self._anchor_from(self._submit(signed))
+
+    def anchor_registration(self, brand: LocalAccount, root: bytes, count: int, prefix: str, metadata_hash: bytes) -> AnchorRecord:
+        return self.send_anchor(self.sign_registration(brand, root, count, prefix, metadata_hash))
 
     def anchor_events(self, account: LocalAccount, root: bytes, kind: AnchorKind, count: int, metadata_hash: bytes) -> AnchorRecord:
-        call = self.contract.functions.anchorEvents(root, int(kind), count, metadata_hash)
-        return self._anchor_from(self._send(account, call, f"anchor the {kind.name.lower()} events"))
+        return self.send_anchor(self.sign_events(account, root, kind, count, metadata_hash))
+
+    def settle(self, root: bytes, signed: SignedTx) -> Settlement:
+        """Where the journalled transaction ``signed``, anchoring ``root``, stands; sends it again if the node lost it.
+
+        Certain answers only: anchored (by its sender), or gone because the sender's nonce moved past it
+        while the root stayed unanchored. A transaction the node does not know, with its nonce still free,
+        is sent again (the same bytes: it can still anchor only once); anything else is ``waiting``.
+        """
+        try:
+            return self._settle(root, signed, resend=True)
+        except TxOutcomeUnknown as exc:
+            return Settlement(waiting=exc.detail)
+        except _NODE_FAILURES as exc:
+            return Settlement(waiting=f"the chain did not answer ({_first_line(exc)})")
+
+    def _settle(self, root: bytes, signed: SignedTx, resend: bool) -> Settlement:
+        tx = "0x" + signed.tx_hash.hex()
+        # The nonce before the anchor: if the nonce was already used and the root is not anchored in the later
+        # state read after it, the transaction that used the nonce was not this one, or this one reverted.
+        used = int(self.w3.eth.get_transaction_count(to_checksum_address(signed.sender), "latest"))
+        on_chain = self.get_anchor(root)
+        if on_chain is not None:
+            block = on_chain.block_number
+            record = next((r for r in self.anchors_between(block, block) if r.root == root), None)
+            if record is None:
+                return Settlement(waiting=f"its root is anchored in block {block}, but the node gave no log of it")
+            if record.party != signed.sender:
+                return Settlement(gone=f"its root was anchored by {record.party}, not by its signer {signed.sender}")
+            return Settlement(record=record)
+        if used > signed.nonce:
+            return Settlement(gone=f"nonce {signed.nonce} of {signed.sender} was used by another transaction "
+                                   f"(or {tx} reverted) and the root is not anchored")
+        try:
+            self.w3.eth.get_transaction(HexBytes(signed.tx_hash))
+            return Settlement(waiting=f"it is waiting in the node's pool to be mined (nonce {signed.nonce})")
+        except TransactionNotFound:
+            pass
+        if not resend:
+            return Settlement(waiting=f"the node does not know {tx} and nonce {signed.nonce} is still free")
+        with contextlib.suppress(ChainRejected):  # refused now (e.g. the nonce was just used): look again
+            self._submit(signed)
+        return self._settle(root, signed, resend=False)
 
     def _anchor_from(self, receipt: Any) -> AnchorRecord:
         for log in self.contract.events.AnchorRecorded().process_receipt(receipt, errors=DISCARD):
@@ -189,8 +323,28 @@ class ChainClient:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def get_anchor(self, root: bytes) -> OnChainAnchor | None:
-        party, kind, count, block, anchor_hash = self.contract.functions.getAnchor(root).call()
+    def get_anchor(self, root: bytes, quick: bool = False) -> OnChainAnchor | None:
+        """The anchor of ``root`` in contract storage, or None.
+
+        ``quick``: for the verify path: a short timeout, no retries, behind the breaker; any failure is
+        ChainUnreachable, at once while the breaker is open.
+        """
+        if not quick:
+            return self._read_anchor(self.contract, root)
+        if self._quick_contract is None:
+            raise LedgerError("no ledger contract attached; run `ledger init`")
+        contract = self._quick_contract
+        try:
+            return self.breaker.call(lambda: self._read_anchor(contract, root), _NODE_FAILURES)
+        except CircuitOpen as exc:
+            raise ChainUnreachable(self.label, f"not asked: it failed to answer {exc.seconds_ago:.0f} s ago "
+                                               "(asked again shortly)") from None
+        except _NODE_FAILURES as exc:
+            raise ChainUnreachable(self.label, _first_line(exc)) from None
+
+    @staticmethod
+    def _read_anchor(contract: Contract, root: bytes) -> OnChainAnchor | None:
+        party, kind, count, block, anchor_hash = contract.functions.getAnchor(root).call()
         if int(party, 16) == 0:
             return None
         return OnChainAnchor(str(party), AnchorKind(kind), int(count), int(block), bytes(anchor_hash))

@@ -1,6 +1,7 @@
 """`ledger`: the command line. Human output by default, `--json` for machines.
 
-Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error, 3 an internal error.
+Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error, 3 an internal error,
+4 an action sent to the chain whose outcome is not known yet (pending: `ledger sync` finishes it).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from ..custody.inspections import InspectionOutcome
 from ..custody.ledger import Ledger
 from ..custody.registration import ItemSpec, read_items_csv, serial_range
 from ..custody.sync import sync
-from ..errors import InvalidInput, LedgerError
+from ..errors import ActionPending, InvalidInput, LedgerError
 from ..geo import Location
+from ..index.engine import unavailable
 from ..proofs.events import Action
 from ..settings import Settings
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
@@ -273,10 +275,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except ActionPending as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(exc.exit_code)
     except LedgerError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the edge: a bug must not reach the user as a stack trace
+        found = unavailable(exc)
+        if found is not None:
+            click.echo(f"error: {found.message}", err=True)
+            sys.exit(found.exit_code)
         click.echo(f"internal error ({type(exc).__name__}): {exc}; please report it with the command you ran", err=True)
         sys.exit(3)
 

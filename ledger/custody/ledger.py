@@ -1,9 +1,14 @@
 """`Ledger`: the one object through which the CLI and the web app act on the ledger.
 
-Every write follows one path: validate → sign (EIP-712) → journal the action → anchor it
-on chain → commit all its index rows in one transaction and drop the journal entry. If the
-process dies after the anchor, :meth:`Ledger.reconcile` (run on open and by `ledger sync`)
-finishes the commit from the journal, so the index never disagrees with the chain.
+Every write follows one path: validate → sign (EIP-712) → sign the anchor transaction →
+journal the action with that transaction (hash, nonce, bytes) → send it → commit all its
+index rows in one transaction and drop the journal entry. An entry is dropped only when the
+chain has said for certain that the transaction anchors nothing (it reverted, or the
+sender's nonce moved past it while the root stayed unanchored). If the node's answer is
+lost, or the process dies, :meth:`Ledger.reconcile` (run on open, by `ledger sync` and
+before every new action) finishes the commit once the anchor is there, sends the same
+transaction again if the node lost it, and meanwhile the action is reported pending
+(:class:`~ledger.errors.ActionPending`), never failed.
 """
 
 from __future__ import annotations
@@ -18,32 +23,36 @@ from typing import Any, Self
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from ..chain.client import AnchorRecord, ChainClient
+from ..chain.client import AnchorRecord, ChainClient, SignedTx
 from ..chain.keystore import Keystore
 from ..chain.roles import Role
 from ..codes.identifiers import ItemKey, canonical_key
 from ..errors import (
+    ActionPending,
+    ChainRejected,
     DuplicateItem,
     InvalidInput,
+    JournalPending,
     KeystoreError,
-    LedgerError,
     NotInitialised,
     NotOnLedger,
     PrefixOwned,
     RoleError,
     StateConflict,
+    TxOutcomeUnknown,
     UnknownItem,
     UnknownParty,
 )
 from ..files import private_directory
 from ..geo import Location
 from ..index.bulk import chunks, insert_rows, registered_among
-from ..index.engine import open_engine, unit_of_work
+from ..index.engine import open_engine, unavailable, unit_of_work
 from ..index.migrate import SchemaUpgrade, upgrade_index
 from ..index.models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Premises, Shipment
-from ..index.write_lock import WriteLock, exclusive
+from ..index.write_lock import WriteLock, anchoring, exclusive
 from ..proofs.events import ZERO_ADDRESS, Action, CustodyEvent
 from ..proofs.merkle import MerkleTree, event_leaf
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
@@ -102,7 +111,7 @@ class Ledger:
             raise
         keystore = _keystore(settings)
         admin = keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
-        chain = ChainClient.connect(settings.chain, settings.chain_dir)
+        chain = _connect(settings)
         chain.fund(admin.address, _GAS_MONEY)
         if attach_to:
             chain.attach(attach_to)
@@ -128,7 +137,7 @@ class Ledger:
             raise NotInitialised(str(settings.home))
         private_directory(settings.home)  # a home made before this check, or by hand, may be open to others
         deployment = json.loads(settings.deployment_file.read_text())
-        chain = ChainClient.connect(settings.chain, settings.chain_dir)
+        chain = _connect(settings)
         chain.attach(deployment["address"])
         ledger = cls(settings, chain, open_engine(settings.database_url), _keystore(settings),
                      *([clock] if clock else []))
@@ -264,7 +273,7 @@ class Ledger:
 
     # -- registration --------------------------------------------------------------------
 
-    @exclusive
+    @anchoring
     def register(self, brand_name: str, items: Iterable[ItemSpec]) -> ActionResult:
         brand, account = self.act_as(brand_name)
         if brand.role != Role.BRAND.value:
@@ -281,9 +290,9 @@ class Ledger:
                    "signature": _hex(signature), "prefixes": own,
                    "items": [[gtin, serial, lot, expiry.isoformat() if expiry else None]
                              for _, gtin, serial, lot, expiry, *_ in plan.rows]}
-        record = self._journal_and_anchor(plan.root, "registration", payload, lambda: self.chain.anchor_registration(
+        record = self._journal_and_anchor(plan.root, "registration", payload, lambda: self.chain.sign_registration(
             account, plan.root, plan.count, plan.company_prefix, metadata_hash))
-        self._commit_registration(plan, record, signature)
+        self._recorded("registration", record, lambda: self._commit_registration(plan, record, signature))
         return ActionResult(_hex(plan.root), "registration", plan.count, _hex(record.tx_hash), record.block_number)
 
     def _refuse_registered(self, plan: BatchPlan) -> None:
@@ -320,7 +329,7 @@ class Ledger:
             raise UnknownItem(missing[0].canonical + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
         return [found[i] for i in ids]
 
-    @exclusive
+    @anchoring
     def ship(self, sender_name: str, receiver_name: str, keys: Sequence[ItemKey], location: str = "",
              containers: Sequence[str] = ()) -> ActionResult:
         """Ship loose items and whole containers (SSCCs: every item packed in them travels)."""
@@ -330,7 +339,7 @@ class Ledger:
         check_ship(sender, receiver, items)
         return self.record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
 
-    @exclusive
+    @anchoring
     def receive(self, receiver_name: str, shipment_root: str, location: str = "") -> ActionResult:
         receiver, account = self.act_as(receiver_name)
         with Session(self.engine) as s:
@@ -342,7 +351,7 @@ class Ledger:
         return self.record_events(account, Action.RECEIVE, items, shipment.sender,
                                    bytes.fromhex(shipment.root[2:]), location)
 
-    @exclusive
+    @anchoring
     def change_status(self, actor_name: str, action: Action, keys: Sequence[ItemKey] = (), lot: str | None = None,
                       location: str = "") -> ActionResult:
         if action not in STATUS_OF:
@@ -363,7 +372,7 @@ class Ledger:
             refuse_packed(self, items, f"{action.label} it while it is packed (unpack it first)")
         return self.record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
 
-    @exclusive
+    @anchoring
     def inspect(self, officer_name: str, keys: Sequence[ItemKey], outcome: str, location: str) -> ActionResult:
         """An officer's inspection of items; the outcome is the action's signed reference (see inspections)."""
         officer, account = self.act_as(officer_name)
@@ -376,7 +385,7 @@ class Ledger:
             raise InvalidInput("items", "", "none given", "item codes")
         return self.record_events(account, Action.INSPECT, self.items(keys), ZERO_ADDRESS, result.reference, location)
 
-    @exclusive
+    @anchoring
     def record_events(self, account: LocalAccount, action: Action, items: Sequence[Item], counterparty: str,
                       reference: bytes, location: str, packing: dict[str, Any] | None = None) -> ActionResult:
         """Sign, journal, anchor and commit ``action`` by ``account``'s party: one custody event per item.
@@ -400,9 +409,9 @@ class Ledger:
                    "reference": _hex(reference), "location": location, "signature": _hex(signature),
                    "events": [[_hex(e.item_id), _hex(e.previous_hash)] for e in events],
                    **({"packing": packing} if packing is not None else {})}
-        record = self._journal_and_anchor(tree.root, action.label, payload, lambda: self.chain.anchor_events(
+        record = self._journal_and_anchor(tree.root, action.label, payload, lambda: self.chain.sign_events(
             account, tree.root, action.anchor_kind, len(events), metadata_hash))
-        self._commit_events(payload, record)
+        self._recorded(action.label, record, lambda: self._commit_events(payload, record))
         return ActionResult(_hex(tree.root), action.label, len(events), _hex(record.tx_hash), record.block_number)
 
     def _commit_events(self, payload: dict[str, Any], record: AnchorRecord) -> None:
@@ -441,34 +450,78 @@ class Ledger:
     # -- journal -------------------------------------------------------------------------
 
     def _journal_and_anchor(self, root: bytes, kind: str, payload: dict[str, Any],
-                            anchor: Callable[[], AnchorRecord]) -> AnchorRecord:
+                            sign: Callable[[], SignedTx]) -> AnchorRecord:
+        """Sign the anchor transaction, journal it, send it; the anchor, or ActionPending if its fate is unknown."""
+        key = _hex(root)
+        with Session(self.engine) as s:
+            if s.get(PendingAction, key) is not None or s.get(Anchor, key) is not None:
+                raise StateConflict(f"{kind} {key}", "was already submitted")
+        signed = sign()  # a refusal here (revert on gas estimation, no node) leaves nothing behind
         with unit_of_work(self.engine) as s:
-            if s.get(PendingAction, _hex(root)) is not None or s.get(Anchor, _hex(root)) is not None:
-                raise StateConflict(f"{kind} {_hex(root)}", "was already submitted")
-            s.add(PendingAction(root=_hex(root), kind=kind, payload=json.dumps(payload), created_at=_now()))
+            s.add(PendingAction(root=key, kind=kind, payload=json.dumps(payload), created_at=_now(),
+                                tx_hash=_hex(signed.tx_hash), sender=signed.sender, nonce=signed.nonce,
+                                raw_tx=_hex(signed.raw)))
         try:
-            return anchor()
-        except LedgerError:
-            with unit_of_work(self.engine) as s:
-                s.execute(delete(PendingAction).where(col(PendingAction.root) == _hex(root)))
+            return self.chain.send_anchor(signed)
+        except ChainRejected:  # refused by the node or reverted: it anchors nothing
+            self._forget(key)
             raise
+        except TxOutcomeUnknown as exc:
+            settled = self.chain.settle(root, signed)
+            if settled.record is not None:
+                return settled.record
+            if settled.gone:
+                self._forget(key)
+                raise ChainRejected(signed.action, settled.gone) from None
+            raise ActionPending(kind, key, exc.tx_hash, settled.waiting) from None
+
+    def _recorded(self, kind: str, record: AnchorRecord, commit: Callable[[], None]) -> None:
+        """Run ``commit`` (the rows of an anchored action); if the index fails meanwhile, the action is pending."""
+        try:
+            commit()
+        except DBAPIError as exc:
+            if unavailable(exc) is None:
+                raise
+            raise ActionPending(kind, _hex(record.root), _hex(record.tx_hash),
+                                f"it was anchored in block {record.block_number} and the index database failed "
+                                "while recording it") from None
+
+    def _forget(self, root: str) -> None:
+        with unit_of_work(self.engine) as s:
+            s.execute(delete(PendingAction).where(col(PendingAction.root) == root))
 
     @exclusive
     def reconcile(self) -> list[str]:
-        """Finish or drop journalled actions a crash left behind; return what was done."""
-        done = []
+        """Settle what the journal holds (see :meth:`ChainClient.settle`); one line per entry on what was done."""
+        return [line for line, _ in self._settle_journal()]
+
+    def settle_journal(self) -> None:
+        """Settle the journal before a new action; JournalPending if an entry's outcome is still unknown.
+
+        A new action must wait: the rows of the items a pending action touches are not current, so its
+        checks (who holds what) and its events' previous hashes could be wrong.
+        """
+        for _, entry in self._settle_journal():
+            if entry is not None:
+                raise JournalPending(entry.kind, entry.root, entry.tx_hash, "its outcome on chain is not known yet")
+
+    def _settle_journal(self) -> list[tuple[str, PendingAction | None]]:
+        """(what was done, the entry if it is still pending) for each journal entry."""
         with Session(self.engine) as s:
-            pending = list(s.scalars(select(PendingAction)))
+            pending = list(s.scalars(select(PendingAction).order_by(col(PendingAction.created_at))))
+        done: list[tuple[str, PendingAction | None]] = []
         for entry in pending:
-            root = bytes.fromhex(entry.root[2:])
-            on_chain = self.chain.get_anchor(root)
-            if on_chain is None:
-                with unit_of_work(self.engine) as s:
-                    s.execute(delete(PendingAction).where(col(PendingAction.root) == entry.root))
-                done.append(f"dropped {entry.kind} {entry.root}: it never reached the chain")
+            signed = SignedTx(bytes.fromhex(entry.tx_hash[2:]), entry.sender, entry.nonce, bytes.fromhex(entry.raw_tx[2:]),
+                              f"anchor the {entry.kind}")
+            settled = self.chain.settle(bytes.fromhex(entry.root[2:]), signed)
+            record = settled.record
+            if record is None:
+                if settled.gone:
+                    self._forget(entry.root)
+                    done.append((f"dropped {entry.kind} {entry.root}: {settled.gone}", None))
+                else:
+                    done.append((f"still pending {entry.kind} {entry.root} (tx {entry.tx_hash}): {settled.waiting}", entry))
                 continue
-            record = next(r for r in self.chain.anchors_between(on_chain.block_number, on_chain.block_number)
-                          if r.root == root)
             payload = json.loads(entry.payload)
             if entry.kind == "registration":
                 items = [ItemSpec(g, sn, lot, date.fromisoformat(x) if x else None) for g, sn, lot, x in payload["items"]]
@@ -476,8 +529,12 @@ class Ledger:
                 self._commit_registration(plan, record, bytes.fromhex(payload["signature"][2:]))
             else:
                 self._commit_events(payload, record)
-            done.append(f"completed {entry.kind} {entry.root} from block {record.block_number}")
+            done.append((f"completed {entry.kind} {entry.root} from block {record.block_number}", None))
         return done
+
+
+def _connect(settings: Settings) -> ChainClient:
+    return ChainClient.connect(settings.chain, settings.chain_dir, settings.chain_read_timeout, settings.chain_write_timeout)
 
 
 def _keystore(settings: Settings) -> Keystore:

@@ -26,7 +26,7 @@ from ..codes.identifiers import ItemKey
 from ..errors import AlreadyPacked, InvalidCode, NotHolder, NotOnLedger, NotPacked, StateConflict
 from ..index.bulk import chunks
 from ..index.models import Container, ContainerContent, Item
-from ..index.write_lock import exclusive
+from ..index.write_lock import anchoring
 from ..proofs.events import ZERO_ADDRESS, Action
 from ..proofs.keccak import keccak256
 from .rules import FINAL_STATUSES
@@ -174,7 +174,7 @@ def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item])
         raise NotHolder(actor_name, verb, not_held, "it does not hold them (or they are in transit, stolen, sold or gone)")
 
 
-@exclusive
+@anchoring
 def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
          location: str = "") -> ActionResult:
     """Pack loose items and/or containers into ``container`` (created on first use)."""
@@ -217,7 +217,7 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
     return ledger.record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location, packing)
 
 
-@exclusive
+@anchoring
 def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
            location: str = "") -> ActionResult:
     """Take items and/or containers out of ``container``; with neither given, empty it."""

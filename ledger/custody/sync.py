@@ -2,7 +2,9 @@
 
 The chain holds roots, not rows: anchors made by other organisations' nodes are recorded
 as anchors without local rows (their items and events arrive by data exchange), and
-prefix bindings made elsewhere become brands known by address.
+prefix bindings made elsewhere become brands known by address. The journal is settled first
+(:meth:`~ledger.ledger.Ledger.reconcile`), and an anchor still in the journal is left to it:
+it is this home's own action, to be committed with its rows, not filed as someone else's.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlmodel import Session, col, select
+
 from ..chain.roles import Role
 from ..errors import StateConflict
 from ..index.engine import unit_of_work
-from ..index.models import Anchor, Party, PrefixBinding, SyncCursor
+from ..index.models import Anchor, Party, PendingAction, PrefixBinding, SyncCursor
 from .ledger import Ledger
 
 __all__ = ["SyncReport", "sync"]
@@ -33,6 +37,8 @@ class SyncReport:
 
 def sync(ledger: Ledger) -> SyncReport:
     reconciled = ledger.reconcile()
+    with Session(ledger.engine) as s:
+        journalled = set(s.scalars(select(col(PendingAction.root))))
     head = ledger.chain.block_number()
     with unit_of_work(ledger.engine) as s:
         cursor = s.get(SyncCursor, 1) or SyncCursor(id=1, next_block=0)
@@ -44,6 +50,8 @@ def sync(ledger: Ledger) -> SyncReport:
         bindings = ledger.chain.prefix_bindings_between(low, high)
         with unit_of_work(ledger.engine) as s:
             for record in anchors:
+                if "0x" + record.root.hex() in journalled:
+                    continue
                 row = s.get(Anchor, "0x" + record.root.hex())
                 if row is None:
                     s.add(Anchor(root="0x" + record.root.hex(), sequence=record.sequence, kind=int(record.kind),

@@ -15,6 +15,9 @@ from functools import cache
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 
+from .database import outage, unavailable
+from .errors import IndexUnavailable
+
 __all__ = ["as_date", "cursor", "sql"]
 
 
@@ -36,9 +39,16 @@ def cursor(engine: Engine) -> Iterator[DBAPICursor]:
     On PostgreSQL the connection is switched to autocommit for the block: a statement then
     needs one round trip, where a transaction adds a BEGIN and a COMMIT round trip. On SQLite
     reads run outside a transaction anyway and the commit at the end ends the one write's.
-    A connection that raised is discarded rather than returned to the pool (it may be dead).
+    A connection that raised is discarded rather than returned to the pool (it may be dead). An index
+    that cannot be reached raises IndexUnavailable (and is logged once per outage).
     """
-    connection = engine.raw_connection()
+    try:
+        connection = engine.raw_connection()
+    except Exception as exc:
+        found = unavailable(exc)
+        if found is None:
+            raise
+        raise _noted(engine, found) from exc
     postgres = engine.dialect.name == "postgresql"
     try:
         if postgres:
@@ -51,11 +61,20 @@ def cursor(engine: Engine) -> Iterator[DBAPICursor]:
         connection.commit()
         if postgres:
             connection.driver_connection.autocommit = False  # type: ignore[union-attr]
-    except BaseException:
+    except BaseException as exc:
         connection.invalidate()
-        raise
+        found = unavailable(exc)
+        if found is None:
+            raise
+        raise _noted(engine, found) from exc
     finally:
         connection.close()  # back to the pool, or dropped if invalidated
+    outage(engine).answered()
+
+
+def _noted(engine: Engine, error: IndexUnavailable) -> IndexUnavailable:
+    outage(engine).failed(error.detail)
+    return error
 
 
 def as_date(value: date | str | None) -> date | None:

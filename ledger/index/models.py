@@ -131,10 +131,20 @@ class Shipment(SQLModel, table=True):
 
 
 class PendingAction(SQLModel, table=True):
+    """The journal: an action signed and about to be (or being) anchored, kept until the chain settles it.
+
+    The signed transaction is recorded before it is sent, so recovery can ask the chain about exactly
+    that transaction (by hash and by the sender's nonce) and send the same bytes again if it was lost.
+    """
+
     root: str = Field(primary_key=True, max_length=66)
     kind: str = Field(max_length=16)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime
+    tx_hash: str = Field(max_length=66)
+    sender: str = Field(max_length=42)
+    nonce: int
+    raw_tx: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class SyncCursor(SQLModel, table=True):

@@ -18,8 +18,9 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
-__all__ = ["WriteLock", "exclusive"]
+__all__ = ["WriteLock", "anchoring", "exclusive"]
 
 _ADVISORY_KEY = 0x70726F76  # "prov": the ledger's writes, per database
 
@@ -47,7 +48,12 @@ class WriteLock:
                         try:
                             yield
                         finally:
-                            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
+                            try:
+                                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
+                            except DBAPIError as exc:
+                                # The server ended the session (and so its lock): what went wrong inside is the news.
+                                if not exc.connection_invalidated:
+                                    raise
                 else:
                     self._lock_file.parent.mkdir(parents=True, exist_ok=True)
                     with self._lock_file.open("a") as handle:
@@ -73,6 +79,25 @@ def exclusive(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S,
     @functools.wraps(method)
     def locked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self.write_lock.hold():
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+class _HasJournal(_HasWriteLock, Protocol):
+    def settle_journal(self) -> None: ...
+
+
+J = TypeVar("J", bound=_HasJournal)
+
+
+def anchoring(method: Callable[Concatenate[J, P], R]) -> Callable[Concatenate[J, P], R]:
+    """An :func:`exclusive` write that anchors: it first settles the journal, so its checks read current rows."""
+
+    @functools.wraps(method)
+    def locked(self: J, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.write_lock.hold():
+            self.settle_journal()
             return method(self, *args, **kwargs)
 
     return locked

@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import requests
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlmodel import col
-from web3.exceptions import Web3Exception
 
 from ..chain.roles import Role
 from ..codes.identifiers import ItemKey
@@ -40,7 +38,6 @@ __all__ = ["Inspection", "Verification", "Verifier"]
 
 _SIGNED_FORMS = {CodeForm.DIGITAL_LINK, CodeForm.DIGITAL_LINK_PATH}
 _REFRESH_SECONDS = 5.0
-_UNREACHABLE_BACKOFF = 2.0  # after a failed chain call, skip the chain this long rather than wait on it per request
 _CONFIRMED_LIMIT = 1_000_000
 
 # Everything the verdict needs from the index, in one round trip (parameters: item id, item id, limit).
@@ -144,7 +141,6 @@ class Verifier:
         self._lock = threading.Lock()
         self._directory: _Directory | None = None
         self._confirmed: set[str] = set()
-        self._chain_down_until = 0.0
 
     # -- caches --------------------------------------------------------------------------
 
@@ -173,15 +169,16 @@ class Verifier:
         return entry[0] if entry else address
 
     def chain_check(self, root: str) -> ChainCheck:
-        """Is the anchor ``root`` on the chain? Confirmed roots are remembered; failures back off briefly."""
+        """Is the anchor ``root`` on the chain? Confirmed roots are remembered.
+
+        A quick read (short timeout, circuit breaker: see :meth:`ChainClient.get_anchor`), so a hung or
+        dead node costs one short wait, and then nothing while the breaker is open.
+        """
         if root in self._confirmed:
             return ChainCheck.CONFIRMED
-        if time.monotonic() < self._chain_down_until:
-            return ChainCheck.UNREACHABLE
         try:
-            found = self.ledger.chain.get_anchor(bytes.fromhex(root[2:]))
-        except (ChainUnreachable, requests.RequestException, OSError, Web3Exception):
-            self._chain_down_until = time.monotonic() + _UNREACHABLE_BACKOFF
+            found = self.ledger.chain.get_anchor(bytes.fromhex(root[2:]), quick=True)
+        except ChainUnreachable:
             return ChainCheck.UNREACHABLE
         if found is None:
             return ChainCheck.MISSING

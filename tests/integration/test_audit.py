@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from eth_account import Account as EthAccount
 from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
@@ -17,8 +18,10 @@ from ledger.audit.scope import AuditScope
 from ledger.codes.identifiers import ItemKey
 from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec, serial_range
+from ledger.custody.sync import sync
 from ledger.errors import AuditScopeEmpty, InvalidInput, UnknownItem, UnknownParty
-from ledger.proofs.events import Action
+from ledger.proofs.events import Action, AnchorKind
+from ledger.proofs.merkle import MerkleTree, event_leaf
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 7)]
@@ -137,7 +140,9 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
     ("scribble over a signature", _sql("UPDATE anchor SET signature = :g WHERE root = :r",
                                        g=lambda *_: "0x" + "00" * 65, r=lambda w, _: w.recall), {FindingCode.BAD_SIGNATURE}),
     ("delete an anchor row", _sql("DELETE FROM anchor WHERE root = :r", r=lambda w, _: w.recall),
-     {FindingCode.ANCHOR_NOT_INDEXED}),
+     {FindingCode.ORPHANED_ANCHOR}),
+    ("file an own anchor as another organisation's", _sql("UPDATE anchor SET local = false WHERE root = :r",
+                                                          r=lambda w, _: w.recall), {FindingCode.ORPHANED_ANCHOR}),
 ]
 
 
@@ -219,3 +224,24 @@ def test_an_empty_ledger_is_refused(ledger: Ledger) -> None:
 def test_malformed_scopes(text_: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         AuditScope.parse(text_)
+
+
+def test_an_anchor_of_this_homes_party_without_its_rows_is_orphaned(ledger: Ledger) -> None:
+    """As a lost receipt used to leave it: the anchor mined, the journal entry gone, `ledger sync` filing it as foreign."""
+    ledger.register("acme", [ItemSpec(GTIN, "1")])
+    own_root = MerkleTree.build([event_leaf(b"\x05" * 32)]).root
+    ledger.chain.anchor_events(ledger.keystore.unlock("truck"), own_root, AnchorKind.SHIPMENT, 1, bytes(32))
+    # Another organisation's carrier (its key is not in this home) anchors too: its rows are not expected here.
+    stranger = EthAccount.create()
+    ledger.chain.fund(stranger.address, 10**18)
+    ledger.chain.grant_role(ledger.keystore.unlock("admin"), "CUSTODIAN", stranger.address)
+    foreign_root = MerkleTree.build([event_leaf(b"\x06" * 32)]).root
+    ledger.chain.anchor_events(stranger, foreign_root, AnchorKind.SHIPMENT, 1, bytes(32))
+    assert {(f.code, f.subject) for f in audit(ledger).findings} == {
+        (FindingCode.ORPHANED_ANCHOR, f"anchor 0x{own_root.hex()}"),
+        (FindingCode.ANCHOR_NOT_INDEXED, f"anchor 0x{foreign_root.hex()}")}
+    sync(ledger)
+    [finding] = audit(ledger).findings
+    assert (finding.code, finding.subject) == (FindingCode.ORPHANED_ANCHOR, f"anchor 0x{own_root.hex()}")
+    assert finding.detail.startswith("anchored by truck, a party of this home (#1, shipment, tx 0x")
+    assert finding.detail.endswith("but is filed as another organisation's anchor")

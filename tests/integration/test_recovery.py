@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from ledger.chain.client import ChainClient
+from ledger.audit.auditor import audit
+from ledger.chain.client import ChainClient, SignedTx
 from ledger.codes.identifiers import ItemKey
 from ledger.custody.ledger import Ledger
-from ledger.custody.registration import ItemSpec, plan_batch, serial_range
+from ledger.custody.registration import ItemSpec, plan_batch
 from ledger.custody.sync import sync
-from ledger.errors import ChainUnreachable, KeystoreError, NotInitialised
+from ledger.errors import ChainUnreachable, DuplicateItem, KeystoreError, NotInitialised
+from ledger.index.engine import unit_of_work
 from ledger.index.models import Anchor, PendingAction
 from ledger.index.queries import item_status
 from ledger.proofs.events import Action
@@ -24,16 +27,30 @@ from ledger.settings import Settings
 GTIN = "09521234543213"
 
 
-def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
-    """A crash after the anchor was mined but before the index commit: the journal completes it."""
+def _signed_registration(ledger: Ledger, serials: range) -> tuple[bytes, dict[str, Any], SignedTx]:
+    """A registration batch's root, journal payload and signed (unsent) anchor transaction, as register() makes them."""
     brand = ledger.party("acme")
     account = ledger.keystore.unlock("acme")
-    plan = plan_batch(brand.address, ["9521234"], (ItemSpec(GTIN, s) for s in serial_range(1, 20)), ledger.clock())
+    plan = plan_batch(brand.address, ["9521234"], (ItemSpec(GTIN, str(s)) for s in serials), ledger.clock())
     metadata_hash, signature = sign(RegistrationMessage(plan.root, plan.count, "9521234", plan.timestamp), ledger.domain, account)
     payload = {"brand": brand.address, "prefix": "9521234", "timestamp": plan.timestamp, "signature": "0x" + signature.hex(),
                "prefixes": ["9521234"], "items": [[r[1], r[2], None, None] for r in plan.rows]}
-    ledger._journal_and_anchor(plan.root, "registration", payload, lambda: ledger.chain.anchor_registration(
-        account, plan.root, plan.count, "9521234", metadata_hash))
+    signed = ledger.chain.sign_registration(account, plan.root, plan.count, "9521234", metadata_hash)
+    return plan.root, payload, signed
+
+
+def _journal(ledger: Ledger, root: bytes, kind: str, payload: dict[str, Any], signed: SignedTx) -> None:
+    """The journal entry the ledger writes before sending, as a crash right after writing it leaves it."""
+    with unit_of_work(ledger.engine) as s:
+        s.add(PendingAction(root="0x" + root.hex(), kind=kind, payload=json.dumps(payload), created_at=datetime.now(UTC),
+                            tx_hash="0x" + signed.tx_hash.hex(), sender=signed.sender, nonce=signed.nonce,
+                            raw_tx="0x" + signed.raw.hex()))
+
+
+def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
+    """A crash after the anchor was mined but before the index commit: the journal completes it."""
+    root, payload, signed = _signed_registration(ledger, range(1, 21))
+    ledger._journal_and_anchor(root, "registration", payload, lambda: signed)
     assert not item_status(ledger.engine, ItemKey(GTIN, "7")).registered  # anchored, not yet indexed
     done = ledger.reconcile()
     assert len(done) == 1 and done[0].startswith("completed registration")
@@ -41,16 +58,38 @@ def test_anchor_without_commit_is_finished_by_reconcile(ledger: Ledger) -> None:
     assert ledger.reconcile() == []
 
 
-def test_journal_entry_that_never_reached_the_chain_is_dropped(ledger: Ledger) -> None:
-    from datetime import datetime
+def test_journalled_transaction_that_was_never_sent_is_sent_by_reconcile(ledger: Ledger) -> None:
+    """A crash between journalling and sending: the node does not know the transaction and its nonce is free."""
+    root, payload, signed = _signed_registration(ledger, range(1, 4))
+    _journal(ledger, root, "registration", payload, signed)
+    done = ledger.reconcile()
+    assert done == [f"completed registration 0x{root.hex()} from block {ledger.chain.get_anchor(root).block_number}"]  # type: ignore[union-attr]
+    assert item_status(ledger, ItemKey(GTIN, "2")).registered
+    assert audit(ledger).clean
 
-    from ledger.index.engine import unit_of_work
 
-    with unit_of_work(ledger.engine) as s:
-        s.add(PendingAction(root="0x" + "12" * 32, kind="ship", payload=json.dumps({}), created_at=datetime.now(UTC)))
-    assert ledger.reconcile() == [f"dropped ship 0x{'12' * 32}: it never reached the chain"]
+def test_a_new_action_settles_the_journal_before_its_checks(ledger: Ledger) -> None:
+    """Registering an item that a journalled (unsent) batch holds: the batch is finished first, so the new one is refused."""
+    root, payload, signed = _signed_registration(ledger, range(1, 4))
+    _journal(ledger, root, "registration", payload, signed)
+    with pytest.raises(DuplicateItem, match=f"/01/{GTIN}/21/2 is already registered"):
+        ledger.register("acme", [ItemSpec(GTIN, "2")])
+    assert ledger.chain.get_anchor(root) is not None and audit(ledger).clean
+
+
+def test_journal_entry_whose_nonce_was_used_by_another_transaction_is_dropped(ledger: Ledger) -> None:
+    """Certain that it is not there: the sender's nonce moved on and the root is not anchored."""
+    root, payload, signed = _signed_registration(ledger, range(1, 4))
+    _journal(ledger, root, "registration", payload, signed)
+    # Another transaction of acme's takes the nonce (as a resubmitted action after a crash would).
+    other_root, other_payload, other = _signed_registration(ledger, range(10, 12))
+    assert other.nonce == signed.nonce
+    ledger.chain.send_anchor(other)
+    assert ledger.reconcile() == [(f"dropped registration 0x{root.hex()}: nonce {signed.nonce} of {signed.sender} was used "
+                                  f"by another transaction (or 0x{signed.tx_hash.hex()} reverted) and the root is not anchored")]
     with Session(ledger.engine) as s:
         assert s.exec(select(PendingAction)).first() is None
+    assert ledger.chain.get_anchor(root) is None
 
 
 def test_sync_indexes_anchors_made_elsewhere_and_is_idempotent(ledger: Ledger) -> None:

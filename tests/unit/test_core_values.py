@@ -78,6 +78,10 @@ def test_serial_range_refusals(start: int, count: int, message: str) -> None:
     ({"LEDGER_CHAIN": "ftp://x"}, "neither `embedded` nor a URL"),
     ({"LEDGER_KDF_ITERATIONS": "lots"}, "is not a number"),
     ({"LEDGER_KDF_ITERATIONS": "1000"}, "not a power of two"),
+    ({"LEDGER_CHAIN_READ_TIMEOUT": "soon"}, "LEDGER_CHAIN_READ_TIMEOUT 'soon': is not a number"),
+    ({"LEDGER_CHAIN_READ_TIMEOUT": "0"}, "is not a number of seconds from 0 to 3600"),
+    ({"LEDGER_CHAIN_WRITE_TIMEOUT": "nan"}, "is not a number of seconds from 0 to 3600"),
+    ({"LEDGER_CHAIN_WRITE_TIMEOUT": "-5"}, "is not a number of seconds from 0 to 3600"),
 ])
 def test_settings_refusals(env: dict[str, str], message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
@@ -87,6 +91,8 @@ def test_settings_refusals(env: dict[str, str], message: str) -> None:
 def test_settings_defaults(tmp_path: Path) -> None:
     settings = Settings.from_env({"LEDGER_HOME": str(tmp_path)})
     assert settings.chain == "embedded" and settings.database_url == f"sqlite:///{tmp_path / 'index.sqlite'}"
+    assert (settings.chain_read_timeout, settings.chain_write_timeout) == (2.0, 120.0)
+    assert Settings.from_env({"LEDGER_CHAIN_READ_TIMEOUT": "0.5"}).chain_read_timeout == 0.5
     assert "secret" not in repr(Settings.from_env({"LEDGER_PASSPHRASE": "secret"}))
     with pytest.raises(InvalidItemKey, match="is not a canonical key"):
         ItemKey.parse("/01/09521234543213")
