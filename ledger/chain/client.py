@@ -32,9 +32,9 @@ from web3.exceptions import ContractLogicError, RequestTimedOut, TimeExhausted, 
 from web3.logs import DISCARD
 from web3.types import Wei
 
-from .breaker import CircuitBreaker, CircuitOpen
 from ..errors import ChainRejected, ChainUnreachable, LedgerError, TxOutcomeUnknown
 from ..proofs.events import AnchorKind
+from .breaker import CircuitBreaker, CircuitOpen
 from .revert import describe_revert, revert_data
 
 __all__ = ["ROLES", "AnchorRecord", "ChainClient", "OnChainAnchor", "Settlement", "SignedTx", "load_artifact"]
