@@ -15,8 +15,8 @@ from functools import cache
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 
-from .database import outage, unavailable
-from .errors import IndexUnavailable
+from ..errors import IndexUnavailable
+from .engine import outage, unavailable
 
 __all__ = ["as_date", "cursor", "sql"]
 

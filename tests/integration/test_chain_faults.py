@@ -12,22 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger.identifiers import ItemKey
-from ledger.index_models import Anchor, PendingAction
-from ledger.ledger import Ledger
-from ledger.qr_label import Label
-from ledger.queries import item_status
-from ledger.registration import ItemSpec
-from ledger.roles import Role
-from ledger.sync import sync
-from ledger.verifier import Verifier
 from sqlmodel import Session, select
 from web3 import Web3
 
-from ledger.audit import audit
+from ledger.audit.auditor import audit
+from ledger.chain.roles import Role
 from ledger.cli import main
+from ledger.codes.identifiers import ItemKey
+from ledger.codes.qr_label import Label
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
+from ledger.custody.sync import sync
 from ledger.errors import ActionPending, ChainRejected, JournalPending
+from ledger.index.models import Anchor, PendingAction
+from ledger.index.queries import item_status
 from ledger.settings import Settings
+from ledger.verify.verifier import Verifier
 from tests._rpc_proxy import Fault, RpcProxy
 
 GTIN = "09521234543213"
@@ -62,7 +62,7 @@ def _journal(ledger: Ledger) -> list[PendingAction]:
 
 
 def _registered(ledger: Ledger, *serials: str) -> list[bool]:
-    return [item_status(ledger, ItemKey(GTIN, s)).registered for s in serials]
+    return [item_status(ledger.engine, ItemKey(GTIN, s)).registered for s in serials]
 
 
 def _assert_whole(ledger: Ledger) -> None:
@@ -234,5 +234,5 @@ def test_the_command_line_says_pending_and_sync_finishes(ledger: Ledger, proxy: 
     main(["sync"])  # opening the ledger already finished it (the "next start"); sync finds it indexed as this home's
     assert capsys.readouterr().out.startswith("blocks 0–")
     with Ledger.open(settings) as again:
-        assert [item_status(again, ItemKey(GTIN, s)).registered for s in "123"] == [True, True, True]
+        assert [item_status(again.engine, ItemKey(GTIN, s)).registered for s in "123"] == [True, True, True]
         _assert_whole(again)

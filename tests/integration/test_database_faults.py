@@ -16,17 +16,17 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from ledger.identifiers import ItemKey
-from ledger.index_models import PendingAction
-from ledger.ledger import Ledger
-from ledger.queries import item_status
-from ledger.registration import ItemSpec
-from ledger.roles import Role
-from ledger.sync import sync
 from sqlmodel import Session, select
 
-from ledger.audit import audit
+from ledger.audit.auditor import audit
+from ledger.chain.roles import Role
+from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.registration import ItemSpec
+from ledger.custody.sync import sync
 from ledger.errors import ActionPending
+from ledger.index.models import PendingAction
+from ledger.index.queries import item_status
 from ledger.settings import Settings
 from tests._rpc_proxy import Fault, RpcProxy
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_database
@@ -124,7 +124,7 @@ def test_a_database_refusing_connections_is_503_logged_once_then_recovers(web: W
         assert "the index database is not answering" in page and "Traceback" not in page
     assert _requests(web) == OK  # back by itself
     lines = [(r.name, r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [line[:2] for line in lines] == [("ledger.database", "ERROR"), ("ledger.database", "WARNING")]  # one per outage
+    assert [line[:2] for line in lines] == [("ledger.index.engine", "ERROR"), ("ledger.index.engine", "WARNING")]  # one per outage
     assert lines[0][2].startswith("index database unavailable (") and lines[1][2].startswith("index database available again")
     assert not any(r.exc_info for r in caplog.records)  # no traceback
 
@@ -140,14 +140,14 @@ def test_losing_the_database_after_anchoring_leaves_the_action_pending(web: WebL
     body = response.get_json()
     assert response.status_code == 202, body
     assert body["error"] == "ActionPending" and "the index database failed while recording it" in body["message"]
-    assert item_status(web.ledger, ItemKey(GTIN, "5")).status == "active"  # anchored, not yet recorded
+    assert item_status(web.ledger.engine, ItemKey(GTIN, "5")).status == "active"  # anchored, not yet recorded
     with Session(web.ledger.engine) as s:
         [entry] = s.exec(select(PendingAction)).all()
     assert (entry.root, entry.tx_hash) == (body["root"], body["tx_hash"])
     again = web.client().post("/api/v1/stolen", json={"code": web.link(5)}, headers={**web.bearer("olga"), "Idempotency-Key": "k1"})
     assert again.status_code == 409  # the same request is not done twice
     assert sync(web.ledger).reconciled[0].startswith(f"completed report stolen {entry.root}")
-    assert item_status(web.ledger, ItemKey(GTIN, "5")).status == "stolen"
+    assert item_status(web.ledger.engine, ItemKey(GTIN, "5")).status == "stolen"
     assert audit(web.ledger).clean
 
 
@@ -159,5 +159,5 @@ def test_a_pending_action_is_finished_by_the_next_action(ledger: Ledger, proxy: 
     finally:
         _allow(ledger)
     ledger.register("acme", [ItemSpec(GTIN, "2")])  # settles the journal first
-    assert [item_status(ledger, ItemKey(GTIN, s)).registered for s in "12"] == [True, True]
+    assert [item_status(ledger.engine, ItemKey(GTIN, s)).registered for s in "12"] == [True, True]
     assert audit(ledger).clean

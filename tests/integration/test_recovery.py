@@ -64,7 +64,7 @@ def test_journalled_transaction_that_was_never_sent_is_sent_by_reconcile(ledger:
     _journal(ledger, root, "registration", payload, signed)
     done = ledger.reconcile()
     assert done == [f"completed registration 0x{root.hex()} from block {ledger.chain.get_anchor(root).block_number}"]  # type: ignore[union-attr]
-    assert item_status(ledger, ItemKey(GTIN, "2")).registered
+    assert item_status(ledger.engine, ItemKey(GTIN, "2")).registered
     assert audit(ledger).clean
 
 

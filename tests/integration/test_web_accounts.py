@@ -5,9 +5,9 @@ or Origin; on every chain × database."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
-from ledger.accounts import create_token, list_tokens, remove_user, revoke_token, set_password
-from ledger.queries import item_status
 
+from ledger.index.accounts import create_token, list_tokens, remove_user, revoke_token, set_password
+from ledger.index.queries import item_status
 from tests.integration._web import GTIN, PASSWORD, WebLedger, csrf
 
 HISTORY = f"/api/v1/items/01/{GTIN}/21/1/history"
@@ -80,7 +80,7 @@ def test_a_revoked_token_is_refused_at_once_on_every_path(web: WebLedger) -> Non
                          client.post("/api/v1/stolen", json=body, headers=olga)):
             assert response.status_code == 401, response.get_data(as_text=True)
             assert "revoked" in response.get_json()["message"]
-    assert item_status(web.ledger, web.key(2)).status == "active"
+    assert item_status(web.ledger.engine, web.key(2)).status == "active"
 
 
 def test_cookie_authenticated_api_writes_need_csrf_or_this_origin(web: WebLedger) -> None:
@@ -99,7 +99,7 @@ def test_cookie_authenticated_api_writes_need_csrf_or_this_origin(web: WebLedger
     for serial, (headers, status) in enumerate(cases, start=1):
         response = olga.post("/api/v1/stolen", json={"code": web.link(serial)}, headers=headers)
         assert response.status_code == status, (headers, response.get_data(as_text=True))
-        assert item_status(web.ledger, web.key(serial)).status == ("stolen" if status == 201 else "active"), headers
+        assert item_status(web.ledger.engine, web.key(serial)).status == ("stolen" if status == 201 else "active"), headers
         if status == 403:
             assert "X-CSRFToken" in response.get_json()["message"]
     # A signed-in verification is a write too (the scan counts as the party's), and reads need no token.
