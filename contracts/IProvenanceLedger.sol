@@ -3,9 +3,9 @@ pragma solidity ^0.8.24;
 
 /**
  * @title IProvenanceLedger
- * @notice Notary of the supply-chain provenance ledger: who is who (roles, and each brand's
- * GS1 company prefixes) and an append-only hash chain of anchors, each a Merkle root over
- * the items or event hashes of one batch or shipment.
+ * @notice Notary of the supply-chain provenance ledger: who is who (roles, each brand's GS1
+ * company prefixes, and the hash of each goods holder's premises) and an append-only hash chain
+ * of anchors, each a Merkle root over the items or event hashes of one batch or shipment.
  */
 interface IProvenanceLedger {
     /// @notice What an anchored Merkle root commits to.
@@ -34,6 +34,9 @@ interface IProvenanceLedger {
     error NotABrand(address account);
     /// @notice The company prefix is already bound to `owner`.
     error PrefixAlreadyBound(string prefix, address owner);
+    /// @notice The company prefix and `boundPrefix`, bound to `owner`, nest: one starts with the other.
+    /// GS1 company prefixes never nest, so a GTIN belongs to the one bound prefix it starts with.
+    error PrefixNests(string prefix, string boundPrefix, address owner);
     /// @notice The company prefix is not bound to `caller`.
     error PrefixNotOwned(string prefix, address caller);
     /// @notice The root has already been anchored; anchors are never overwritten.
@@ -44,9 +47,13 @@ interface IProvenanceLedger {
     error EmptyAnchor();
     /// @notice `caller` may not anchor roots of this kind through this function.
     error KindNotAllowed(AnchorKind kind, address caller);
+    /// @notice `account` holds neither BRAND_ROLE nor CUSTODIAN_ROLE, so it keeps no goods and has no premises.
+    error NotAGoodsHolder(address account);
 
     /// @notice A GS1 company prefix was bound to a brand.
     event PrefixBound(string prefix, address indexed brand);
+    /// @notice A goods holder committed the hash of its set of premises (zero: it has none).
+    event PremisesCommitted(address indexed party, bytes32 premisesHash);
     /// @notice A root was appended to the anchor chain.
     event AnchorRecorded(
         uint256 indexed sequence,
@@ -62,7 +69,10 @@ interface IProvenanceLedger {
     event BatchRegistered(bytes32 indexed root, address indexed brand, string companyPrefix);
 
     /**
-     * @notice Binds a GS1 company prefix to a brand. Only the admin; a prefix is bound once.
+     * @notice Binds a GS1 company prefix to a brand. Only the admin; a prefix is bound once, and never
+     * beside a bound prefix it starts or extends (PrefixNests): GS1 company prefixes never nest.
+     * @dev O(length): checks the bound status of each shorter prefix of `prefix`, and marks each of them
+     * as the start of `prefix` so that a later, shorter binding is refused with one lookup.
      * @param prefix The company prefix, 6 to 12 ASCII digits.
      * @param brand An account holding BRAND_ROLE.
      */
@@ -88,11 +98,35 @@ interface IProvenanceLedger {
     function anchorEvents(bytes32 root, AnchorKind kind, uint40 count, bytes32 metadataHash) external;
 
     /**
+     * @notice Commits the hash of the caller's premises (the places where it keeps goods), so that an
+     * index's copy of them can be proven. Only holders of BRAND_ROLE or CUSTODIAN_ROLE.
+     * @param hash keccak256 of the ABI-encoded, sorted list of (int64 latitude, int64 longitude,
+     * string label), degrees in units of 1e-7; zero for no premises.
+     */
+    function commitPremises(bytes32 hash) external;
+
+    /**
      * @notice The brand a company prefix is bound to.
      * @param prefix The company prefix.
      * @return The brand's address, or address(0) if the prefix is not bound.
      */
     function prefixOwner(string calldata prefix) external view returns (address);
+
+    /**
+     * @notice The bound prefix that `prefix` equals, starts or extends, and its brand: what keeps `prefix`
+     * from being bound.
+     * @param prefix A company prefix, 6 to 12 ASCII digits (else InvalidPrefix).
+     * @return boundPrefix The bound prefix, or "" if none conflicts.
+     * @return owner Its brand, or address(0).
+     */
+    function conflictingPrefix(string calldata prefix) external view returns (string memory boundPrefix, address owner);
+
+    /**
+     * @notice The premises hash a party last committed.
+     * @param party The party's address.
+     * @return The hash, or zero if it never committed one.
+     */
+    function premisesHash(address party) external view returns (bytes32);
 
     /**
      * @notice The anchor recorded for a root.

@@ -16,6 +16,8 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
     /// @notice Brands: bound to company prefixes, register items, ship, receive, pack, change status.
     bytes32 public constant BRAND_ROLE = keccak256("BRAND_ROLE");
     /// @notice Custodians (carriers, warehouses, retailers): ship, receive, pack, change status.
+    /// @dev The app also grants each custodian one of keccak256("CARRIER_ROLE"), keccak256("DISTRIBUTOR_ROLE")
+    /// or keccak256("RETAILER_ROLE"), so its kind is on record; this contract does not read them.
     bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
     /// @notice Officers (customs, inspectors): inspect and change status.
     bytes32 public constant OFFICER_ROLE = keccak256("OFFICER_ROLE");
@@ -25,8 +27,19 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
     uint256 private constant _MIN_PREFIX_LENGTH = 6;
     uint256 private constant _MAX_PREFIX_LENGTH = 12;
 
-    /// @dev keccak256(bytes(prefix)) => brand.
-    mapping(bytes32 prefixKey => address brand) private _prefixOwners;
+    /// @dev A bound company prefix: its brand, its number of digits and its value (12 digits fit in 40 bits,
+    /// so the entry is one slot).
+    struct BoundPrefix {
+        address owner;
+        uint8 length;
+        uint40 digits;
+    }
+
+    /// @dev keccak256(bytes(prefix)) => the bound prefix that `prefix` is (length equal to its own) or starts
+    /// (longer: the first bound prefix that extends it; GS1 company prefixes never nest, see bindPrefix).
+    mapping(bytes32 prefixKey => BoundPrefix) private _prefixes;
+    /// @dev Goods holder => hash of its premises.
+    mapping(address party => bytes32 premisesHash) private _premisesHashes;
     /// @dev Merkle root => anchor (two slots).
     mapping(bytes32 root => Anchor) private _anchors;
 
@@ -53,13 +66,33 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
 
     /// @inheritdoc IProvenanceLedger
     function bindPrefix(string calldata prefix, address brand) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkPrefix(prefix);
+        uint40 digits = _checkPrefix(prefix);
         if (!hasRole(BRAND_ROLE, brand)) revert NotABrand(brand);
-        bytes32 key = keccak256(bytes(prefix));
-        address owner = _prefixOwners[key];
-        if (owner != address(0)) revert PrefixAlreadyBound(prefix, owner);
-        _prefixOwners[key] = brand;
+        bytes calldata b = bytes(prefix);
+        (BoundPrefix memory bound, uint256 boundLength) = _conflict(b);
+        if (bound.owner != address(0)) {
+            if (boundLength == b.length) revert PrefixAlreadyBound(prefix, bound.owner);
+            revert PrefixNests(prefix, _decimal(bound.digits, boundLength), bound.owner);
+        }
+        uint8 length = uint8(b.length);
+        _prefixes[keccak256(b)] = BoundPrefix(brand, length, digits);
+        // Mark each shorter prefix as started by this one, unless a sibling marked it already.
+        for (uint256 l = _MIN_PREFIX_LENGTH; l < length; ++l) {
+            BoundPrefix storage shorter = _prefixes[keccak256(b[:l])];
+            if (shorter.owner == address(0)) {
+                shorter.owner = brand;
+                shorter.length = length;
+                shorter.digits = digits;
+            }
+        }
         emit PrefixBound(prefix, brand);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function commitPremises(bytes32 hash) external {
+        if (!hasRole(BRAND_ROLE, msg.sender) && !hasRole(CUSTODIAN_ROLE, msg.sender)) revert NotAGoodsHolder(msg.sender);
+        _premisesHashes[msg.sender] = hash;
+        emit PremisesCommitted(msg.sender, hash);
     }
 
     /// @inheritdoc IProvenanceLedger
@@ -67,7 +100,7 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
         external
         onlyRole(BRAND_ROLE)
     {
-        if (_prefixOwners[keccak256(bytes(companyPrefix))] != msg.sender) {
+        if (_ownerOf(bytes(companyPrefix)) != msg.sender) {
             revert PrefixNotOwned(companyPrefix, msg.sender);
         }
         _record(root, AnchorKind.Registration, count, metadataHash);
@@ -82,7 +115,20 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
 
     /// @inheritdoc IProvenanceLedger
     function prefixOwner(string calldata prefix) external view returns (address) {
-        return _prefixOwners[keccak256(bytes(prefix))];
+        return _ownerOf(bytes(prefix));
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function conflictingPrefix(string calldata prefix) external view returns (string memory boundPrefix, address owner) {
+        _checkPrefix(prefix);
+        (BoundPrefix memory bound, uint256 boundLength) = _conflict(bytes(prefix));
+        if (bound.owner == address(0)) return ("", address(0));
+        return (_decimal(bound.digits, boundLength), bound.owner);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function premisesHash(address party) external view returns (bytes32) {
+        return _premisesHashes[party];
     }
 
     /// @inheritdoc IProvenanceLedger
@@ -169,14 +215,44 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
         return false;
     }
 
-    /// @dev Reverts with InvalidPrefix unless `prefix` is 6 to 12 ASCII digits.
-    function _checkPrefix(string calldata prefix) private pure {
+    /// @dev The brand `prefix` is bound to, or address(0) (also when `prefix` only starts a bound prefix).
+    function _ownerOf(bytes calldata prefix) private view returns (address) {
+        BoundPrefix storage entry = _prefixes[keccak256(prefix)];
+        return entry.length == prefix.length ? entry.owner : address(0);
+    }
+
+    /// @dev The bound prefix that `prefix` equals or starts (one lookup, thanks to the marks bindPrefix
+    /// leaves), else the bound prefix among its shorter prefixes that it extends; and that prefix's length.
+    /// Owner zero if none.
+    function _conflict(bytes calldata prefix) private view returns (BoundPrefix memory bound, uint256 length) {
+        bound = _prefixes[keccak256(prefix)];
+        if (bound.owner != address(0)) return (bound, bound.length);
+        for (uint256 l = _MIN_PREFIX_LENGTH; l < prefix.length; ++l) {
+            bound = _prefixes[keccak256(prefix[:l])];
+            if (bound.owner != address(0) && bound.length == l) return (bound, l);
+        }
+        return (BoundPrefix(address(0), 0, 0), 0);
+    }
+
+    /// @dev `digits` written as `length` decimal digits, with leading zeros (a prefix's text).
+    function _decimal(uint256 digits, uint256 length) private pure returns (string memory) {
+        bytes memory text = new bytes(length);
+        for (uint256 i = length; i > 0; --i) {
+            text[i - 1] = bytes1(uint8(48 + (digits % 10)));
+            digits /= 10;
+        }
+        return string(text);
+    }
+
+    /// @dev Reverts with InvalidPrefix unless `prefix` is 6 to 12 ASCII digits; returns its value.
+    function _checkPrefix(string calldata prefix) private pure returns (uint40 value) {
         bytes calldata b = bytes(prefix);
         uint256 length = b.length;
         if (length < _MIN_PREFIX_LENGTH || length > _MAX_PREFIX_LENGTH) revert InvalidPrefix(prefix);
         for (uint256 i = 0; i < length; ++i) {
             bytes1 c = b[i];
             if (c < "0" || c > "9") revert InvalidPrefix(prefix);
+            value = value * 10 + uint8(c) - 48;
         }
     }
 }

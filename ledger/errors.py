@@ -53,6 +53,7 @@ __all__ = [
     "NotHolder",
     "NotInitialised",
     "NotOnLedger",
+    "PrefixNests",
     "PrefixOwned",
     "RoleError",
     "StateConflict",
@@ -169,7 +170,19 @@ class PrefixOwned(Conflict):
         super().__init__(f"GS1 company prefix {prefix} belongs to {owner}")
 
 
+class PrefixNests(PrefixOwned):
+    """``prefix`` starts or extends ``bound``, a prefix bound to ``owner``: GS1 company prefixes never nest."""
+
+    def __init__(self, prefix: str, bound: str, owner: str) -> None:
+        self.prefix, self.bound, self.owner = prefix, bound, owner
+        which = "is the start of" if bound.startswith(prefix) else "extends"
+        LedgerError.__init__(self, f"GS1 company prefix {prefix} {which} {bound}, which belongs to {owner}: company "
+                                   "prefixes never nest, or the GTINs under the longer one would have two owners; expected "
+                                   "a prefix that neither starts nor extends a bound one")
+
+
 class ChainUnreachable(ChainUnavailable):
+
     def __init__(self, url: str, detail: str) -> None:
         self.url, self.detail = url, detail
         super().__init__(f"cannot reach the chain at {url}: {detail}")

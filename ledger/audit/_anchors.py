@@ -163,9 +163,13 @@ def check_signatures(anchors: Iterable[AnchorRow], records: Mapping[str, AnchorR
     for anchor in anchors:
         row = anchor.row
         record = records.get(row.root)
-        if record is None or row.signature is None:
+        if record is None:
             continue
         subject = f"anchor {row.root}"
+        if row.signature is None:
+            findings.append(Finding(FindingCode.BAD_SIGNATURE, subject, "has no signature",
+                                    f"the signature of {record.party}, the party that anchored it"))
+            continue
         try:
             message = _message(anchor)
             if isinstance(message, str):

@@ -10,7 +10,9 @@ contract recorded:
 - each batch's and each event anchor's Merkle tree, rebuilt from the rows;
 - each item's event hash chain from its registration leaf, the events' order against the
   order of their anchors, and the item's state replayed from its events;
-- each container membership against the signed packing or unpacking anchor it names.
+- each container membership against the signed packing or unpacking anchor it names;
+- the directory (prefix bindings, parties' roles and addresses, premises) against the chain
+  and this home's keys (:mod:`ledger.audit._directory`).
 
 Every disagreement becomes a :class:`~ledger.audit.findings.Finding`; an untouched index
 has none.
@@ -38,6 +40,7 @@ from ..index.bulk import chunks
 from ..index.models import Anchor, Batch, Container, ContainerContent, Shipment
 from ..proofs.events import AnchorKind
 from ._anchors import AnchorRow, chain_anchors, check_anchor_chain, check_anchor_rows, check_signatures, check_unindexed_anchors
+from ._directory import check_directory
 from ._items import (
     E_ITEM,
     E_ROOT,
@@ -204,7 +207,9 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
         own = {p.address: p.name for p, _ in ledger.parties() if p.name in keys}
         findings += check_unindexed_anchors(records, anchor_rows, own)
     findings += check_anchor_rows(anchor_rows, by_root, ledger.chain)
-    signed = [AnchorRow(a, prefixes.get(a.root)) for a in anchor_rows if a.local]
+    # Every anchor with rows under it is checked, whatever its `local` flag says: the flag is only an index row.
+    with_rows = stored_trees.keys() | {e[E_ROOT] for e in anchor_events}
+    signed = [AnchorRow(a, prefixes.get(a.root)) for a in anchor_rows if a.local or a.root in with_rows]
     report.signatures = sum(1 for a in signed if a.row.signature)
     findings += check_signatures(signed, by_root, ledger.domain, ledger.chain)
 
@@ -262,5 +267,7 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
         if scope.kind == "ledger":
             with Session(ledger.engine) as s:
                 findings += check_container_parents(list(s.scalars(select(Container))), memberships)
+    with Session(ledger.engine) as s:
+        findings += check_directory(s, ledger.chain, ledger.keystore)
     report.seconds = time.perf_counter() - started
     return report

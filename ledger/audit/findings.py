@@ -1,6 +1,6 @@
 """What an integrity audit can find: one code per way the index can disagree with the chain.
 
-A finding names the record (``subject``: an item key, an event hash or an anchor root),
+A finding names the record (``subject``: an item key, an event hash, an anchor root, a prefix or a party),
 says what the index holds that is wrong (``detail``) and what the chain or the
 recomputation from anchored data says instead (``expected``).
 """
@@ -40,6 +40,11 @@ class FindingCode(enum.StrEnum):
     PACKING_MISMATCH = "PACKING_MISMATCH"
     SHIPMENT_MISMATCH = "SHIPMENT_MISMATCH"
     BATCH_ROW_ALTERED = "BATCH_ROW_ALTERED"
+    PREFIX_BINDING_ALTERED = "PREFIX_BINDING_ALTERED"
+    PREFIX_NOT_INDEXED = "PREFIX_NOT_INDEXED"
+    PARTY_ROLE_MISMATCH = "PARTY_ROLE_MISMATCH"
+    PARTY_KEY_MISMATCH = "PARTY_KEY_MISMATCH"
+    PREMISES_MISMATCH = "PREMISES_MISMATCH"
 
     @property
     def sentence(self) -> str:
@@ -71,6 +76,11 @@ _SENTENCES = {
     FindingCode.PACKING_MISMATCH: "a packing record disagrees with the signed, anchored packing events",
     FindingCode.SHIPMENT_MISMATCH: "a shipment row disagrees with its signed shipping or receipt anchor",
     FindingCode.BATCH_ROW_ALTERED: "a batch row disagrees with its registration on chain",
+    FindingCode.PREFIX_BINDING_ALTERED: "a prefix binding in the index is not the contract's binding of that prefix",
+    FindingCode.PREFIX_NOT_INDEXED: "the contract bound a prefix the index does not hold",
+    FindingCode.PARTY_ROLE_MISMATCH: "a party's role in the index is not a role it holds on chain",
+    FindingCode.PARTY_KEY_MISMATCH: "a party of this home is not at the address its key file holds",
+    FindingCode.PREMISES_MISMATCH: "a party's premises in the index are not those it committed on chain",
 }
 
 

@@ -42,7 +42,10 @@ __all__ = ["ROLES", "AnchorRecord", "ChainClient", "OnChainAnchor", "Settlement"
 # What a failed request to the node raises (connection refused or reset, timeout, an RPC error).
 _NODE_FAILURES = (requests.RequestException, OSError, Web3Exception)
 
-ROLES = {name: keccak(text=f"{name}_ROLE") for name in ("BRAND", "CUSTODIAN", "OFFICER", "AUDITOR")}
+# CARRIER, DISTRIBUTOR and RETAILER are granted beside CUSTODIAN to record a custodian's kind on chain
+# (the verdicts and the app's custody rules tell them apart); the contract itself does not read them.
+ROLES = {name: keccak(text=f"{name}_ROLE")
+         for name in ("BRAND", "CUSTODIAN", "OFFICER", "AUDITOR", "CARRIER", "DISTRIBUTOR", "RETAILER")}
 ROLES["ADMIN"] = bytes(32)  # OpenZeppelin's DEFAULT_ADMIN_ROLE
 
 
@@ -246,6 +249,9 @@ class ChainClient:
     def bind_prefix(self, admin: LocalAccount, prefix: str, brand: str) -> None:
         self._send(admin, self.contract.functions.bindPrefix(prefix, brand), f"bind prefix {prefix}")
 
+    def commit_premises(self, party: LocalAccount, premises_hash: bytes) -> None:
+        self._send(party, self.contract.functions.commitPremises(premises_hash), "commit the premises")
+
     def sign_registration(self, brand: LocalAccount, root: bytes, count: int, prefix: str, metadata_hash: bytes) -> SignedTx:
         call = self.contract.functions.anchorRegistration(root, count, prefix, metadata_hash)
         return self._sign(brand, call, "anchor the registration batch")
@@ -355,6 +361,14 @@ class ChainClient:
     def prefix_owner(self, prefix: str) -> str | None:
         owner = str(self.contract.functions.prefixOwner(prefix).call())
         return None if int(owner, 16) == 0 else owner
+
+    def conflicting_prefix(self, prefix: str) -> tuple[str, str] | None:
+        """The bound prefix that ``prefix`` (6 to 12 digits) equals, starts or extends, and its brand."""
+        bound, owner = self.contract.functions.conflictingPrefix(prefix).call()
+        return None if int(owner, 16) == 0 else (str(bound), str(owner))
+
+    def premises_hash(self, party: str) -> bytes:
+        return bytes(self.contract.functions.premisesHash(party).call())
 
     def latest_anchor_hash(self) -> bytes:
         return bytes(self.contract.functions.latestAnchorHash().call())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 
 from ..errors import KeystoreError
 
@@ -32,6 +33,15 @@ class Keystore:
 
     def names(self) -> list[str]:
         return sorted(p.stem for p in self.directory.glob("*.json"))
+
+    def address_of(self, name: str) -> str | None:
+        """The address a key file names (its clear-text ``address`` field: no passphrase, no KDF), checksummed;
+        None if the file has no readable address."""
+        try:
+            address = json.loads(self._path(name).read_text())["address"]
+            return to_checksum_address("0x" + str(address).removeprefix("0x"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def create(self, name: str) -> LocalAccount:
         path = self._path(name)

@@ -1,4 +1,4 @@
-"""Party roles in the app, and the on-chain role each maps to."""
+"""Party roles in the app, and the on-chain roles each maps to."""
 
 from __future__ import annotations
 
@@ -26,8 +26,12 @@ class Role(enum.StrEnum):
             raise InvalidInput("role", text, "is not a role", " | ".join(r.value for r in cls if r is not cls.ADMIN)) from None
 
     @property
-    def chain_role(self) -> str:
-        return {"admin": "ADMIN", "brand": "BRAND", "officer": "OFFICER", "auditor": "AUDITOR"}.get(self.value, "CUSTODIAN")
+    def chain_roles(self) -> tuple[str, ...]:
+        """The on-chain roles (names in :data:`ledger.chain.client.ROLES`) a party of this role holds: the one the
+        contract checks, and for custodians also their kind, so the chain records what the index says."""
+        if self.value in ("carrier", "distributor", "retailer"):
+            return "CUSTODIAN", self.value.upper()
+        return (self.value.upper(),)
 
     @property
     def holds_goods(self) -> bool:

@@ -8,8 +8,9 @@ is accepted too, as wallets print it. Lot and expiry are not signed: the
 signature vouches for the item's identity only.
 
 Verification recovers the signer (coincurve, no chain access) and requires it to
-be the brand owning the GTIN's company prefix: the longest registered prefix that
-the GTIN-14 continues after its indicator digit.
+be the brand owning the GTIN's company prefix: the one registered prefix that the
+GTIN-14 continues after its indicator digit (company prefixes never nest, so there
+is at most one; a directory in which they do is refused).
 
 >>> from eth_account import Account
 >>> brand = Account.from_key(b"\\x01" * 32)
@@ -87,7 +88,8 @@ class Brand:
 
 @dataclass(frozen=True, slots=True)
 class BrandDirectory:
-    """Brands by name, as exported from the ledger; a prefix belongs to at most one brand."""
+    """Brands by name, as exported from the ledger; a prefix belongs to at most one brand, and no prefix
+    starts another (GS1 company prefixes never nest; the contract refuses such bindings)."""
 
     brands: tuple[Brand, ...]
     _by_prefix: dict[str, Brand] = field(init=False, repr=False, compare=False)
@@ -101,6 +103,14 @@ class BrandDirectory:
                     raise InvalidInput(
                         "brand directory", prefix, f"is claimed by {by_prefix[prefix].name} and {brand.name}",
                         "each company prefix owned by one brand",
+                    )
+        for prefix, brand in by_prefix.items():
+            for length in range(6, len(prefix)):
+                shorter = by_prefix.get(prefix[:length])
+                if shorter is not None:
+                    raise InvalidInput(
+                        "brand directory", prefix, f"{brand.name}'s prefix extends {prefix[:length]} of {shorter.name}",
+                        "company prefixes that neither start nor extend each other (GS1 company prefixes never nest)",
                     )
         object.__setattr__(self, "_by_prefix", by_prefix)
         object.__setattr__(self, "_by_address", {b.address.lower(): b for b in self.brands})
@@ -128,7 +138,7 @@ class BrandDirectory:
         )
 
     def owner_of(self, gtin14: str) -> tuple[Brand, str] | None:
-        """The brand owning the longest registered prefix that ``gtin14[1:]`` starts with, and that prefix."""
+        """The brand owning the one registered prefix that ``gtin14[1:]`` starts with, and that prefix."""
         for length in range(12, 5, -1):
             prefix = gtin14[1 : 1 + length]
             if prefix in self._by_prefix:

@@ -14,6 +14,7 @@ transaction again if the node lost it, and meanwhile the action is reported pend
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from ..errors import (
     KeystoreError,
     NotInitialised,
     NotOnLedger,
+    PrefixNests,
     PrefixOwned,
     RoleError,
     StateConflict,
@@ -55,6 +57,7 @@ from ..index.models import Anchor, Batch, Container, ContainerContent, Event, It
 from ..index.write_lock import WriteLock, anchoring, exclusive
 from ..proofs.events import ZERO_ADDRESS, Action, CustodyEvent
 from ..proofs.merkle import MerkleTree, event_leaf
+from ..proofs.premises import premises_hash
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
 from ..settings import Settings
 from .inspections import InspectionOutcome
@@ -65,6 +68,7 @@ from .rules import STATUS_OF, check_receive, check_ship, check_status_change
 __all__ = ["ActionResult", "Ledger"]
 
 _GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
+_PREFIX = re.compile(r"[0-9]{6,12}")  # ASCII digits only, as the contract requires (str.isdigit takes any script's)
 
 
 def _hex(data: bytes) -> str:
@@ -174,20 +178,12 @@ class Ledger:
         with Session(self.engine) as s:
             if s.scalars(select(Party).where(col(Party.name) == name)).first() is not None:
                 raise StateConflict(f"party {name}", "already exists")
-            for prefix in prefixes:
-                bound = s.get(PrefixBinding, prefix)
-                if bound is not None:
-                    raise PrefixOwned(prefix, self.party_name(bound.brand))
-        for prefix in prefixes:
-            if not (prefix.isdigit() and 6 <= len(prefix) <= 12):
-                raise InvalidInput("GS1 company prefix", prefix, "is not 6 to 12 digits", "e.g. 9521234")
-            owner = self.chain.prefix_owner(prefix)
-            if owner is not None:
-                raise PrefixOwned(prefix, owner)
+        self._refuse_taken_prefixes(prefixes)
         admin = self.keystore.unlock("admin")
         account = self.keystore.create(name)
         self.chain.fund(account.address, _GAS_MONEY)
-        self.chain.grant_role(admin, role.chain_role, account.address)
+        for chain_role in role.chain_roles:
+            self.chain.grant_role(admin, chain_role, account.address)
         for prefix in prefixes:
             self.chain.bind_prefix(admin, prefix, account.address)
         party = Party(address=account.address, name=name, role=role.value, created_at=_now())
@@ -195,6 +191,29 @@ class Ledger:
             s.add(party)
             s.add_all(PrefixBinding(prefix=p, brand=account.address) for p in prefixes)
         return party
+
+    def _refuse_taken_prefixes(self, prefixes: Sequence[str]) -> None:
+        """Refuse, before anything is signed, prefixes that are malformed, or equal to or nested with a bound
+        prefix (in the index, or on chain where another organisation may have bound one not yet synced) or
+        with each other: GS1 company prefixes never nest, so a GTIN belongs to the one bound prefix it starts with."""
+        for prefix in prefixes:
+            if not _PREFIX.fullmatch(prefix):
+                raise InvalidInput("GS1 company prefix", prefix, "is not 6 to 12 digits", "e.g. 9521234")
+        for i, prefix in enumerate(prefixes):
+            other = next((p for p in prefixes[:i] if p.startswith(prefix) or prefix.startswith(p)), None)
+            if other is not None:
+                raise InvalidInput("GS1 company prefixes", f"{other} {prefix}", "nest (one starts the other)",
+                                   "prefixes that neither start nor extend each other")
+        with Session(self.engine) as s:
+            bindings = list(s.scalars(select(PrefixBinding)))
+        for prefix in prefixes:
+            taken = next(((b.prefix, b.brand) for b in bindings if b.prefix.startswith(prefix) or prefix.startswith(b.prefix)),
+                         None) or self.chain.conflicting_prefix(prefix)
+            if taken is not None:
+                bound, owner = taken
+                if bound == prefix:
+                    raise PrefixOwned(prefix, self.party_name(owner))
+                raise PrefixNests(prefix, bound, self.party_name(owner))
 
     def party(self, name: str) -> Party:
         with Session(self.engine) as s:
@@ -213,16 +232,20 @@ class Ledger:
         """Record a place where the party ``name`` keeps goods; ``place.site`` names it.
 
         The verifier expects goods at rest with a party (no shipment open) near one of its premises,
-        and calls a scan far from all of them CUSTODY_MISMATCH. Premises are directory data, like
-        party names: kept in the index, not anchored.
+        and calls a scan far from all of them CUSTODY_MISMATCH. The party commits the hash of its
+        premises on chain (signed with its key, see :mod:`ledger.proofs.premises`) before the row is written,
+        so the audit can prove the index's premises.
         """
-        party = self.party(name)
+        party, account = self._goods_holder(name)
         premises = Premises(party=party.address, lat=place.lat, lon=place.lon, label=place.site)
+        with Session(self.engine) as s:
+            rows = list(s.scalars(select(Premises).where(col(Premises.party) == party.address)))
+        same = next((r for r in rows if (r.lat, r.lon, r.label) == (place.lat, place.lon, place.site)), None)
+        if same is not None:  # recorded already: a repeated command changes nothing
+            return same
+        self.chain.commit_premises(account, premises_hash([*((r.lat, r.lon, r.label) for r in rows),
+                                                           (place.lat, place.lon, place.site)]))
         with unit_of_work(self.engine) as s:
-            same = s.scalars(select(Premises).where(col(Premises.party) == party.address, col(Premises.lat) == place.lat,
-                                                    col(Premises.lon) == place.lon, col(Premises.label) == place.site)).first()
-            if same is not None:  # recorded already: a repeated command changes nothing
-                return same
             s.add(premises)
         return premises
 
@@ -230,20 +253,27 @@ class Ledger:
     def remove_premises(self, name: str, place: Location | None = None) -> int:
         """Forget the party's premises at ``place`` (its coordinates), or all of them; how many were removed.
 
-        InvalidInput if ``place`` is not one of them.
+        InvalidInput if ``place`` is not one of them. The party commits the hash of what remains first.
         """
-        party = self.party(name)
-        with unit_of_work(self.engine) as s:
-            query = select(Premises).where(col(Premises.party) == party.address)
-            if place is not None:
-                query = query.where(col(Premises.lat) == place.lat, col(Premises.lon) == place.lon)
-            found = list(s.scalars(query))
-            if place is not None and not found:
-                raise InvalidInput("premises", f"{place.lat},{place.lon}", f"is not a premises of {name}",
-                                   "coordinates as `ledger party list` shows them")
-            for row in found:
-                s.delete(row)
+        party, account = self._goods_holder(name)
+        with Session(self.engine) as s:
+            rows = list(s.scalars(select(Premises).where(col(Premises.party) == party.address)))
+        found = [r for r in rows if place is None or (r.lat, r.lon) == (place.lat, place.lon)]
+        if place is not None and not found:
+            raise InvalidInput("premises", f"{place.lat},{place.lon}", f"is not a premises of {name}",
+                               "coordinates as `ledger party list` shows them")
+        if found:
+            removed = [r.id for r in found]
+            self.chain.commit_premises(account, premises_hash((r.lat, r.lon, r.label) for r in rows if r.id not in removed))
+            with unit_of_work(self.engine) as s:
+                s.execute(delete(Premises).where(col(Premises.id).in_(removed)))
         return len(found)
+
+    def _goods_holder(self, name: str) -> tuple[Party, LocalAccount]:
+        """The party ``name`` and its key, if it keeps goods: only those have premises (the contract agrees)."""
+        if not Role(self.party(name).role).holds_goods:
+            raise RoleError(name, "have premises", "brand, carrier, distributor or retailer")
+        return self.act_as(name)
 
     def premises(self) -> dict[str, list[Premises]]:
         """Every party's premises, by party address."""

@@ -20,12 +20,16 @@ from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec, serial_range
 from ledger.custody.sync import sync
 from ledger.errors import AuditScopeEmpty, InvalidInput, UnknownItem, UnknownParty
+from ledger.geo import Location
 from ledger.proofs.events import Action, AnchorKind
 from ledger.proofs.merkle import MerkleTree, event_leaf
 
 GTIN = "09521234543213"
 KEYS = [ItemKey(GTIN, str(n)) for n in range(1, 7)]
-TABLES = ("item", "event", "anchor", "batch", "shipment", "containercontent", "container")
+# Parents before children: restored in this order, emptied in the reverse.
+TABLES = ("party", "prefixbinding", "premises", "item", "event", "anchor", "batch", "shipment", "containercontent",
+          "container")
+HELD, PASSED = ("0x" + outcome.encode().ljust(32, b"\0").hex() for outcome in ("held", "passed"))
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class World:
     shipment: str
     receipt: str
     recall: str
+    inspection: str
 
     def item_id(self, n: int) -> str:
         return "0x" + KEYS[n - 1].item_id.hex()
@@ -48,7 +53,11 @@ class World:
 
 @pytest.fixture
 def world(ledger: Ledger) -> World:
-    """Items 1–6 of LOT1; 1–3 shipped to truck and received; lot recalled; 4 sold by shop."""
+    """Items 1–6 of LOT1; 1–3 shipped to truck and received; lot recalled; 4 sold by shop; 5 held by customs.
+    acme and shop have premises."""
+    ledger.add_premises("acme", Location(51.4416, 5.4697, "Eindhoven plant"))
+    ledger.add_premises("shop", Location(52.0907, 5.1214, "Utrecht store"))
+    ledger.add_premises("shop", Location(52.3700, 4.8900, "Amsterdam store"))
     ledger.register("acme", (ItemSpec(GTIN, s, "LOT1") for s in serial_range(1, 6)))
     ledger.register("bolt", [ItemSpec("00614141123452", "A1")])
     shipment = ledger.ship("acme", "truck", KEYS[:3], location="Rotterdam")
@@ -57,7 +66,8 @@ def world(ledger: Ledger) -> World:
     ledger.receive("shop", to_shop.root)
     ledger.change_status("shop", Action.SELL, KEYS[3:4])
     recall = ledger.change_status("acme", Action.RECALL, KEYS[4:6])
-    return World(ledger, shipment.root, receipt.root, recall.root)
+    inspection = ledger.inspect("customs", KEYS[4:5], "held", "Rotterdam")
+    return World(ledger, shipment.root, receipt.root, recall.root, inspection.root)
 
 
 def _sql(statement: str, **values: Callable[[World, Connection], Any]) -> Callable[[World, Connection], None]:
@@ -75,6 +85,13 @@ def _insert_forged(anchor: Callable[[World], str]) -> Callable[[World, Connectio
                      {"h": "0x" + "ee" * 32, "i": w.item_id(2), "a": w.address("shop"), "c": "0x" + "00" * 20,
                       "t": head["timestamp"] + 1, "p": head["event_hash"], "r": anchor(w)})
         conn.execute(text("UPDATE item SET head_hash = :h WHERE item_id = :i"), {"h": "0x" + "ee" * 32, "i": w.item_id(2)})
+    return tamper
+
+
+def _swap_names(first: str, second: str) -> Callable[[World, Connection], None]:
+    def tamper(_: World, conn: Connection) -> None:
+        for old, new in ((first, "swapping"), (second, first), ("swapping", second)):
+            conn.execute(text("UPDATE party SET name = :new WHERE name = :old"), {"old": old, "new": new})
     return tamper
 
 
@@ -143,6 +160,34 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
      {FindingCode.ORPHANED_ANCHOR}),
     ("file an own anchor as another organisation's", _sql("UPDATE anchor SET local = false WHERE root = :r",
                                                           r=lambda w, _: w.recall), {FindingCode.ORPHANED_ANCHOR}),
+    # The outcome of an inspection is the anchor's signed reference: a verdict reads it from the row.
+    ("release held goods, dropping the signature", _sql("UPDATE anchor SET reference = :p, signature = NULL WHERE root = :r",
+                                                        p=lambda *_: PASSED, r=lambda w, _: w.inspection),
+     {FindingCode.BAD_SIGNATURE}),
+    ("release held goods, disowning the anchor", _sql("UPDATE anchor SET reference = :p, local = false WHERE root = :r",
+                                                      p=lambda *_: PASSED, r=lambda w, _: w.inspection),
+     {FindingCode.SIGNED_MESSAGE_MISMATCH}),
+    # The directory: what verdicts and custody checks read besides items, events and anchors.
+    ("give a prefix to another brand", _sql("UPDATE prefixbinding SET brand = :b WHERE prefix = '9521234'",
+                                            b=lambda w, _: w.address("bolt")), {FindingCode.PREFIX_BINDING_ALTERED}),
+    ("bind a prefix inside another brand's", _sql("INSERT INTO prefixbinding (prefix, brand) VALUES ('95212345', :b)",
+                                                  b=lambda w, _: w.address("bolt")), {FindingCode.PREFIX_BINDING_ALTERED}),
+    ("delete a prefix binding", _sql("DELETE FROM prefixbinding WHERE prefix = '0614141'"), {FindingCode.PREFIX_NOT_INDEXED}),
+    ("make a carrier a retailer", _sql("UPDATE party SET role = 'retailer' WHERE name = 'truck'"),
+     {FindingCode.PARTY_ROLE_MISMATCH}),
+    ("make a retailer a carrier", _sql("UPDATE party SET role = 'carrier' WHERE name = 'shop'"),
+     {FindingCode.PARTY_ROLE_MISMATCH}),
+    ("make an officer a brand", _sql("UPDATE party SET role = 'brand' WHERE name = 'customs'"),
+     {FindingCode.PARTY_ROLE_MISMATCH}),
+    ("swap two parties' names", _swap_names("truck", "shop"), {FindingCode.PARTY_KEY_MISMATCH}),
+    ("delete a party", _sql("DELETE FROM party WHERE name = 'customs'"), {FindingCode.PARTY_KEY_MISMATCH}),
+    ("move a premises", _sql("UPDATE premises SET lat = 40.4168, lon = -3.7038 WHERE label = 'Utrecht store'"),
+     {FindingCode.PREMISES_MISMATCH}),
+    ("delete a premises", _sql("DELETE FROM premises WHERE label = 'Eindhoven plant'"), {FindingCode.PREMISES_MISMATCH}),
+    ("give a party premises", _sql("INSERT INTO premises (party, lat, lon, label) VALUES (:p, 48.85, 2.35, 'Paris')",
+                                   p=lambda w, _: w.address("truck")), {FindingCode.PREMISES_MISMATCH}),
+    ("hand a premises to another party", _sql("UPDATE premises SET party = :p WHERE label = 'Amsterdam store'",
+                                              p=lambda w, _: w.address("acme")), {FindingCode.PREMISES_MISMATCH}),
 ]
 
 
@@ -151,10 +196,11 @@ def _snapshot(conn: Connection) -> dict[str, list[dict[str, Any]]]:
 
 
 def _restore(conn: Connection, snapshot: dict[str, list[dict[str, Any]]]) -> None:
-    for name, rows in snapshot.items():
+    for name in reversed(TABLES):
         conn.execute(delete(_table(name)))
-        if rows:
-            conn.execute(insert(_table(name)), rows)
+    for name in TABLES:
+        if snapshot[name]:
+            conn.execute(insert(_table(name)), snapshot[name])
 
 
 def _table(name: str) -> Table:
@@ -164,7 +210,7 @@ def _table(name: str) -> Table:
 def test_every_tampering_is_caught_and_a_clean_ledger_audits_clean(world: World) -> None:
     report = audit(world.ledger)
     assert report.clean, [str(f) for f in report.findings]
-    assert (report.items, report.events, report.anchors) == (7, 11, 8)
+    assert (report.items, report.events, report.anchors) == (7, 12, 9)
     with world.ledger.engine.begin() as conn:
         snapshot = _snapshot(conn)
     caught = {}
@@ -185,6 +231,21 @@ def test_findings_say_what_differs_and_what_the_chain_says(world: World) -> None
     assert finding.subject == f"item {KEYS[0].canonical}"
     assert finding.detail == f"custodian is {world.address('shop')}"
     assert finding.expected == f"{world.address('truck')}, from its 2 events"
+
+
+def test_directory_findings_say_what_differs_and_what_the_chain_says(world: World) -> None:
+    acme, bolt = world.address("acme"), world.address("bolt")
+    with world.ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE prefixbinding SET brand = :b WHERE prefix = '9521234'"), {"b": bolt})
+        conn.execute(text("UPDATE party SET role = 'retailer' WHERE name = 'truck'"))
+    findings = {f.code: f for f in audit(world.ledger).findings}
+    assert set(findings) == {FindingCode.PREFIX_BINDING_ALTERED, FindingCode.PARTY_ROLE_MISMATCH}
+    binding = findings[FindingCode.PREFIX_BINDING_ALTERED]
+    assert (binding.subject, binding.detail, binding.expected) == ("prefix 9521234", f"is bound to {bolt}",
+                                                                   f"{acme} (prefixOwner)")
+    role = findings[FindingCode.PARTY_ROLE_MISMATCH]
+    assert (role.subject, role.detail) == ("party truck", "role is retailer, which needs CUSTODIAN and RETAILER on chain")
+    assert role.expected == f"a role that {world.address('truck')} holds: it holds CUSTODIAN, CARRIER (hasRole)"
 
 
 def test_scoped_audits(world: World) -> None:

@@ -39,6 +39,8 @@ ZERO32 = b"\x00" * 32
 PREFIX = "0614141"
 OTHER_PREFIX = "4012345"
 REGISTRATION_GAS_LIMIT = 100_000
+# bindPrefix marks each shorter prefix of a new one (6 digits up): ~24k gas per digit beyond 6.
+BIND_GAS_LIMIT = {6: 60_000, 7: 85_000, 12: 205_000}
 
 
 class Kind(IntEnum):
@@ -161,19 +163,20 @@ def test_abi_surface_matches_the_spec() -> None:
     assert functions == {
         # IProvenanceLedger
         "bindPrefix", "anchorRegistration", "anchorEvents", "prefixOwner", "getAnchor", "isAnchored",
-        "latestAnchorHash", "anchorCount", "verifyItem", "verifyEvent",
+        "latestAnchorHash", "anchorCount", "verifyItem", "verifyEvent", "conflictingPrefix", "commitPremises",
+        "premisesHash",
         # roles
         "DEFAULT_ADMIN_ROLE", "BRAND_ROLE", "CUSTODIAN_ROLE", "OFFICER_ROLE", "AUDITOR_ROLE",
         # OpenZeppelin AccessControl / ERC165
         "hasRole", "getRoleAdmin", "grantRole", "revokeRole", "renounceRole", "supportsInterface",
     }
     assert ERRORS.names() == {
-        "InvalidPrefix", "NotABrand", "PrefixAlreadyBound", "PrefixNotOwned", "RootAlreadyAnchored",
-        "ZeroRoot", "EmptyAnchor", "KindNotAllowed",
+        "InvalidPrefix", "NotABrand", "PrefixAlreadyBound", "PrefixNests", "PrefixNotOwned", "RootAlreadyAnchored",
+        "ZeroRoot", "EmptyAnchor", "KindNotAllowed", "NotAGoodsHolder",
         "AccessControlUnauthorizedAccount", "AccessControlBadConfirmation",
     }
     events = {e["name"] for e in ARTIFACT["abi"] if e["type"] == "event"}
-    assert {"PrefixBound", "AnchorRecorded", "BatchRegistered"} <= events
+    assert {"PrefixBound", "AnchorRecorded", "BatchRegistered", "PremisesCommitted"} <= events
     recorded = next(e for e in ARTIFACT["abi"] if e["type"] == "event" and e["name"] == "AnchorRecorded")
     assert [(i["name"], i["type"], i["indexed"]) for i in recorded["inputs"]] == [
         ("sequence", "uint256", True), ("root", "bytes32", True), ("party", "address", True),
@@ -236,7 +239,7 @@ def test_renounce_role_needs_confirmation(ledger: Ledger) -> None:
 # --------------------------------------------------------------------------- prefixes
 
 
-@pytest.mark.parametrize("prefix", ["061414", "00000000", "123456789012"])
+@pytest.mark.parametrize("prefix", ["061415", "00000000", "123456789012"])
 def test_bind_prefix(ledger: Ledger, prefix: str) -> None:
     c = ledger.contract
     other = "999999" if prefix != "999999" else "888888"
@@ -288,11 +291,98 @@ def test_prefix_bound_twice(ledger: Ledger, second_owner: str) -> None:
     assert ledger.contract.functions.prefixOwner(PREFIX).call() == ledger.brand
 
 
+# GS1 company prefixes never nest: with 0614141 bound, a prefix it starts with (shorter) or one that
+# starts with it (longer) would give the same GTINs two owners, whichever brand asks.
+@pytest.mark.parametrize("owner", ["brand", "other_brand"])
+@pytest.mark.parametrize(("prefix", "bound"), [
+    ("061414", PREFIX),  # shorter: 0614141 starts with it
+    ("06141412", PREFIX),  # longer: it starts with 0614141
+    ("061414123456", PREFIX),  # the longest there is
+    ("401234", OTHER_PREFIX),
+    ("40123456789", OTHER_PREFIX),
+])
+def test_nested_prefixes_are_refused(ledger: Ledger, prefix: str, bound: str, owner: str) -> None:
+    c = ledger.contract
+    bound_owner = c.functions.prefixOwner(bound).call()
+    with reverts_with(ERRORS, "PrefixNests", prefix, bound, bound_owner):
+        ledger.transact(c.functions.bindPrefix(prefix, ledger.party(owner)), ledger.admin)
+    assert c.functions.prefixOwner(prefix).call() == ZERO_ADDRESS
+    assert c.functions.conflictingPrefix(prefix).call() == [bound, bound_owner]
+
+
+def test_nesting_is_refused_both_ways_at_every_length(ledger: Ledger) -> None:
+    """A 12-digit binding refuses each of its shorter prefixes; each shorter binding refuses every extension."""
+    c, long_prefix = ledger.contract, "123456789012"
+    ledger.transact(c.functions.bindPrefix(long_prefix, ledger.other_brand), ledger.admin)
+    for length in range(6, 12):
+        with reverts_with(ERRORS, "PrefixNests", long_prefix[:length], long_prefix, ledger.other_brand):
+            ledger.transact(c.functions.bindPrefix(long_prefix[:length], ledger.brand), ledger.admin)
+    short = "555555"
+    ledger.transact(c.functions.bindPrefix(short, ledger.brand), ledger.admin)
+    for length in range(7, 13):
+        longer = (short + "012345")[:length]
+        with reverts_with(ERRORS, "PrefixNests", longer, short, ledger.brand):
+            ledger.transact(c.functions.bindPrefix(longer, ledger.other_brand), ledger.admin)
+
+
+def test_siblings_share_a_start_but_do_not_nest(ledger: Ledger) -> None:
+    c = ledger.contract
+    for prefix, owner in (("0614142", ledger.other_brand), ("061415", ledger.other_brand),
+                          ("0614149999", ledger.brand), ("06141", None)):
+        if owner is None:  # too short to be a company prefix at all
+            with pytest.raises((ContractLogicError, TransactionFailed)):
+                c.functions.conflictingPrefix(prefix).call()
+            continue
+        assert c.functions.conflictingPrefix(prefix).call() == ["", ZERO_ADDRESS]
+        ledger.transact(c.functions.bindPrefix(prefix, owner), ledger.admin)
+        assert c.functions.prefixOwner(prefix).call() == owner
+        assert c.functions.conflictingPrefix(prefix).call() == [prefix, owner]
+    # 061414 starts three bound prefixes; the error names the first one bound.
+    with reverts_with(ERRORS, "PrefixNests", "061414", PREFIX, ledger.brand):
+        ledger.transact(c.functions.bindPrefix("061414", ledger.brand), ledger.admin)
+
+
+def test_a_prefix_that_only_starts_a_bound_one_owns_nothing(ledger: Ledger) -> None:
+    """The marks bindPrefix leaves on shorter prefixes are not bindings: no owner, no registrations under them."""
+    assert ledger.contract.functions.prefixOwner("061414").call() == ZERO_ADDRESS
+    with reverts_with(ERRORS, "PrefixNotOwned", "061414", ledger.brand):
+        ledger.register(h("under a mark"), prefix="061414")
+
+
+@pytest.mark.parametrize("length", sorted(BIND_GAS_LIMIT))
+def test_bind_prefix_gas_grows_with_length_only(ledger: Ledger, length: int) -> None:
+    receipt = ledger.transact(ledger.contract.functions.bindPrefix("789012345678"[:length], ledger.brand), ledger.admin)
+    assert receipt["gasUsed"] < BIND_GAS_LIMIT[length]
+
+
 @pytest.mark.parametrize("caller", ["brand", "custodian", "officer", "auditor", "stranger"])
 def test_only_the_admin_binds_prefixes(ledger: Ledger, caller: str) -> None:
     sender = ledger.party(caller)
     with reverts_with(ERRORS, "AccessControlUnauthorizedAccount", sender, ZERO32):
         ledger.transact(ledger.contract.functions.bindPrefix("777777", ledger.brand), sender)
+
+
+# --------------------------------------------------------------------------- premises
+
+
+@pytest.mark.parametrize("caller", ["brand", "custodian"])
+def test_goods_holders_commit_their_premises(ledger: Ledger, caller: str) -> None:
+    c, sender = ledger.contract, ledger.party(caller)
+    assert bytes(c.functions.premisesHash(sender).call()) == ZERO32
+    for digest in (h("premises 1"), h("premises 2"), ZERO32):
+        receipt = ledger.transact(c.functions.commitPremises(digest), sender)
+        (event,) = c.events.PremisesCommitted().process_receipt(receipt, errors=DISCARD)
+        assert dict(event["args"]) == {"party": sender, "premisesHash": digest}
+        assert bytes(c.functions.premisesHash(sender).call()) == digest
+    assert bytes(c.functions.premisesHash(ledger.other_brand).call()) == ZERO32
+
+
+@pytest.mark.parametrize("caller", ["officer", "auditor", "admin", "stranger"])
+def test_only_goods_holders_commit_premises(ledger: Ledger, caller: str) -> None:
+    sender = ledger.party(caller)
+    with reverts_with(ERRORS, "NotAGoodsHolder", sender):
+        ledger.transact(ledger.contract.functions.commitPremises(h("premises")), sender)
+    assert bytes(ledger.contract.functions.premisesHash(sender).call()) == ZERO32
 
 
 # --------------------------------------------------------------------------- anchoring

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from eth_account import Account
 
@@ -18,7 +20,7 @@ ACME = Account.from_key(b"\x01" * 32)
 GLOBEX = Account.from_key(b"\x02" * 32)
 STRANGER = Account.from_key(b"\x03" * 32)
 BRANDS = BrandDirectory(
-    (Brand("Acme", ACME.address, ("9521234", "952123454")), Brand("Globex", GLOBEX.address, ("952124",)))
+    (Brand("Acme", ACME.address, ("9521234", "952123555")), Brand("Globex", GLOBEX.address, ("952124",)))
 )
 KEY = ItemKey("09521234543213", "12345")
 
@@ -84,13 +86,32 @@ def test_one_base64_character_altered() -> None:
     assert reason(KEY, altered) is SignatureReason.BAD_SIGNATURE
 
 
-def test_longest_prefix_wins() -> None:
+def test_a_gtin_belongs_to_the_one_prefix_it_starts_with() -> None:
     # 952124 belongs to Globex; a GTIN under it must be signed by Globex, not Acme.
     key = ItemKey("09521240000007", "1")
     assert BRANDS.owner_of(key.gtin) == (BRANDS.brands[1], "952124")
     assert reason(key, sign_code(key, GLOBEX)) is SignatureReason.VALID
     assert reason(key, sign_code(key, ACME)) is SignatureReason.PREFIX_NOT_OWNED
-    assert BRANDS.owner_of("09521234543213") == (BRANDS.brands[0], "952123454")
+    assert BRANDS.owner_of("09521234543213") == (BRANDS.brands[0], "9521234")
+    assert BRANDS.owner_of("09521235550002") == (BRANDS.brands[0], "952123555")
+    assert BRANDS.owner_of("09521230000004") is None
+
+
+# GS1 company prefixes never nest: a directory in which one starts another would give the GTINs under
+# the longer one two owners, so it is refused (the contract refuses such bindings too).
+@pytest.mark.parametrize(("acme", "other", "message"), [
+    (("9521234",), ("952123",), "'9521234': Acme's prefix extends 952123 of Other"),
+    (("9521234",), ("95212345",), "'95212345': Other's prefix extends 9521234 of Acme"),
+    (("9521234",), ("952123456789",), "'952123456789': Other's prefix extends 9521234 of Acme"),
+    (("952123", "95212345"), (), "'95212345': Acme's prefix extends 952123 of Acme"),
+])
+def test_nested_prefixes_are_refused(acme: tuple[str, ...], other: tuple[str, ...], message: str) -> None:
+    brands = (Brand("Acme", ACME.address, acme), Brand("Other", GLOBEX.address, other))
+    with pytest.raises(InvalidInput, match=message + r".*never nest"):
+        BrandDirectory(brands)
+    with pytest.raises(InvalidInput, match=message):  # a directory file, as `ledger check --brands` reads it
+        BrandDirectory.parse(json.dumps({"brands": {b.name: {"address": b.address, "prefixes": list(b.prefixes)}
+                                                    for b in brands}}))
 
 
 def test_unknown_prefix() -> None:
