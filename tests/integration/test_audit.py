@@ -166,7 +166,7 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
      {FindingCode.BAD_SIGNATURE}),
     ("release held goods, disowning the anchor", _sql("UPDATE anchor SET reference = :p, local = false WHERE root = :r",
                                                       p=lambda *_: PASSED, r=lambda w, _: w.inspection),
-     {FindingCode.SIGNED_MESSAGE_MISMATCH}),
+     {FindingCode.SIGNED_MESSAGE_MISMATCH, FindingCode.ORPHANED_ANCHOR}),
     # The directory: what verdicts and custody checks read besides items, events and anchors.
     ("give a prefix to another brand", _sql("UPDATE prefixbinding SET brand = :b WHERE prefix = '9521234'",
                                             b=lambda w, _: w.address("bolt")), {FindingCode.PREFIX_BINDING_ALTERED}),

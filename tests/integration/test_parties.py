@@ -58,9 +58,9 @@ def test_a_binding_only_the_chain_knows_is_refused_too(ledger: Ledger) -> None:
 def test_siblings_of_a_bound_prefix_are_bound(ledger: Ledger) -> None:
     ledger.add_party("acme2", Role.BRAND, ["9521235", "952124"])
     assert ledger.chain.prefix_owner("9521235") == ledger.party("acme2").address
-    directory = brand_directory(ledger)
+    directory = brand_directory(ledger.engine)
     assert directory.owner_of("09521234543213") == (directory.by_address(ledger.party("acme").address), "9521234")
-    assert prefix_length_of(ledger, "09521235000003") == 7 and prefix_length_of(ledger, "09521240000007") == 6
+    assert prefix_length_of(ledger.engine, "09521235000003") == 7 and prefix_length_of(ledger.engine, "09521240000007") == 6
 
 
 def test_a_nested_binding_in_the_index_is_refused_not_followed(ledger: Ledger) -> None:
@@ -69,7 +69,7 @@ def test_a_nested_binding_in_the_index_is_refused_not_followed(ledger: Ledger) -
     with ledger.engine.begin() as conn:
         conn.execute(text("INSERT INTO prefixbinding (prefix, brand) VALUES ('95212345', :b)"),
                      {"b": ledger.party("bolt").address})
-    for read in (lambda: brand_directory(ledger), lambda: prefix_length_of(ledger, "09521234543213"),
+    for read in (lambda: brand_directory(ledger.engine), lambda: prefix_length_of(ledger.engine, "09521234543213"),
                  lambda: Verifier(ledger).verify("/01/09521234543213/21/1")):
         with pytest.raises(InvalidInput, match="'95212345': bolt's prefix extends 9521234 of acme.*never nest"):
             read()
