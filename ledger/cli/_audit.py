@@ -21,6 +21,7 @@ from ..custody.packing import ContainerTree, hierarchy, pack, unpack
 from ..epcis.export import export_document
 from ..epcis.importer import import_document
 from ..errors import InvalidInput
+from ..index.queries import item_status
 from ..index.trail import TrailScope, trail, trail_csv
 from ._context import CliContext, pass_ctx
 
@@ -120,6 +121,9 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
             item = f"{step.item}  " if scope.kind != "item" else ""
             click.echo(f"{item}{step.seq:3}  {when}  {step.action:10} {step.biz_step:15} {step.disposition:12} {who:28} "
                        f"{step.location:14} block {step.block_number:<6} tx {step.tx_hash}")
+        if scope.kind == "item" and steps:
+            now = item_status(ctx.ledger.engine, ItemKey.parse(steps[0].item))
+            click.echo(f"now  {', '.join([str(now.life_cycle), *now.conditions])}; custodian {now.custodian}")
 
     ctx.emit(steps, human)
 

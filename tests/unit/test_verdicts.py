@@ -9,7 +9,7 @@ import pytest
 
 from ledger.chain.roles import Role
 from ledger.codes.signature import SignatureReason
-from ledger.custody.inspections import InspectionOutcome
+from ledger.proofs.inspections import InspectionOutcome
 from ledger.errors import InvalidInput
 from ledger.geo import Location, haversine_km, parse_location
 from ledger.verify.verdicts import ChainCheck, ReasonCode, Rules, ScanFacts, ScanPoint, Verdict, Weight, judge, location_clusters
