@@ -264,7 +264,8 @@ def _who(rule: Rule, state: ItemState, act: Act) -> Refusal | None:
     if role is None or not (role is Role.RETAILER if who is Who.RETAILER else role.holds_goods):
         return _role("retailer" if who is Who.RETAILER else _ANY)
     if who is Who.RECEIVER:
-        if state.receiver != actor.address or (act.shipment is not None and act.shipment != state.shipment):
+        # Not in transit at all: the "needed" cell says so.
+        if state.shipment is not None and (state.receiver != actor.address or act.shipment not in (None, state.shipment)):
             return Refusal(Refused.NOT_HOLDER, "they were not shipped to it")
         return None
     if state.custodian != actor.address:
