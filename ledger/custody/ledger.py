@@ -354,7 +354,8 @@ class Ledger:
         actor, account = self.act_as(actor_name)
         if lot is not None:
             with Session(self.engine) as s:
-                items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address)))
+                items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address)
+                                       .order_by(col(Item.gtin), col(Item.serial))))
             if not items:
                 raise UnknownItem(f"lot {lot} of {actor.name}")
         elif keys:

@@ -217,7 +217,7 @@ class _Planner:
         packed = [i for i in items if i.item_id in self.state.inside]
         if RULES[action].unpacked and packed:
             raise refuse(f"item /01/{packed[0].gtin}/21/{packed[0].serial} is packed in {self.state.inside[packed[0].item_id]}; "
-                         f"unpack it before it can be {action.label}")
+                         "unpack it first")
         plan.action = action
         return plan
 

@@ -50,6 +50,7 @@ _CONFIRMED_LIMIT = 1_000_000
 # is missing are dropped in Python (a.root IS NULL): a nested "LEFT JOIN (event JOIN anchor)" would
 # say it in SQL, but SQLite materialises that join by scanning all events.
 # Part 1: the item's latest scans, oldest first. Columns 2 and 3 only order the rows.
+# Columns: 3-5 lot, expiry, batch; 6-13 the item's state; 14-20 the event; 21-27 the scan.
 _ITEM_EVENTS_AND_SCANS = (
     "SELECT 0, e.seq, 0, i.lot, i.expiry, i.batch_root, i.brand, i.custodian, i.life_cycle, i.stolen, i.recalled, "
     "i.inspection, i.open_shipment, s.receiver, "
@@ -60,7 +61,7 @@ _ITEM_EVENTS_AND_SCANS = (
     "WHERE i.item_id = ? "
     "UNION ALL "
     "SELECT 1, r.timestamp, r.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-    "NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, "
     f"r.timestamp, r.lat, r.lon, r.site, r.party, r.verdict, r.reasons FROM ({RECENT_SCANS_SQL}) r "
     "ORDER BY 1, 2, 3"
 )
