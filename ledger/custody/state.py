@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..chain.roles import Role
-from ..errors import ActionRefused, LedgerError, NotHolder, RoleError
+from ..errors import ActionRefused, LedgerError, NotHolder, RoleError, StateConflict
 from ..index.models import Condition, LifeCycle, Party, conditions_of, legacy_status
 from ..proofs.events import Action
 from ..proofs.inspections import InspectionOutcome
@@ -81,9 +81,13 @@ class ItemState:
     def from_columns(cls, brand: str, custodian: str, life_cycle: str, stolen: object, recalled: object,
                      inspection: str | None, shipment: str | None, receiver: str | None) -> ItemState:
         """The state an item row records, its values as a driver returns them (SQLite: 0/1 for booleans);
-        ``receiver`` is its open shipment's."""
-        return cls(brand, custodian, LifeCycle(life_cycle), bool(stolen), bool(recalled),
-                   InspectionOutcome(inspection) if inspection else None, shipment, receiver)
+        ``receiver`` is its open shipment's. StateConflict if the row holds a value no state has."""
+        try:
+            return cls(brand, custodian, LifeCycle(life_cycle), bool(stolen), bool(recalled),
+                       InspectionOutcome(inspection) if inspection else None, shipment, receiver)
+        except ValueError:  # only a hand-edited row: nothing the app writes
+            raise StateConflict("the index", f"an item row holds life_cycle {life_cycle!r}, inspection {inspection!r}, "
+                                "which are no state; run `ledger audit`") from None
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
@@ -111,7 +115,11 @@ class Actor:
 
     @classmethod
     def of(cls, party: Party) -> Actor:
-        return cls(party.address, Role(party.role), party.name)
+        try:
+            role: Role | None = Role(party.role)
+        except ValueError:  # a hand-edited role: no rule lets it act
+            role = None
+        return cls(party.address, role, party.name)
 
     @property
     def label(self) -> str:

@@ -8,6 +8,7 @@ changing it here too, on purpose.
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ from ledger.custody.state import (
     step,
     table_markdown,
 )
-from ledger.errors import ActionRefused, LedgerError, NotHolder, RoleError
-from ledger.index.models import Condition, LifeCycle
+from ledger.errors import ActionRefused, LedgerError, NotHolder, RoleError, StateConflict
+from ledger.index.models import Condition, LifeCycle, Party
 from ledger.proofs.events import Action
 from ledger.proofs.inspections import InspectionOutcome
 
@@ -236,6 +237,15 @@ def test_an_anchored_act_is_what_was_signed() -> None:
     assert Act.anchored(Action.RECEIVE, TRUCK, SHOP, "0x" + "ee" * 32, SHIPMENT) == Act(Action.RECEIVE, TRUCK, shipment=SHIPMENT)
     assert Act.anchored(Action.INSPECT, CUSTOMS, SHOP, "0x" + "ee" * 32, reference).outcome is InspectionOutcome.SEIZED
     assert Act.anchored(Action.RECALL, BRAND, SHOP, "0x" + "ee" * 32, None) == Act(Action.RECALL, BRAND)
+
+
+def test_states_read_from_rows() -> None:
+    """As drivers return them: SQLite gives 0/1 for booleans; a value no state has is an error, not a crash."""
+    row = ItemState.from_columns(BRAND.address, SHOP.address, "sold", 0, 1, "seized", None, None)
+    assert (row.life_cycle, row.conditions, row.row) == (S, (R, H), (SHOP.address, "sold", False, True, "seized", None))
+    with pytest.raises(StateConflict, match="an item row holds life_cycle 'lost'.*run `ledger audit`"):
+        ItemState.from_columns(BRAND.address, SHOP.address, "lost", 0, 0, None, None, None)
+    assert Actor.of(Party(address=SHOP.address, name="shop", role="king", created_at=datetime.now(UTC))).role is None
 
 
 # -- many items at once -------------------------------------------------------------------
