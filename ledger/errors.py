@@ -26,6 +26,7 @@ from __future__ import annotations
 
 __all__ = [
     "ActionPending",
+    "ActionRefused",
     "AlreadyPacked",
     "ChainUnavailable",
     "Unavailable",
@@ -260,6 +261,19 @@ class StateConflict(Conflict):
     def __init__(self, what: str, state: str) -> None:
         self.what, self.state = what, state
         super().__init__(f"{what}: {state}")
+
+
+class ActionRefused(StateConflict):
+    """The item state machine (``ledger.custody.state``) refuses an action on items in their state.
+
+    ``settled`` when there is nothing left to do to them (already so, or destroyed): an action on a
+    whole lot passes over such items instead of failing.
+    """
+
+    def __init__(self, party: str, action: str, keys: list[str], reason: str, settled: bool = False) -> None:
+        self.party, self.action, self.keys, self.reason, self.settled = party, action, keys, reason, settled
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        super().__init__(f"{party} cannot {action} {shown}", reason)
 
 
 class InvalidImage(InvalidInput):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.index.models import Condition, LifeCycle
+
 __all__ = ["document"]
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -21,7 +23,9 @@ _CODE = {"type": "string", "minLength": 1, "maxLength": 4096,
                       "urn:epc:tag:sgtin-96:3.0614141.812345.6789"]}
 _ACTION = {"type": "object", "required": ["root", "kind", "count", "tx_hash", "block_number"], "properties": {
     "root": {"type": "string"}, "kind": {"type": "string"}, "count": {"type": "integer"},
-    "tx_hash": {"type": "string"}, "block_number": {"type": "integer"}}}
+    "tx_hash": {"type": "string"}, "block_number": {"type": "integer"},
+    "skipped": {"type": "integer", "description": "items of a lot passed over: nothing left to do to them"}}}
+_LIFE_CYCLES = [c.value for c in LifeCycle]
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 64},
                 "description": "Repeating a request with the same key gets 409 and changes nothing."}
@@ -115,12 +119,20 @@ def document(server: str) -> dict[str, Any]:
                                  "properties": {
                     "verdict": {"enum": ["genuine", "suspect", "counterfeit"]},
                     "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
+                    "advice": {"type": ["string", "null"], "description": "what to do: the first (most severe) reason's advice"},
                     "item": {"type": "object", "required": ["key", "gtin", "serial", "registered"], "properties": {
                         "key": {"type": "string"}, "gtin": {"type": "string"}, "serial": {"type": "string"},
                         "lot": {"type": ["string", "null"]}, "expiry": {"type": ["string", "null"], "format": "date"},
                         "brand": {"type": ["string", "null"]}, "registered": {"type": "boolean"}}},
                     "form": {"type": "string"}, "scanned_at": {"type": "integer"},
-                    "custody": {"type": ["object", "null"], "description": "only for authenticated clients"}}},
+                    "custody": {"type": ["object", "null"], "description": "only for authenticated clients", "properties": {
+                        "status": {"enum": [*_LIFE_CYCLES, Condition.STOLEN.value, Condition.RECALLED.value],
+                                   "description": "one word (API v1): a final life-cycle state, else stolen, else recalled, "
+                                                  "else the life-cycle state; life_cycle and conditions say it all"},
+                        "life_cycle": {"enum": _LIFE_CYCLES},
+                        "conditions": {"type": "array", "items": {"enum": [c.value for c in Condition]}},
+                        "custodian": {"type": "string"}, "in_transit_to": {"type": ["string", "null"]},
+                        "last_inspection": {"type": ["object", "null"]}}}}},
                 "History": {"type": "object", "required": ["key", "events", "scans"], "properties": {
                     "key": {"type": "string"}, "events": {"type": "array", "items": {"type": "object"}},
                     "scans": {"type": "array", "items": {"type": "object"}}}},

@@ -10,7 +10,7 @@ from ledger.audit.flow_svg import batch_flow_svg
 from ledger.chain.roles import Role
 from ledger.codes.parsing import parse_code
 from ledger.errors import InvalidInput
-from ledger.index.models import Shipment
+from ledger.index.models import Shipment, ShipmentState
 from ledger.index.queries import item_status
 from ledger.index.trail import TrailScope, trail
 
@@ -30,9 +30,9 @@ def custody() -> str:
     assert account is not None
     with Session(ledger().engine) as s:
         incoming = list(s.scalars(select(Shipment).where(col(Shipment.receiver) == account.address,
-                                                         col(Shipment.state) == "open")))
+                                                         col(Shipment.state) == ShipmentState.OPEN)))
     names = {p.address: p.name for p, _ in ledger().parties()}
-    receivers = sorted(p.name for p, _ in ledger().parties() if Role(p.role).holds_goods and p.address != account.address)
+    receivers = sorted(p.name for p, _ in ledger().parties() if p.role.holds_goods and p.address != account.address)
     return render_template("custody.html", account=account, incoming=incoming, names=names, receivers=receivers,
                            once_ship=once.issue(), once_receive=once.issue())
 

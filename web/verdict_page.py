@@ -6,10 +6,12 @@ from collections.abc import Mapping
 
 from flask import current_app, render_template
 
-from ledger.chain.roles import Role
-from ledger.custody.inspections import InspectionOutcome
+from ledger.custody.state import Act, Actor, refusal
 from ledger.geo import Location, parse_location
+from ledger.index.accounts import Account
 from ledger.index.trail import TrailScope, trail
+from ledger.proofs.events import Action
+from ledger.proofs.inspections import InspectionOutcome
 from ledger.verify.scans import recent_scans
 from ledger.verify.verifier import Verification
 
@@ -28,17 +30,20 @@ def location_from(fields: Mapping[str, object]) -> Location | None:
     return parse_location(fields, current_app.config["INSPECTION_SITES"])
 
 
+def _may(account: Account | None, action: Action, result: Verification) -> bool:
+    """Whether the custody rules let the signed-in party take ``action`` on the item (offer the form only then)."""
+    return account is not None and result.state is not None and refusal(
+        result.state, Act(action, Actor(account.address, account.role, account.party))) is None
+
+
 def render_verdict(result: Verification, code: str) -> str:
     account = current_account()
     steps = trail(ledger().engine, TrailScope.for_item(result.key)) if account and result.registered else []
     nodes, height = timeline.layout(steps)
     scans = recent_scans(ledger().engine, "0x" + result.key.item_id.hex()) if account else []
-    role = account.role if account else None
     return render_template(
         "verdict.html", v=result, code=code, account=account, nodes=nodes, svg_height=height, steps=steps, scans=scans,
-        can_inspect=role is Role.OFFICER and result.registered,
-        can_report=role is not None and (role is Role.OFFICER or role.holds_goods) and result.registered
-        and result.status not in ("stolen", "destroyed", "decommissioned"),
+        can_inspect=_may(account, Action.INSPECT, result), can_report=_may(account, Action.REPORT_STOLEN, result),
         outcomes=list(InspectionOutcome), sites=current_app.config["INSPECTION_SITES"], once=once.issue(),
     )
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from ..chain.client import AnchorRecord
 from ..codes.identifiers import canonical_key, item_id_of
-from ..custody.rules import FINAL_STATUSES, STATUS_OF
+from ..custody.registration import ITEM_COLUMNS
+from ..custody.state import STATE_COLUMNS, Act, Actor, ItemState, Replay
 from ..proofs.events import Action
 from ..proofs.keccak import keccak256, keccak256_each
 from ..proofs.merkle import MerkleTree, attributes_hash
@@ -24,11 +25,10 @@ from .findings import Finding, FindingCode
 __all__ = ["EVENT_COLUMNS", "ITEM_COLUMNS", "AnchorFacts", "EventHasher", "check_batch_trees", "check_event_trees",
            "check_items"]
 
-ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "custodian", "status", "head_hash",
-                "open_shipment")
 EVENT_COLUMNS = ("event_hash", "item_id", "seq", "action", "actor", "counterparty", "timestamp", "previous_hash",
                  "location", "anchor_root")
-I_ID, I_GTIN, I_SERIAL, I_LOT, I_EXPIRY, I_BATCH, I_BRAND, I_CUSTODIAN, I_STATUS, I_HEAD, I_OPEN = range(11)
+I_ID, I_GTIN, I_SERIAL, I_LOT, I_EXPIRY, I_BATCH, I_BRAND, I_HEAD, I_STATE = range(9)  # I_STATE: STATE_COLUMNS begin
+I_STATE_END = I_STATE + len(STATE_COLUMNS)
 E_HASH, E_ITEM, E_SEQ, E_ACTION, E_ACTOR, E_CP, E_TS, E_PREV, E_LOC, E_ROOT, E_RECOMPUTED = range(11)
 
 _ACTIONS = {int(a): a for a in Action}
@@ -187,23 +187,30 @@ def _authentic_leaves(tree: bytes | None, root: bytes) -> set[bytes] | None:
 
 def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Sequence[Any]]],
                 leaf_of: Mapping[str, bytes], records: Mapping[str, AnchorRecord], facts: Mapping[str, AnchorFacts],
-                progress: Callable[[int], None]) -> list[Finding]:
-    """Per item: hash chain, numbering, order, agreement with the anchor, and replayed state.
+                actors: Mapping[str, Actor], progress: Callable[[int], None]) -> list[Finding]:
+    """Per item: hash chain, numbering, order, agreement with the anchor, and its state replayed
+    through the custody state machine (``ledger.custody.state``: each event as the rules allowed it,
+    and the result against the row). ``actors``: the parties the index knows, by address.
 
     The loop compares whole tuples and looks each anchor up once; only an event or item
     that differs goes through the slow path that says precisely what is wrong.
     """
     findings: list[Finding] = []
-    # Per anchor: its place in the chain's order, and what each of its events must say in the
-    # row's (action, actor, counterparty, timestamp) columns — from the chain and the anchor row.
+    # Per anchor: its place in the chain's order, what each of its events must say in the row's
+    # (action, actor, counterparty, timestamp) columns — from the chain and the anchor row —, and
+    # the act its events replay (built once per anchor, so the replay's memo finds it again).
     anchors = {root: (record.sequence, (fact.action, record.party, fact.counterparty, fact.timestamp), fact)
                for root, record in records.items() if (fact := facts.get(root)) is not None}
     no_anchor = (-1, None, None)
+    acts: dict[str, Act | None] = {}
+    registered: dict[str, ItemState] = {}
+    replay = Replay()
     for item in items:
         registration = records.get(item[I_BATCH])
         previous = item[I_HEAD] if item[I_ID] not in leaf_of else "0x" + leaf_of[item[I_ID]].hex()
         last_sequence = registration.sequence if registration else -1
-        state = _State(registration.party if registration else item[I_BRAND])
+        brand = registration.party if registration else item[I_BRAND]
+        state = registered.get(brand) or registered.setdefault(brand, ItemState.registered(brand))
         events = events_of.get(item[I_ID], ())
         number = 0
         for event in events:
@@ -216,6 +223,10 @@ def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Seq
                     previous = event[E_HASH]
                     continue
                 sequence = records[event[E_ROOT]].sequence
+                act = _act(event, facts.get(event[E_ROOT]), actors)  # as the row says, not the anchor
+            else:
+                root = event[E_ROOT]
+                act = acts[root] if root in acts else acts.setdefault(root, _act(event, fact, actors))
             previous = event[E_HASH]
             if sequence <= last_sequence:
                 record = records[event[E_ROOT]]
@@ -223,25 +234,36 @@ def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Seq
                                         f"comes after anchor #{last_sequence} in the index",
                                         f"anchor #{record.sequence} (block {record.block_number}) to come after it"))
             last_sequence = sequence
-            broken = state.apply(event, fact)
-            if broken:
-                findings.append(Finding(FindingCode.CUSTODY_RULE_BROKEN, _where(item, event), broken,
-                                        "only the holder acts on an item, and only the addressee receives it"))
+            if act is None:
+                findings.append(Finding(FindingCode.CUSTODY_RULE_BROKEN, _where(item, event),
+                                        f"action {event[E_ACTION]} does not exist", "an action of the custody table"))
+                continue
+            broken, state = replay(state, act)
+            if broken is not None:
+                findings.append(Finding(FindingCode.CUSTODY_RULE_BROKEN, _where(item, event), broken.error(act, ["it"]).message,
+                                        "only what the custody table (docs/DESIGN.md) allows in the item's state"))
         progress(number + 1)
-        brand = registration.party if registration else item[I_BRAND]
-        if previous != item[I_HEAD] or (item[I_CUSTODIAN], item[I_STATUS], item[I_OPEN], item[I_BRAND]) != (
-                state.custodian, state.status, state.open_shipment, brand):
-            _item_findings(findings, item, previous, state, brand, len(events))
+        if previous != item[I_HEAD] or item[I_STATE:I_STATE_END] != state.row or item[I_BRAND] != state.brand:
+            _item_findings(findings, item, previous, state, len(events))
     return findings
 
 
-def _item_findings(findings: list[Finding], item: Sequence[Any], head: str, state: _State, brand: str, events: int) -> None:
+def _act(event: Sequence[Any], fact: AnchorFacts | None, actors: Mapping[str, Actor]) -> Act | None:
+    """The act an event replays: its action, actor and counterparty, with its anchor's reference."""
+    action = _ACTIONS.get(event[E_ACTION])
+    if action is None:
+        return None
+    actor, counterparty = (actors.get(a) or Actor(a, None) for a in (event[E_ACTOR], event[E_CP]))
+    return Act.anchored(action, actor, counterparty, event[E_ROOT], fact.reference if fact else None)
+
+
+def _item_findings(findings: list[Finding], item: Sequence[Any], head: str, state: ItemState, events: int) -> None:
     subject = _key(item)
     if head != item[I_HEAD]:
         findings.append(Finding(FindingCode.HEAD_MISMATCH, subject, f"head_hash is {item[I_HEAD]}",
                                 f"{head}, the hash of its " + ("last event" if events else "registration leaf")))
-    for field, mine, replayed in (("custodian", item[I_CUSTODIAN], state.custodian), ("status", item[I_STATUS], state.status),
-                                  ("open_shipment", item[I_OPEN], state.open_shipment), ("brand", item[I_BRAND], brand)):
+    for field, mine, replayed in (*zip(STATE_COLUMNS, item[I_STATE:I_STATE_END], state.row, strict=True),
+                                  ("brand", item[I_BRAND], state.brand)):
         if mine != replayed:
             findings.append(Finding(FindingCode.STATE_MISMATCH, subject, f"{field} is {mine}", f"{replayed}, from its {events} events"))
 
@@ -278,40 +300,3 @@ def _event_findings(findings: list[Finding], item: Sequence[Any], event: Sequenc
         add(Finding(FindingCode.EVENT_ANCHOR_MISMATCH, where, "has " + ", ".join(differs),
                     f"anchor {event[E_ROOT]}: {record.kind.name.lower()} by {record.party}, action {fact.action}, "
                     f"timestamp {fact.timestamp}, counterparty {fact.counterparty}"))
-
-
-class _State:
-    """An item's custody replayed event by event, as `ledger.custody.rules` allowed it at each step."""
-
-    __slots__ = ("custodian", "open_shipment", "receiver", "status")
-
-    def __init__(self, custodian: str) -> None:
-        self.custodian, self.status = custodian, "active"
-        self.open_shipment: str | None = None
-        self.receiver: str | None = None
-
-    def apply(self, event: Sequence[Any], fact: AnchorFacts | None) -> str | None:
-        """Advance by ``event``; return why the custody rules forbid it, if they do."""
-        action = _ACTIONS.get(event[E_ACTION])
-        if action is None:
-            return f"action {event[E_ACTION]} does not exist"
-        actor, broken = event[E_ACTOR], None
-        if action is Action.RECEIVE:
-            reference = fact.reference if fact else None
-            if self.open_shipment is None or actor != self.receiver or (reference is not None and reference != self.open_shipment):
-                broken = f"{actor} received it, but it was not in a shipment sent to {actor}"
-            self.custodian, self.open_shipment, self.receiver = actor, None, None
-        elif action in _HOLDER_ACTIONS:
-            if actor != self.custodian or self.open_shipment is not None:
-                broken = f"{actor} did {action.label} while {self.custodian} held it" + (
-                    " (in transit)" if self.open_shipment else "")
-            elif action is Action.SHIP and (self.status in FINAL_STATUSES or self.status == "stolen"):
-                broken = f"shipped while {self.status}"
-            if action is Action.SHIP:
-                self.open_shipment, self.receiver = event[E_ROOT], event[E_CP]
-        if action in STATUS_OF:
-            self.status = STATUS_OF[action]
-        return broken
-
-
-_HOLDER_ACTIONS = frozenset({Action.SHIP, Action.PACK, Action.UNPACK, Action.SELL, Action.DESTROY, Action.DECOMMISSION})

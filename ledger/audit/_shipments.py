@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ..chain.client import AnchorRecord
-from ..index.models import Anchor, Batch, Shipment
+from ..index.models import Anchor, Batch, Shipment, ShipmentState
 from ..proofs.events import AnchorKind
 from .findings import Finding, FindingCode
 
@@ -29,7 +29,7 @@ def check_shipments(shipments: Iterable[Shipment], anchors: Mapping[str, Anchor]
         receipt = receipts.get(row.root)
         for field, mine, theirs in (("sender", row.sender, record.party), ("receiver", row.receiver, anchor.counterparty),
                                     ("count", row.count, record.count),
-                                    ("state", row.state, "received" if receipt else "open"),
+                                    ("state", row.state, ShipmentState.RECEIVED if receipt else ShipmentState.OPEN),
                                     ("receipt_root", row.receipt_root, receipt)):
             if mine != theirs:
                 findings.append(Finding(FindingCode.SHIPMENT_MISMATCH, subject, f"{field} is {mine}",

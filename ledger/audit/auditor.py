@@ -35,9 +35,10 @@ from sqlmodel import Session, col
 from ..chain.client import AnchorRecord
 from ..codes.parsing import parse_code
 from ..custody.ledger import Ledger
+from ..custody.state import Actor
 from ..errors import AuditScopeEmpty, UnknownItem
 from ..index.bulk import chunks
-from ..index.models import Anchor, Batch, Container, ContainerContent, Shipment
+from ..index.models import Anchor, Batch, Container, ContainerContent, Party, Shipment
 from ..proofs.events import AnchorKind
 from ._anchors import AnchorRow, chain_anchors, check_anchor_chain, check_anchor_rows, check_signatures, check_unindexed_anchors
 from ._directory import check_directory
@@ -251,7 +252,9 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
             findings.append(Finding(FindingCode.ITEM_NOT_REGISTERED, f"item {item_id}", f"has {len(orphans)} events but no item row",
                                     "events only for registered items"))
     facts = {a.root: AnchorFacts(a.action, a.timestamp, a.counterparty, a.reference) for a in anchor_rows}
-    findings += check_items(scope_items, events_of, leaf_of, by_root, facts, advance)
+    with Session(ledger.engine) as s:
+        actors = {p.address: Actor.of(p) for p in s.scalars(select(Party))}
+    findings += check_items(scope_items, events_of, leaf_of, by_root, facts, actors, advance)
     ship_roots = sorted(a.root for a in anchor_rows if a.local and a.kind == AnchorKind.SHIPMENT)
     with Session(ledger.engine) as s:
         shipments = (list(s.scalars(select(Shipment))) if scope.kind == "ledger" else

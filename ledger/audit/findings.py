@@ -19,6 +19,7 @@ class FindingCode(enum.StrEnum):
     ANCHOR_NOT_ON_CHAIN = "ANCHOR_NOT_ON_CHAIN"
     ANCHOR_NOT_INDEXED = "ANCHOR_NOT_INDEXED"
     ORPHANED_ANCHOR = "ORPHANED_ANCHOR"
+    CONTRACT_OUTDATED = "CONTRACT_OUTDATED"
     ANCHOR_ROW_ALTERED = "ANCHOR_ROW_ALTERED"
     ANCHOR_CHAIN_BROKEN = "ANCHOR_CHAIN_BROKEN"
     SIGNED_MESSAGE_MISMATCH = "SIGNED_MESSAGE_MISMATCH"
@@ -55,6 +56,8 @@ _SENTENCES = {
     FindingCode.ANCHOR_NOT_ON_CHAIN: "the index holds an anchor the contract never recorded",
     FindingCode.ANCHOR_NOT_INDEXED: "the contract recorded an anchor the index does not hold",
     FindingCode.ORPHANED_ANCHOR: "one of this home's own parties anchored an action whose rows the index does not hold",
+    FindingCode.CONTRACT_OUTDATED: "the deployed contract is an older version: what only the new one records (premises, a "
+                                   "custodian's kind) cannot be proven",
     FindingCode.ANCHOR_ROW_ALTERED: "an anchor row differs from the contract's AnchorRecorded log or storage",
     FindingCode.ANCHOR_CHAIN_BROKEN: "the anchors do not form the contract's hash chain",
     FindingCode.SIGNED_MESSAGE_MISMATCH: "the message rebuilt from the rows is not the one whose hash was anchored",

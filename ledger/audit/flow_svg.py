@@ -14,13 +14,16 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy.engine import Engine
 
+from ..custody.state import RULES
 from ..index.trail import TrailEvent, TrailScope, trail
+from ..proofs.events import AnchorKind
 
 __all__ = ["BatchFlow", "batch_flow", "batch_flow_svg", "render"]
 
 _BOX_W, _BOX_H, _GAP, _TOP = 150, 56, 70, 150
-_FINAL = {"sell": "sold", "destroy": "destroyed", "recall": "recalled", "report stolen": "stolen",
-          "decommission": "decommissioned"}
+# A status change's label → the state or condition it brings about (sold, recalled…), from the custody table.
+_FINAL = {action.label: str(rule.sets) for action, rule in RULES.items()
+          if action.anchor_kind is AnchorKind.STATUS_CHANGE and rule.sets is not None}
 
 
 @dataclass(frozen=True)

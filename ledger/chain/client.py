@@ -355,6 +355,12 @@ class ChainClient:
             return None
         return OnChainAnchor(str(party), AnchorKind(kind), int(count), int(block), bytes(anchor_hash))
 
+    def runs_artifact(self) -> bool:
+        """Whether the deployed contract's code is this version's artifact (an older deployment lacks
+        functions this code calls: premises commitments, a custodian's kind, nested-prefix checks)."""
+        deployed = bytes(self.w3.eth.get_code(self.contract.address))
+        return deployed == bytes.fromhex(self.artifact["deployedBytecode"].removeprefix("0x"))
+
     def has_role(self, role: str, address: str) -> bool:
         return bool(self.contract.functions.hasRole(ROLES[role], address).call())
 

@@ -22,6 +22,7 @@ from ..custody.packing import ContainerTree, hierarchy, pack, unpack
 from ..epcis.export import export_document
 from ..epcis.importer import import_document
 from ..errors import InvalidInput
+from ..index.queries import item_status
 from ..index.trail import TrailScope, trail, trail_csv
 from ._context import CliContext, pass_ctx
 
@@ -63,7 +64,7 @@ def audit_command(ctx: CliContext, brand: str | None, batch: str | None, item: s
                    f"{report.items} items, {report.events} events in {report.seconds:.2f} s")
         for finding in report.findings:
             click.echo(str(finding))
-        click.echo("clean: every record matches the chain" if report.clean else f"{len(report.findings)} findings")
+        click.echo("clean: every record matches the chain" if report.clean else f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}")
 
     ctx.emit({"scope": report.scope, "anchors": report.anchors, "signatures": report.signatures, "items": report.items,
               "events": report.events, "seconds": round(report.seconds, 3), "clean": report.clean,
@@ -131,6 +132,9 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
             item = f"{step.item}  " if scope.kind != "item" else ""
             click.echo(f"{item}{step.seq:3}  {when}  {step.action:10} {step.biz_step:15} {step.disposition:12} {who:28} "
                        f"{step.location:14} block {step.block_number:<6} tx {step.tx_hash}")
+        if scope.kind == "item" and steps:
+            now = item_status(ctx.ledger.engine, ItemKey.parse(steps[0].item))
+            click.echo(f"now  {', '.join([str(now.life_cycle), *now.conditions])}; custodian {now.custodian}")
 
     ctx.emit(steps, human)
 

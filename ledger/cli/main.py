@@ -16,7 +16,6 @@ import click
 from ..chain.roles import Role
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
-from ..custody.inspections import InspectionOutcome
 from ..custody.ledger import Ledger
 from ..custody.registration import ItemSpec, read_items_csv, serial_range
 from ..custody.sync import sync
@@ -24,6 +23,7 @@ from ..errors import ActionPending, InvalidInput, LedgerError
 from ..geo import Location
 from ..index.engine import unavailable
 from ..proofs.events import Action
+from ..proofs.inspections import InspectionOutcome
 from ..settings import Settings
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._codes import brands, check, labels, rfid
@@ -244,10 +244,14 @@ _STATUS_ACTIONS = {"recall": Action.RECALL, "stolen": Action.REPORT_STOLEN, "sol
 @pass_ctx
 def status(ctx: CliContext, new_status: str, actor: str, lot: str | None, codes: tuple[str, ...],
            codes_file: Path | None, location: str) -> None:
-    """Recall, report stolen, sell to a consumer, destroy or decommission items."""
+    """Recall, report stolen, sell to a consumer, destroy or decommission items.
+
+    With --lot, the lot's items with nothing left to do (already so, or destroyed) are skipped and counted.
+    """
     keys = [] if lot and not codes and not codes_file else _keys(codes, codes_file)
     result = ctx.ledger.change_status(actor, _STATUS_ACTIONS[new_status], keys, lot, location)
-    ctx.emit(result, lambda: click.echo(f"{new_status}: {result.count} items, anchored in tx {result.tx_hash} "
+    skipped = f", {result.skipped} skipped (nothing left to do)" if result.skipped else ""
+    ctx.emit(result, lambda: click.echo(f"{new_status}: {result.count} items{skipped}, anchored in tx {result.tx_hash} "
                                         f"(block {result.block_number})"))
 
 

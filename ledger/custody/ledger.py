@@ -17,7 +17,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
@@ -53,17 +53,31 @@ from ..geo import Location
 from ..index.bulk import chunks, insert_rows, registered_among
 from ..index.engine import open_engine, unavailable, unit_of_work
 from ..index.migrate import SchemaUpgrade, upgrade_index
-from ..index.models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Premises, Shipment
+from ..index.models import (
+    Anchor,
+    Batch,
+    Container,
+    ContainerContent,
+    Event,
+    Item,
+    Party,
+    PendingAction,
+    PrefixBinding,
+    Premises,
+    Shipment,
+    ShipmentState,
+)
 from ..index.write_lock import WriteLock, anchoring, exclusive
-from ..proofs.events import ZERO_ADDRESS, Action, CustodyEvent
+from ..proofs.events import ZERO_ADDRESS, Action, AnchorKind, CustodyEvent
+from ..proofs.inspections import InspectionOutcome
 from ..proofs.merkle import MerkleTree, event_leaf
 from ..proofs.premises import premises_hash
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
 from ..settings import Settings
-from .inspections import InspectionOutcome
 from .packing import record_packing, refuse_packed, shipment_items
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
-from .rules import STATUS_OF, check_receive, check_ship, check_status_change
+from .rules import check_items, check_receive, load_states
+from .state import RULES, STATE_COLUMNS, Act, Actor, effect
 
 __all__ = ["ActionResult", "Ledger"]
 
@@ -77,13 +91,15 @@ def _hex(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What an action anchored: its root (the batch or shipment id), count, and where it was mined."""
+    """What an action anchored: its root (the batch or shipment id), count, and where it was mined;
+    ``skipped``: the items of a lot it passed over, having nothing left to do to them (see change_status)."""
 
     root: str
     kind: str
     count: int
     tx_hash: str
     block_number: int
+    skipped: int = 0
 
 
 class Ledger:
@@ -132,7 +148,7 @@ class Ledger:
                               Party):
                     s.execute(delete(table))
             if s.get(Party, admin.address) is None:
-                s.add(Party(address=admin.address, name="admin", role=Role.ADMIN.value, created_at=_now()))
+                s.add(Party(address=admin.address, name="admin", role=Role.ADMIN, created_at=_now()))
         return ledger
 
     @classmethod
@@ -186,7 +202,7 @@ class Ledger:
             self.chain.grant_role(admin, chain_role, account.address)
         for prefix in prefixes:
             self.chain.bind_prefix(admin, prefix, account.address)
-        party = Party(address=account.address, name=name, role=role.value, created_at=_now())
+        party = Party(address=account.address, name=name, role=role, created_at=_now())
         with unit_of_work(self.engine) as s:
             s.add(party)
             s.add_all(PrefixBinding(prefix=p, brand=account.address) for p in prefixes)
@@ -306,7 +322,7 @@ class Ledger:
     @anchoring
     def register(self, brand_name: str, items: Iterable[ItemSpec]) -> ActionResult:
         brand, account = self.act_as(brand_name)
-        if brand.role != Role.BRAND.value:
+        if brand.role != Role.BRAND:
             raise RoleError(brand.name, "register items", "brand")
         with Session(self.engine) as s:
             bindings = list(s.scalars(select(PrefixBinding)))
@@ -366,7 +382,7 @@ class Ledger:
         sender, account = self.act_as(sender_name)
         receiver = self.party(receiver_name)
         items = shipment_items(self, keys, containers)
-        check_ship(sender, receiver, items)
+        check_items(self.engine, items, Act(Action.SHIP, Actor.of(sender), Actor.of(receiver)))
         return self.record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
 
     @anchoring
@@ -378,42 +394,49 @@ class Ledger:
                 raise NotOnLedger(f"shipment {shipment_root}")
             check_receive(receiver, shipment)
             items = list(s.scalars(select(Item).where(col(Item.open_shipment) == shipment.root)))
+        check_items(self.engine, items, Act(Action.RECEIVE, Actor.of(receiver), shipment=shipment.root))
         return self.record_events(account, Action.RECEIVE, items, shipment.sender,
                                    bytes.fromhex(shipment.root[2:]), location)
 
     @anchoring
     def change_status(self, actor_name: str, action: Action, keys: Sequence[ItemKey] = (), lot: str | None = None,
                       location: str = "") -> ActionResult:
-        if action not in STATUS_OF:
+        """Recall, report stolen, sell, destroy or decommission the items given, or the actor's whole ``lot``.
+
+        A lot-wide action passes over the lot's items that have nothing left to do (already recalled, say,
+        or destroyed) and counts them in ``skipped``; if that is all of them, it is refused.
+        """
+        if action.anchor_kind is not AnchorKind.STATUS_CHANGE:
             raise InvalidInput("status", action.label, "is not a status change", "recall, stolen, sold, destroyed or decommissioned")
         actor, account = self.act_as(actor_name)
         if lot is not None:
             with Session(self.engine) as s:
-                items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address,
-                                                          col(Item.status).not_in(["destroyed", "decommissioned"]))))
+                items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address)
+                                       .order_by(col(Item.gtin), col(Item.serial))))
             if not items:
                 raise UnknownItem(f"lot {lot} of {actor.name}")
         elif keys:
             items = self.items(keys)
         else:
             raise InvalidInput("items", "", "none given", "item codes or --lot")
-        check_status_change(actor, action, items)
-        if action in (Action.SELL, Action.DESTROY, Action.DECOMMISSION):
-            refuse_packed(self, items, f"{action.label} it while it is packed (unpack it first)")
-        return self.record_events(account, action, items, ZERO_ADDRESS, bytes(32), location)
+        acting = check_items(self.engine, items, Act(action, Actor.of(actor)), skip_settled=lot is not None)
+        if RULES[action].unpacked:
+            refuse_packed(self, acting, f"{action.label} it while it is packed (unpack it first)")
+        result = self.record_events(account, action, acting, ZERO_ADDRESS, bytes(32), location)
+        return replace(result, skipped=len(items) - len(acting))
 
     @anchoring
     def inspect(self, officer_name: str, keys: Sequence[ItemKey], outcome: str, location: str) -> ActionResult:
         """An officer's inspection of items; the outcome is the action's signed reference (see inspections)."""
         officer, account = self.act_as(officer_name)
-        if officer.role != Role.OFFICER.value:
-            raise RoleError(officer.name, "record inspections", "officer")  # the contract also requires OFFICER_ROLE
         result = InspectionOutcome.parse(outcome)
         if not location.strip():
             raise InvalidInput("location", location, "is empty", "where the inspection took place")
         if not keys:
             raise InvalidInput("items", "", "none given", "item codes")
-        return self.record_events(account, Action.INSPECT, self.items(keys), ZERO_ADDRESS, result.reference, location)
+        items = self.items(keys)
+        check_items(self.engine, items, Act(Action.INSPECT, Actor.of(officer), outcome=result))
+        return self.record_events(account, Action.INSPECT, items, ZERO_ADDRESS, result.reference, location)
 
     @anchoring
     def record_events(self, account: LocalAccount, action: Action, items: Sequence[Item], counterparty: str,
@@ -450,29 +473,29 @@ class Ledger:
                                payload["timestamp"], bytes.fromhex(prev[2:]), payload["location"])
                   for item, prev in payload["events"]]
         root = _hex(record.root)
+        # The action is anchored: the rows follow it (the state machine's effect, unchecked; the checks ran before signing).
+        act = Act.anchored(action, Actor(payload["actor"], None), Actor(payload["counterparty"], None), root,
+                           payload["reference"])
         with unit_of_work(self.engine) as s:
             s.add(_anchor_row(record, signature=bytes.fromhex(payload["signature"][2:]), timestamp=payload["timestamp"],
                               action=action, counterparty=payload["counterparty"], reference=payload["reference"]))
-            seqs = _next_seqs(s, [_hex(e.item_id) for e in events])
+            item_ids = [_hex(e.item_id) for e in events]
+            seqs = _next_seqs(s, item_ids)
+            states = load_states(s, item_ids)
             s.execute(insert(Event), [{
                 "event_hash": _hex(e.hash), "item_id": _hex(e.item_id), "seq": seqs[_hex(e.item_id)], "action": int(action),
                 "actor": e.actor, "counterparty": e.counterparty, "timestamp": e.timestamp,
                 "previous_hash": _hex(e.previous_hash), "location": e.location, "anchor_root": root} for e in events])
-            changes: dict[str, Any] = {}
-            if action is Action.SHIP:
-                changes["open_shipment"] = root
-            elif action is Action.RECEIVE:
-                changes.update(open_shipment=None, custodian=payload["actor"])
-            elif action in STATUS_OF:
-                changes["status"] = STATUS_OF[action]
             # ORM bulk UPDATE by primary key: one executemany, not one statement per item.
-            s.execute(update(Item), [{"item_id": _hex(e.item_id), "head_hash": _hex(e.hash), **changes} for e in events])
+            s.execute(update(Item), [{"item_id": item_id, "head_hash": _hex(e.hash),
+                                      **dict(zip(STATE_COLUMNS, effect(states[item_id], act).row, strict=True))}
+                                     for item_id, e in zip(item_ids, events, strict=True)])
             if action is Action.SHIP:
                 s.add(Shipment(root=root, sender=payload["actor"], receiver=payload["counterparty"], count=len(events),
-                               state="open"))
+                               state=ShipmentState.OPEN))
             elif action is Action.RECEIVE:
                 s.execute(update(Shipment).where(col(Shipment.root) == payload["reference"])
-                          .values(state="received", receipt_root=root))
+                          .values(state=ShipmentState.RECEIVED, receipt_root=root))
             if "packing" in payload:
                 record_packing(s, action, payload["packing"], root, payload["timestamp"], payload["actor"])
             s.execute(delete(PendingAction).where(col(PendingAction.root) == root))

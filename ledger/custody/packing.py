@@ -23,13 +23,14 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from ..codes.identifiers import ItemKey
-from ..errors import AlreadyPacked, InvalidCode, NotHolder, NotOnLedger, NotPacked, StateConflict
+from ..errors import AlreadyPacked, InvalidCode, NotOnLedger, NotPacked, StateConflict
 from ..index.bulk import chunks
 from ..index.models import Container, ContainerContent, Item
 from ..index.write_lock import anchoring
 from ..proofs.events import ZERO_ADDRESS, Action
 from ..proofs.keccak import keccak256
-from .rules import FINAL_STATUSES
+from .rules import check_items
+from .state import Act, Actor
 
 if TYPE_CHECKING:
     from .ledger import ActionResult, Ledger
@@ -167,13 +168,6 @@ def refuse_packed(ledger: Ledger, items: Sequence[Item], attempted: str) -> None
                 raise AlreadyPacked(key, row.container, attempted)
 
 
-def _require_held(actor_name: str, actor: str, verb: str, items: Sequence[Item]) -> None:
-    not_held = [f"/01/{i.gtin}/21/{i.serial}" for i in items
-                if i.custodian != actor or i.open_shipment or i.status in FINAL_STATUSES or i.status == "stolen"]
-    if not_held:
-        raise NotHolder(actor_name, verb, not_held, "it does not hold them (or they are in transit, stolen, sold or gone)")
-
-
 @anchoring
 def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey] = (), containers: Sequence[str] = (),
          location: str = "") -> ActionResult:
@@ -212,7 +206,7 @@ def pack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemKey
     if not moved:
         raise StateConflict(f"container {', '.join(boxes)}", "holds no items; there is nothing to pack")
     # Adding to a container that already holds goods needs those goods at hand too.
-    _require_held(actor.name, actor.address, "pack", moved + _items_by_id(ledger, already_inside))
+    check_items(ledger.engine, moved + _items_by_id(ledger, already_inside), Act(Action.PACK, Actor.of(actor)))
     packing = {"container": parent, "items": [i.item_id for i in items], "containers": boxes}
     return ledger.record_events(account, Action.PACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location, packing)
 
@@ -247,7 +241,7 @@ def unpack(ledger: Ledger, actor_name: str, container: str, keys: Sequence[ItemK
     moved = _items_by_id(ledger, item_ids + inside)
     if not moved:
         raise StateConflict(f"container {parent}", "holds no items; there is nothing to unpack")
-    _require_held(actor.name, actor.address, "unpack", moved)
+    check_items(ledger.engine, moved, Act(Action.UNPACK, Actor.of(actor)))
     packing = {"container": parent, "items": item_ids, "containers": boxes}
     return ledger.record_events(account, Action.UNPACK, moved, ZERO_ADDRESS, Sscc(parent).container_id, location,
                                 packing)

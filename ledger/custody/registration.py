@@ -17,13 +17,13 @@ from typing import Any
 from ..codes.identifiers import ai_value_pattern, canonical_key, item_id_of, validate_gtin, validate_lot, validate_serial
 from ..errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned
 from ..proofs.merkle import MerkleTree, attributes_hash, item_leaf
+from .state import STATE_COLUMNS, ItemState
 
 __all__ = ["ITEM_COLUMNS", "MAX_BATCH", "BatchPlan", "ItemSpec", "plan_batch", "read_items_csv",
            "serial_range"]
 
 # Column order of BatchPlan.rows, as the item table's bulk insert takes them.
-ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "custodian", "status", "head_hash",
-                "open_shipment")
+ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "head_hash", *STATE_COLUMNS)
 
 MAX_BATCH = 1_000_000  # uint40 on chain allows more; this bounds one transaction's memory
 _MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -155,6 +155,6 @@ def plan_batch(brand: str, brand_prefixes: Iterable[str], items: Iterable[ItemSp
         raise InvalidInput("batch", "0 items", "is empty", "at least one item")
     tree = MerkleTree.build(leaves)
     root = "0x" + tree.root.hex()
-    rows = [(item_id, gtin14, serial, lot, expiry, root, brand, brand, "active", head, None)
-            for item_id, gtin14, serial, lot, expiry, head in specs]
+    state = ItemState.registered(brand).row
+    rows = [(item_id, gtin14, serial, lot, expiry, root, brand, head, *state) for item_id, gtin14, serial, lot, expiry, head in specs]
     return BatchPlan(brand, batch_prefix, timestamp, tree, rows)

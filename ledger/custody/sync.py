@@ -68,7 +68,7 @@ def sync(ledger: Ledger) -> SyncReport:
                 if s.get(PrefixBinding, prefix) is not None:
                     continue
                 if s.get(Party, brand) is None:
-                    s.add(Party(address=brand, name=f"brand-{brand[2:10].lower()}", role=Role.BRAND.value,
+                    s.add(Party(address=brand, name=f"brand-{brand[2:10].lower()}", role=Role.BRAND,
                                 created_at=datetime.now(UTC)))
                     s.flush()
                 s.add(PrefixBinding(prefix=prefix, brand=brand))

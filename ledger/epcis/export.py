@@ -5,6 +5,10 @@ touched: commissioning, shipping, receiving, inspecting, holding (recall, theft)
 retail_selling, decommissioning and destroying as ObjectEvents; packing and unpacking as
 AggregationEvents. Each event carries its CBV 2.0 event hash as ``eventID``.
 
+An event's ``disposition`` lasts only until the next event's; conditions that last (the custody
+table's stolen and recalled, which coexist with whatever happens next) are also set in EPCIS 2.0's
+``persistentDisposition``, so a partner reading a later receipt still sees them.
+
 Identities:
 
 - items as EPC pure identities ``urn:epc:id:sgtin:…``, split at the brand's GS1 company
@@ -33,9 +37,10 @@ from sqlmodel import Session, col
 from ..codes.epc import Sgtin
 from ..codes.identifiers import ItemKey
 from ..custody.ledger import Ledger
-from ..index.models import ContainerContent, Item, Party, PrefixBinding
+from ..custody.state import RULES
+from ..index.models import Condition, ContainerContent, Item, Party, PrefixBinding
 from ..index.trail import TrailEvent, TrailScope, trail
-from ..proofs.events import Action
+from ..proofs.events import Action, AnchorKind
 from .hashing import EPCIS_CONTEXT, event_hash_id
 
 __all__ = ["LEDGER_NAMESPACE", "export_document", "party_uri", "sscc_urn"]
@@ -113,6 +118,8 @@ class _Exporter:
         else:
             event["epcList"] = epcs
         event.update(action=epcis_action, bizStep=first.biz_step, disposition=first.disposition)
+        if action is not None and isinstance(RULES[action].sets, Condition) and action.anchor_kind is AnchorKind.STATUS_CHANGE:
+            event["persistentDisposition"] = {"set": [first.disposition]}
         location = first.location
         if location.isdigit() and len(location) == 13:
             event["readPoint"] = {"id": f"https://id.gs1.org/414/{location}"}

@@ -41,9 +41,10 @@ from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
 from ..custody.ledger import ActionResult, Ledger
 from ..custody.packing import Sscc, pack, unpack
-from ..custody.rules import STATUS_OF, check_ship, check_status_change
+from ..custody.rules import item_keys, load_states
+from ..custody.state import RULES, Act, Actor, ItemState, check, effect
 from ..errors import EpcisEventRefused, LedgerError
-from ..index.models import ContainerContent, Item, Party, Shipment
+from ..index.models import ContainerContent, Item, Party
 from ..proofs.events import Action
 from ._uris import canonical_uri, cbv_word
 from .schema import parse_document
@@ -68,7 +69,7 @@ class ImportedEvent:
 class _Plan:
     index: int
     label: str
-    action: str
+    action: Action | None = None
     keys: list[ItemKey] = field(default_factory=list)
     containers: list[str] = field(default_factory=list)
     parent: str | None = None
@@ -78,11 +79,12 @@ class _Plan:
 
 
 class _State:
-    """Items and memberships as the planned events leave them (nothing is written)."""
+    """Items' states and memberships as the planned events leave them (nothing is written)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.items: dict[str, Item] = {}
+        self.states: dict[str, ItemState] = {}
         with Session(ledger.engine) as s:
             self.parties = {p.address.lower(): p for p in s.scalars(select(Party))}
             rows = s.scalars(select(ContainerContent).where(col(ContainerContent.unpacked_anchor).is_(None)))
@@ -92,7 +94,7 @@ class _State:
     def item(self, key: ItemKey) -> Item:
         item_id = "0x" + key.item_id.hex()
         if item_id not in self.items:
-            self.items[item_id] = _detached(self.ledger.items([key])[0])
+            self._remember(self.ledger.items([key])[0])
         return self.items[item_id]
 
     def contents(self, sscc: str) -> list[Item]:
@@ -100,17 +102,26 @@ class _State:
         found = [self.items.get(c) or self._load(c) for c in children if c.startswith("0x")]
         return found + [i for c in children if not c.startswith("0x") for i in self.contents(c)]
 
+    def state(self, item: Item) -> ItemState:
+        return self.states[item.item_id]
+
+    def apply(self, items: list[Item], act: Act) -> None:
+        """Check ``act`` on ``items`` with the state machine, as the real action will, and take its effect."""
+        states = [self.states[i.item_id] for i in items]
+        check(item_keys(items), states, act)
+        self.states.update((i.item_id, effect(state, act)) for i, state in zip(items, states, strict=True))
+
     def _load(self, item_id: str) -> Item:
         with Session(self.ledger.engine) as s:
             item = s.get(Item, item_id)
         assert item is not None  # a membership row names a registered item
-        self.items[item_id] = _detached(item)
-        return self.items[item_id]
+        self._remember(item)
+        return item
 
-
-def _detached(item: Item) -> Item:
-    """A copy outside any session, free to be changed as the plan goes."""
-    return Item(**item.model_dump())
+    def _remember(self, item: Item) -> None:
+        with Session(self.ledger.engine) as s:
+            self.states[item.item_id] = load_states(s, [item.item_id])[item.item_id]
+        self.items[item.item_id] = item
 
 
 def _describe(event: dict[str, Any]) -> str:
@@ -140,7 +151,7 @@ class _Planner:
     def __init__(self, ledger: Ledger, actor: Party) -> None:
         self.ledger, self.actor, self.state = ledger, actor, _State(ledger)
         self.chain_id = ledger.chain.chain_id
-        self.shipments: dict[int, tuple[str, set[str]]] = {}  # plan index → (receiver, item ids)
+        self.shipments: dict[int, set[str]] = {}  # plan index → its item ids
 
     def party(self, uri: str, what: str, refuse: Callable[[str], EpcisEventRefused]) -> Party:
         match = re.fullmatch(r"did:pkh:eip155:(\d+):(0x[0-9a-fA-F]{40})", uri)
@@ -172,7 +183,7 @@ class _Planner:
             items = [self.state.item(k) for k in keys]
         except LedgerError as exc:
             raise refuse(exc.message) from None
-        plan = _Plan(index, label, "", keys, boxes, location=_location(event))
+        plan = _Plan(index, label, None, keys, boxes, location=_location(event))
         try:
             if event["type"] == "AggregationEvent":
                 return self._aggregation(plan, event, items, refuse)
@@ -202,10 +213,12 @@ class _Planner:
                          "(shipping, receiving, holding+recalled/stolen, retail_selling, destroying, decommissioning, packing)")
         if plan.containers:
             raise refuse("status changes name items, not containers")
-        check_status_change(self.actor, action, items)
-        for item in items:
-            item.status = STATUS_OF[action]
-        plan.action = action.label
+        self.state.apply(items, Act(action, Actor.of(self.actor)))
+        packed = [i for i in items if i.item_id in self.state.inside]
+        if RULES[action].unpacked and packed:
+            raise refuse(f"item /01/{packed[0].gtin}/21/{packed[0].serial} is packed in {self.state.inside[packed[0].item_id]}; "
+                         "unpack it first")
+        plan.action = action
         return plan
 
     def _ship(self, plan: _Plan, event: dict[str, Any], items: list[Item], refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
@@ -224,37 +237,32 @@ class _Planner:
             if box in self.state.inside:
                 raise refuse(f"container {box} is packed in {self.state.inside[box]}; ship that instead")
             items = items + self.state.contents(box)
-        check_ship(self.actor, receiver, items)
-        for item in items:
-            item.open_shipment = f"#{plan.index}"
-        self.shipments[plan.index] = (receiver.address, {i.item_id for i in items})
-        plan.action, plan.counterparty = Action.SHIP.label, receiver.name
+        self.state.apply(items, Act(Action.SHIP, Actor.of(self.actor), Actor.of(receiver), shipment=f"#{plan.index}"))
+        self.shipments[plan.index] = {i.item_id for i in items}
+        plan.action, plan.counterparty = Action.SHIP, receiver.name
         return plan
 
     def _receive(self, plan: _Plan, items: list[Item], refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
         for box in plan.containers:
             items = items + self.state.contents(box)
-        open_ = {i.open_shipment for i in items}
+        open_ = {self.state.state(i).shipment for i in items}
         if len(open_) != 1 or None in open_:
             raise refuse("its items are not all in one open shipment")
         (shipment,) = open_
         assert shipment is not None
         if shipment.startswith("#"):
-            receiver, members = self.shipments[int(shipment[1:])]
+            members = self.shipments[int(shipment[1:])]
             plan.shipment = int(shipment[1:])
         else:
             with Session(self.ledger.engine) as s:
                 members = set(s.scalars(select(col(Item.item_id)).where(col(Item.open_shipment) == shipment)))
-                row = s.get(Shipment, shipment)
-            receiver = row.receiver if row else ""
             plan.shipment = shipment
-        if receiver != self.actor.address:
+        if self.state.state(items[0]).receiver != self.actor.address:
             raise refuse(f"shipment {shipment} was not sent to {self.actor.name}")
         if members != {i.item_id for i in items}:
             raise refuse(f"it lists {len(items)} of the {len(members)} items of shipment {shipment}; a shipment is accepted whole")
-        for item in items:
-            item.custodian, item.open_shipment = self.actor.address, None
-        plan.action = Action.RECEIVE.label
+        self.state.apply(items, Act(Action.RECEIVE, Actor.of(self.actor), shipment=shipment))
+        plan.action = Action.RECEIVE
         return plan
 
     def _aggregation(self, plan: _Plan, event: dict[str, Any], items: list[Item],
@@ -269,18 +277,18 @@ class _Planner:
             for child in [i.item_id for i in items] + plan.containers:
                 if child in inside:
                     raise refuse(f"{child} is already packed in container {inside[child]}")
-            for item in moved:
-                if item.custodian != self.actor.address or item.open_shipment:
-                    raise refuse(f"{self.actor.name} does not hold /01/{item.gtin}/21/{item.serial}")
+            # As pack() does: adding to a container that already holds goods needs those at hand too.
+            self.state.apply(moved + self.state.contents(parent), Act(Action.PACK, Actor.of(self.actor)))
             inside.update({child: parent for child in [i.item_id for i in items] + plan.containers})
-            plan.action = Action.PACK.label
+            plan.action = Action.PACK
         elif event["action"] == "DELETE":
             for child in [i.item_id for i in items] + plan.containers:
                 if inside.get(child) != parent:
                     raise refuse(f"{child} is not packed in {parent}")
+            self.state.apply(moved, Act(Action.UNPACK, Actor.of(self.actor)))
             for child in [i.item_id for i in items] + plan.containers:
                 del inside[child]
-            plan.action = Action.UNPACK.label
+            plan.action = Action.UNPACK
         else:
             raise refuse("an AggregationEvent OBSERVE records nothing on the ledger")
         if not moved:
@@ -303,20 +311,20 @@ def import_document(ledger: Ledger, data: bytes | str, actor_name: str) -> list[
             continue
         result = _apply(ledger, actor_name, plan, roots)
         roots[i] = result.root
-        results.append(ImportedEvent(i, plan.label, plan.action, result.count, result.root))
+        results.append(ImportedEvent(i, plan.label, result.kind, result.count, result.root))
     return results
 
 
 def _apply(ledger: Ledger, actor: str, plan: _Plan, roots: dict[int, str]) -> ActionResult:
-    if plan.action == Action.SHIP.label:
+    assert plan.action is not None  # every plan that is applied names its action
+    if plan.action is Action.SHIP:
         return ledger.ship(actor, plan.counterparty or "", plan.keys, plan.location, plan.containers)
-    if plan.action == Action.RECEIVE.label:
+    if plan.action is Action.RECEIVE:
         shipment = roots[plan.shipment] if isinstance(plan.shipment, int) else plan.shipment
         return ledger.receive(actor, shipment or "", plan.location)
-    if plan.action == Action.PACK.label:
+    if plan.action is Action.PACK:
         return pack(ledger, actor, plan.parent or "", plan.keys, plan.containers, plan.location)
-    if plan.action == Action.UNPACK.label:
+    if plan.action is Action.UNPACK:
         return unpack(ledger, actor, plan.parent or "", plan.keys, plan.containers, plan.location)
-    action = next(a for a in Action if a.label == plan.action)
-    return ledger.change_status(actor, action, plan.keys, location=plan.location)
+    return ledger.change_status(actor, plan.action, plan.keys, location=plan.location)
 

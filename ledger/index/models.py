@@ -1,43 +1,132 @@
 """SQLModel tables of the index: the convenient, re-checkable copy of what the chain notarises.
 
 Hashes and addresses are stored as 0x-prefixed hex text (addresses checksummed), so rows
-read the same in SQLite, PostgreSQL and on a block explorer.
+read the same in SQLite, PostgreSQL and on a block explorer. States are StrEnums stored as
+their values in plain text columns (no database enum types, so a new value needs no DDL).
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, text
+from sqlalchemy import Column, Dialect, Index, LargeBinary, String, Text, text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from ..chain.roles import Role
 from ..codes.identifiers import canonical_key
+from ..proofs.inspections import InspectionOutcome
 
 __all__ = [
     "Anchor",
     "ApiToken",
     "Batch",
+    "Condition",
     "Container",
     "ContainerContent",
     "Event",
     "Item",
+    "LifeCycle",
     "Party",
     "PendingAction",
     "PrefixBinding",
     "Premises",
     "Scan",
     "Shipment",
+    "ShipmentState",
     "Submission",
     "SyncCursor",
     "WebSession",
     "WebUser",
+    "conditions_of",
+    "legacy_status",
 ]
+
+
+class LifeCycle(enum.StrEnum):
+    """Where an item is in its life; exactly one at a time (the conditions coexist with it)."""
+
+    ACTIVE = "active"
+    SOLD = "sold"
+    DESTROYED = "destroyed"
+    DECOMMISSIONED = "decommissioned"
+
+    @property
+    def final(self) -> bool:
+        """Destroyed or decommissioned: no genuine copy of the item exists any more."""
+        return self in (LifeCycle.DESTROYED, LifeCycle.DECOMMISSIONED)
+
+
+class Condition(enum.StrEnum):
+    """What else holds for an item, beside its life-cycle state; any of them at once."""
+
+    IN_TRANSIT = "in transit"
+    STOLEN = "stolen"
+    RECALLED = "recalled"
+    HELD = "held"  # the latest inspection held, seized or suspected it
+
+
+class ShipmentState(enum.StrEnum):
+    OPEN = "open"
+    RECEIVED = "received"
+
+
+def conditions_of(open_shipment: str | None, stolen: bool, recalled: bool,
+                  inspection: InspectionOutcome | None) -> tuple[Condition, ...]:
+    """An item's conditions from its columns (or its replayed state), in :class:`Condition` order."""
+    found = []
+    if open_shipment is not None:
+        found.append(Condition.IN_TRANSIT)
+    if stolen:
+        found.append(Condition.STOLEN)
+    if recalled:
+        found.append(Condition.RECALLED)
+    if inspection is not None and inspection.holds:
+        found.append(Condition.HELD)
+    return tuple(found)
+
+
+def legacy_status(life_cycle: LifeCycle, conditions: tuple[Condition, ...]) -> str:
+    """The one-word status of API v1 and ``--json`` output before conditions existed: a final
+    life-cycle state, else stolen, else recalled, else the life-cycle state."""
+    if life_cycle.final:
+        return life_cycle.value
+    return next((c.value for c in (Condition.STOLEN, Condition.RECALLED) if c in conditions), life_cycle.value)
+
+
+class _Values(TypeDecorator[str]):
+    """Text holding a StrEnum's values, read back as its members. Writing anything else fails; a value
+    outside it (only a hand-edited row has one) reads back as the plain string, for the audit to report."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, kind: type[enum.StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.kind = kind
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.kind(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return self.kind(value)
+        except ValueError:
+            return str(value)
+
+
+def _enum_column(kind: type[enum.StrEnum], length: int, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(_Values(kind, length), nullable=nullable)
 
 
 class Party(SQLModel, table=True):
     address: str = Field(primary_key=True, max_length=42)
     name: str = Field(unique=True, index=True, max_length=80)
-    role: str = Field(max_length=16)
+    role: Role = Field(sa_column=_enum_column(Role, 16))
     created_at: datetime
 
 
@@ -78,9 +167,13 @@ class Item(SQLModel, table=True):
     expiry: date | None = None
     batch_root: str = Field(index=True, max_length=66)
     brand: str = Field(max_length=42)
-    custodian: str = Field(max_length=42)
-    status: str = Field(max_length=16)
     head_hash: str = Field(max_length=66)
+    # The item's state (see ledger.custody.state, the one machine that changes it; the audit replays it).
+    custodian: str = Field(max_length=42)
+    life_cycle: LifeCycle = Field(default=LifeCycle.ACTIVE, sa_column=_enum_column(LifeCycle, 16))
+    stolen: bool = False
+    recalled: bool = False
+    inspection: InspectionOutcome | None = Field(default=None, sa_column=_enum_column(InspectionOutcome, 24, nullable=True))
     open_shipment: str | None = Field(default=None, max_length=66)
 
     @property
@@ -126,7 +219,7 @@ class Shipment(SQLModel, table=True):
     sender: str = Field(index=True, max_length=42)
     receiver: str = Field(index=True, max_length=42)
     count: int
-    state: str = Field(max_length=16)
+    state: ShipmentState = Field(sa_column=_enum_column(ShipmentState, 16))
     receipt_root: str | None = Field(default=None, max_length=66)
 
 

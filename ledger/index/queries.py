@@ -11,11 +11,12 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from ..chain.roles import Role
 from ..codes.identifiers import ItemKey
 from ..codes.signature import Brand, BrandDirectory
 from ..errors import InvalidItemKey, UnknownItem
 from ..proofs.merkle import attributes_hash, item_leaf
-from .models import Batch, Item, Party, PrefixBinding, Shipment
+from .models import Batch, Condition, Item, LifeCycle, Party, PrefixBinding, Shipment, conditions_of, legacy_status
 
 __all__ = ["ItemStatus", "batch_keys", "brand_directory", "item_status", "prefix_length_of", "registration_leaf"]
 
@@ -25,7 +26,9 @@ class ItemStatus:
     key: str
     registered: bool
     brand: str | None = None
-    status: str | None = None
+    status: str | None = None  # one word, as API v1 had it (see legacy_status); the facts are the next two
+    life_cycle: LifeCycle | None = None
+    conditions: tuple[Condition, ...] = ()
     custodian: str | None = None
     in_transit_to: str | None = None
     lot: str | None = None
@@ -52,15 +55,17 @@ def item_status(engine: Engine, key: ItemKey) -> ItemStatus:
         if item.open_shipment:
             shipment = s.get(Shipment, item.open_shipment)
             receiver = names.get(shipment.receiver, shipment.receiver) if shipment else None
-    return ItemStatus(key.canonical, True, names.get(item.brand, item.brand), item.status,
-                      names.get(item.custodian, item.custodian), receiver, item.lot, item.expiry, item.batch_root)
+    conditions = conditions_of(item.open_shipment, item.stolen, item.recalled, item.inspection)
+    return ItemStatus(key.canonical, True, names.get(item.brand, item.brand), legacy_status(item.life_cycle, conditions),
+                      item.life_cycle, conditions, names.get(item.custodian, item.custodian), receiver, item.lot, item.expiry,
+                      item.batch_root)
 
 
 def brand_directory(engine: Engine) -> BrandDirectory:
     """Every brand with its address and GS1 prefixes: the file offline verifiers need."""
     with Session(engine) as s:
         bindings = list(s.exec(select(PrefixBinding)))
-        brands = {p.address: p for p in s.exec(select(Party).where(col(Party.role) == "brand"))}
+        brands = {p.address: p for p in s.exec(select(Party).where(col(Party.role) == Role.BRAND))}
     return BrandDirectory(tuple(
         Brand(party.name, address, tuple(sorted(b.prefix for b in bindings if b.brand == address)))
         for address, party in sorted(brands.items(), key=lambda kv: kv[1].name)))

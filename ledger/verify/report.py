@@ -19,12 +19,14 @@ def verification_json(v: Verification, with_custody: bool) -> dict[str, Any]:
     """The answer to one verification; ``custody`` is None unless ``with_custody``."""
     custody = None
     if with_custody and v.registered:
-        custody = {"status": v.status, "custodian": v.custodian, "in_transit_to": v.in_transit_to,
+        custody = {"status": v.status, "life_cycle": v.state.life_cycle.value if v.state else None,
+                   "conditions": [c.value for c in v.conditions], "custodian": v.custodian, "in_transit_to": v.in_transit_to,
                    "last_inspection": asdict(v.last_inspection) if v.last_inspection else None, "batch": v.batch}
     return {
         "verdict": v.judgement.verdict.value,
         "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
                     for r in v.judgement.reasons],
+        "advice": v.judgement.advice,
         "item": {"key": v.key.canonical, "gtin": v.key.gtin, "serial": v.key.serial, "lot": v.lot,
                  "expiry": v.expiry.isoformat() if v.expiry else None, "brand": v.brand, "registered": v.registered},
         "form": v.form.value,

@@ -3,7 +3,9 @@
 Pure functions over :class:`ScanFacts`; :mod:`ledger.verify.verifier` gathers the facts. Each
 reason has a code, a sentence a person can read, its weight (counterfeit, suspect, alert or
 note) and what the officer should do. The verdict is the heaviest weight among the reasons:
-alerts (stolen, recalled, expired, chain unreachable) and notes go with any verdict.
+alerts (stolen, recalled, expired, chain unreachable) and notes go with any verdict. Reasons
+come heaviest first, and within a weight in :class:`ReasonCode` order (stolen before recalled),
+so the first reason's advice is the one to follow when several apply.
 
 Codes in forms without a brand signature (EPC from an RFID tag, element strings from a
 GS1 DataMatrix or a typed HRI) cannot be checked offline: they are judged against the
@@ -20,8 +22,9 @@ from datetime import date
 
 from ..chain.roles import Role
 from ..codes.signature import SignatureReason
-from ..custody.inspections import InspectionOutcome
 from ..geo import Location, haversine_km
+from ..index.models import LifeCycle
+from ..proofs.inspections import InspectionOutcome
 
 __all__ = [
     "ChainCheck",
@@ -52,6 +55,7 @@ class Weight(enum.IntEnum):
 
 
 class ReasonCode(enum.StrEnum):
+    # In order of severity within a weight: a stolen and recalled item is to be seized, not held.
     UNREGISTERED = "UNREGISTERED"
     MISSING_SIGNATURE = "MISSING_SIGNATURE"
     BAD_SIGNATURE = "BAD_SIGNATURE"
@@ -100,6 +104,9 @@ _TABLE: dict[ReasonCode, tuple[Weight, str]] = {
     ReasonCode.CHAIN_UNREACHABLE: (Weight.ALERT, "Treat the verdict as provisional and verify again when the chain is back."),
     ReasonCode.UNSIGNED_FORM: (Weight.NOTE, "If in doubt, also scan the QR label: it carries the brand's signature."),
 }
+
+
+_SEVERITY = {code: rank for rank, code in enumerate(ReasonCode)}
 
 
 class ChainCheck(enum.Enum):
@@ -153,7 +160,9 @@ class ScanFacts:
     signature: SignatureReason | None = None  # None for forms that carry no signature
     signature_detail: str = ""
     registered: bool = False
-    status: str | None = None
+    life_cycle: LifeCycle | None = None  # None: not registered
+    stolen: bool = False
+    recalled: bool = False
     expiry: date | None = None
     scanner_role: Role | None = None
     scanner_name: str = ""
@@ -167,7 +176,7 @@ class ScanFacts:
     premises_label: str = ""
     custody_places: int = 1  # registration plus each custody event: places the path can explain
     scans: Sequence[ScanPoint] = field(default_factory=tuple)  # oldest first, the current scan included
-    last_inspection: InspectionOutcome | None = None
+    last_inspection: InspectionOutcome | None = None  # the item's state: the latest inspection's outcome
     last_inspection_by: str = ""
     chain: ChainCheck = ChainCheck.NOT_APPLICABLE
 
@@ -180,6 +189,11 @@ class Judgement:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(r.code.value for r in self.reasons)
+
+    @property
+    def advice(self) -> str | None:
+        """What to do: the advice of the first (the most severe) reason."""
+        return self.reasons[0].advice if self.reasons else None
 
 
 def _signature(f: ScanFacts) -> list[Reason]:
@@ -199,16 +213,16 @@ def _signature(f: ScanFacts) -> list[Reason]:
 def _registry(f: ScanFacts) -> list[Reason]:
     if not f.registered:
         return [Reason(ReasonCode.UNREGISTERED, "No brand ever registered this item on the ledger.")]
-    if f.status in ("destroyed", "decommissioned"):
-        return [Reason(ReasonCode.DESTROYED, f"The item was {f.status}; no genuine copy of it should exist.")]
+    if f.life_cycle is not None and f.life_cycle.final:
+        return [Reason(ReasonCode.DESTROYED, f"The item was {f.life_cycle}; no genuine copy of it should exist.")]
     return []
 
 
 def _status_alerts(f: ScanFacts) -> list[Reason]:
     reasons = []
-    if f.status == "stolen":
+    if f.stolen:
         reasons.append(Reason(ReasonCode.REPORTED_STOLEN, "This item has been reported stolen."))
-    if f.status == "recalled":
+    if f.recalled:
         reasons.append(Reason(ReasonCode.RECALLED, "The brand has recalled this item's lot."))
     if f.expiry is not None and f.expiry < f.today:
         reasons.append(Reason(ReasonCode.EXPIRED, f"The product expired on {f.expiry.isoformat()}."))
@@ -219,7 +233,7 @@ def _custody(f: ScanFacts, rules: Rules) -> list[Reason]:
     if not f.registered:
         return []
     holder = f.scanner_role is not None and f.scanner_role.holds_goods  # officers, auditors, the public hold nothing
-    if holder and f.status == "sold":
+    if holder and f.life_cycle is LifeCycle.SOLD:
         return [Reason(ReasonCode.SOLD_REAPPEARED, f"The item was sold to a consumer but is now scanned in the supply "
                                                    f"chain by {f.scanner_name}.")]
     if holder and not (f.scanner_is_custodian or f.scanner_is_receiver):
@@ -227,7 +241,7 @@ def _custody(f: ScanFacts, rules: Rules) -> list[Reason]:
                                                     f"holds it and no shipment to {f.scanner_name} is open.")]
     # Goods with a carrier are on the move, sold ones with a consumer anywhere, stolen ones wherever the
     # thieves took them (REPORTED_STOLEN says so), destroyed ones are counterfeit wherever they turn up.
-    at_rest = f.custodian_role is not Role.CARRIER and f.status not in ("sold", "stolen", "destroyed", "decommissioned")
+    at_rest = f.custodian_role is not Role.CARRIER and f.life_cycle is LifeCycle.ACTIVE and not f.stolen
     if at_rest and f.premises_km is not None and f.premises_km > rules.premises_km:
         place = f" ({f.premises_label})" if f.premises_label else ""
         return [Reason(ReasonCode.CUSTODY_MISMATCH, f"Scanned {f.premises_km:,.0f} km from the nearest premises{place} of "
@@ -296,7 +310,7 @@ def judge(facts: ScanFacts, rules: Rules = Rules()) -> Judgement:
     """All reasons that apply, heaviest first, and the verdict they add up to."""
     reasons = [*_signature(facts), *_registry(facts), *_custody(facts, rules), *_clones(facts, rules), *_inspection(facts),
                *_chain(facts), *_status_alerts(facts)]
-    reasons.sort(key=lambda r: -r.weight)
+    reasons.sort(key=lambda r: (-r.weight, _SEVERITY[r.code]))
     top = reasons[0].weight if reasons else Weight.NOTE
     verdict = {Weight.COUNTERFEIT: Verdict.COUNTERFEIT, Weight.SUSPECT: Verdict.SUSPECT}.get(top, Verdict.GENUINE)
     return Judgement(verdict, tuple(reasons))

@@ -23,14 +23,15 @@ from ..chain.roles import Role
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import CodeForm, ScannedCode, parse_code
 from ..codes.signature import Brand, BrandDirectory, verify_code_signature
-from ..custody.inspections import InspectionOutcome
 from ..custody.ledger import Ledger
+from ..custody.state import ItemState
 from ..errors import ChainUnreachable, InvalidCode
 from ..geo import Location, haversine_km
 from ..index import dbapi
 from ..index.accounts import Account
-from ..index.models import Party, PrefixBinding
+from ..index.models import Condition, Party, PrefixBinding
 from ..proofs.events import Action
+from ..proofs.inspections import InspectionOutcome
 from .scans import HISTORY_LIMIT, RECENT_SCANS_SQL, ScanRecord, insert_scan, scan_points, scan_record
 from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, judge
 
@@ -46,15 +47,18 @@ _CONFIRMED_LIMIT = 1_000_000
 # is missing are dropped in Python (a.root IS NULL): a nested "LEFT JOIN (event JOIN anchor)" would
 # say it in SQL, but SQLite materialises that join by scanning all events.
 # Part 1: the item's latest scans, oldest first. Columns 2 and 3 only order the rows.
+# Columns: 3-5 lot, expiry, batch; 6-13 the item's state; 14-20 the event; 21-27 the scan.
 _ITEM_EVENTS_AND_SCANS = (
-    "SELECT 0, e.seq, 0, i.lot, i.expiry, i.batch_root, i.custodian, i.status, s.receiver, "
+    "SELECT 0, e.seq, 0, i.lot, i.expiry, i.batch_root, i.brand, i.custodian, i.life_cycle, i.stolen, i.recalled, "
+    "i.inspection, i.open_shipment, s.receiver, "
     "e.action, e.actor, e.timestamp, e.location, e.anchor_root, a.reference, a.root, "
     "NULL, NULL, NULL, NULL, NULL, NULL, NULL "
     "FROM item i LEFT JOIN shipment s ON s.root = i.open_shipment "
     "LEFT JOIN event e ON e.item_id = i.item_id LEFT JOIN anchor a ON a.root = e.anchor_root "
     "WHERE i.item_id = ? "
     "UNION ALL "
-    "SELECT 1, r.timestamp, r.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "SELECT 1, r.timestamp, r.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, "
     f"r.timestamp, r.lat, r.lon, r.site, r.party, r.verdict, r.reasons FROM ({RECENT_SCANS_SQL}) r "
     "ORDER BY 1, 2, 3"
 )
@@ -81,11 +85,20 @@ class Verification:
     lot: str | None
     expiry: date | None
     registered: bool
-    status: str | None = None
+    state: ItemState | None = None
     custodian: str | None = None
     in_transit_to: str | None = None
     last_inspection: Inspection | None = None
     batch: str | None = None
+
+    @property
+    def status(self) -> str | None:
+        """One word, as API v1 had it (see ``ledger.index.models.legacy_status``)."""
+        return self.state.status if self.state else None
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return self.state.conditions if self.state else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +116,16 @@ class _ItemRow:
     lot: str | None
     expiry: date | None
     batch_root: str
-    custodian: str
-    status: str
-    receiver: str | None  # of the open shipment, if any
+    state: ItemState
+
+    @property
+    def custodian(self) -> str:
+        return self.state.custodian
+
+    @property
+    def receiver(self) -> str | None:
+        """Of the open shipment, if any."""
+        return self.state.receiver
 
 
 def _item_events_and_scans(engine: Engine, cur: DBAPICursor,
@@ -113,12 +133,12 @@ def _item_events_and_scans(engine: Engine, cur: DBAPICursor,
     cur.execute(dbapi.sql(engine, _ITEM_EVENTS_AND_SCANS), (item_id, item_id, HISTORY_LIMIT))
     rows = cur.fetchall()
     item_rows = [r for r in rows if r[0] == 0]
-    scans = [scan_record(*r[16:23]) for r in rows if r[0] == 1]
+    scans = [scan_record(*r[21:28]) for r in rows if r[0] == 1]
     if not item_rows:
         return None, [], scans
-    lot, expiry, batch_root, custodian, status, receiver = item_rows[0][3:9]
-    item = _ItemRow(lot, dbapi.as_date(expiry), batch_root, custodian, status, receiver)
-    return item, [_EventRow(*r[9:15]) for r in item_rows if r[15] is not None], scans
+    lot, expiry, batch_root = item_rows[0][3:6]
+    item = _ItemRow(lot, dbapi.as_date(expiry), batch_root, ItemState.from_columns(*item_rows[0][6:14]))
+    return item, [_EventRow(*r[14:20]) for r in item_rows if r[20] is not None], scans
 
 
 @dataclass(frozen=True)
@@ -222,7 +242,7 @@ class Verifier:
         return Verification(
             scanned.key, scanned.form, judgement, now, location, owner[0].name,
             row.lot if row else scanned.key.lot, row.expiry if row else scanned.key.expiry, row is not None,
-            row.status if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection,
+            row.state if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection,
             row.batch_root if row else None)
 
     def _last_inspection(self, events: list[_EventRow]) -> Inspection | None:
@@ -248,7 +268,9 @@ class Verifier:
             signature=check.reason if check else None,
             signature_detail=check.detail if check else "",
             registered=row is not None,
-            status=row.status if row else None,
+            life_cycle=row.state.life_cycle if row else None,
+            stolen=bool(row and row.state.stolen),
+            recalled=bool(row and row.state.recalled),
             expiry=row.expiry if row else scanned.key.expiry,
             scanner_role=scanner.role if scanner else None,
             scanner_name=scanner.party if scanner else "",
@@ -260,7 +282,7 @@ class Verifier:
             premises_label=nearest[1] if nearest else "",
             custody_places=1 + sum(1 for e in events if e.action in (Action.SHIP, Action.RECEIVE)),
             scans=scan_points(scans),
-            last_inspection=inspection.outcome if inspection else None,
+            last_inspection=row.state.inspection if row else None,
             last_inspection_by=inspection.officer if inspection else "",
             chain=self.chain_check(head_root) if head_root else ChainCheck.NOT_APPLICABLE,
         )

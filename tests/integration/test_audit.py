@@ -107,8 +107,21 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
     ("change a custodian", _sql("UPDATE item SET custodian = :c WHERE item_id = :i",
                                 c=lambda w, _: w.address("shop"), i=lambda w, _: w.item_id(1)),
      {FindingCode.STATE_MISMATCH}),
-    ("change a status", _sql("UPDATE item SET status = 'active' WHERE item_id = :i", i=lambda w, _: w.item_id(5)),
+    ("unsell an item", _sql("UPDATE item SET life_cycle = 'active' WHERE item_id = :i", i=lambda w, _: w.item_id(4)),
      {FindingCode.STATE_MISMATCH}),
+    ("withdraw a recall", _sql("UPDATE item SET recalled = false WHERE item_id = :i", i=lambda w, _: w.item_id(5)),
+     {FindingCode.STATE_MISMATCH}),
+    ("mark an item stolen", _sql("UPDATE item SET stolen = true WHERE item_id = :i", i=lambda w, _: w.item_id(1)),
+     {FindingCode.STATE_MISMATCH}),
+    ("put an item on hold", _sql("UPDATE item SET inspection = 'held' WHERE item_id = :i", i=lambda w, _: w.item_id(2)),
+     {FindingCode.STATE_MISMATCH}),
+    ("write a life-cycle that does not exist", _sql("UPDATE item SET life_cycle = 'lost' WHERE item_id = :i",
+                                                    i=lambda w, _: w.item_id(3)), {FindingCode.STATE_MISMATCH}),
+    # A retailer may not recall: the replay says so, besides the broken hashes.
+    ("turn a sale into a recall", _sql("UPDATE event SET action = 3 WHERE item_id = :i AND seq = 3",
+                                       i=lambda w, _: w.item_id(4)),
+     {FindingCode.EVENT_HASH_MISMATCH, FindingCode.EVENT_ANCHOR_MISMATCH, FindingCode.MERKLE_ROOT_MISMATCH,
+      FindingCode.STATE_MISMATCH, FindingCode.CUSTODY_RULE_BROKEN}),
     ("reopen a shipment", _sql("UPDATE item SET open_shipment = :s WHERE item_id = :i",
                                s=lambda w, _: w.shipment, i=lambda w, _: w.item_id(2)), {FindingCode.STATE_MISMATCH}),
     ("delete an event", _sql("DELETE FROM event WHERE event_hash = :h", h=lambda w, c: w.event(c, 1, 1)["event_hash"]),
@@ -254,7 +267,7 @@ def test_scoped_audits(world: World) -> None:
     one = audit(world.ledger, AuditScope("item", KEYS[0].canonical))
     assert (one.items, one.events, one.clean) == (1, 2, True)
     with world.ledger.engine.begin() as conn:
-        conn.execute(text("UPDATE item SET status = 'stolen' WHERE item_id = :i"), {"i": world.item_id(2)})
+        conn.execute(text("UPDATE item SET stolen = true WHERE item_id = :i"), {"i": world.item_id(2)})
     assert audit(world.ledger, AuditScope.parse("brand:bolt")).clean
     [finding] = audit(world.ledger, AuditScope.parse("brand:acme")).findings
     assert finding.code is FindingCode.STATE_MISMATCH and finding.subject == f"item {KEYS[1].canonical}"

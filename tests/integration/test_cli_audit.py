@@ -47,16 +47,16 @@ def test_audit_clean_then_tampered(env: dict[str, str]) -> None:
     assert (report["clean"], report["items"], report["events"]) == (True, 1, 2)
     index = sqlite3.connect(Path(env["LEDGER_HOME"]) / "index.sqlite")
     with index:
-        index.execute("UPDATE item SET status = 'destroyed' WHERE serial = '3'")
+        index.execute("UPDATE item SET life_cycle = 'destroyed' WHERE serial = '3'")
     try:
         code, output = invoke(env, "--json", "audit", "--brand", "acme")
         assert code == 1
         [finding] = json.loads(output)["findings"]
         assert (finding["code"], finding["subject"], finding["detail"]) == (
-            "STATE_MISMATCH", f"item /01/{GTIN}/21/3", "status is destroyed")
+            "STATE_MISMATCH", f"item /01/{GTIN}/21/3", "life_cycle is destroyed")
     finally:
         with index:
-            index.execute("UPDATE item SET status = 'active' WHERE serial = '3'")
+            index.execute("UPDATE item SET life_cycle = 'active' WHERE serial = '3'")
         index.close()
 
 

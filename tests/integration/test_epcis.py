@@ -75,6 +75,11 @@ def _receive(*serials: int) -> dict[str, object]:
             "epcList": [SGTIN.format(n) for n in serials], "ledger:location": "Antwerp"}
 
 
+def _status(step: str, disposition: str | None, *serials: int) -> dict[str, object]:
+    return {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": step, "epcList": [SGTIN.format(n) for n in serials],
+            **({"disposition": disposition} if disposition else {})}
+
+
 def _pack(action: str, *serials: int) -> dict[str, object]:
     return {"type": "AggregationEvent", "action": action, "bizStep": "packing" if action == "ADD" else "unpacking",
             "parentID": CASE, "childEPCs": [SGTIN.format(n) for n in serials]}
@@ -84,6 +89,22 @@ def _pack(action: str, *serials: int) -> dict[str, object]:
 def registered(ledger: Ledger) -> Ledger:
     ledger.register("acme", [ItemSpec(GTIN, str(n), "L1") for n in range(1, 4)])
     return ledger
+
+
+def test_export_keeps_theft_and_recall_as_persistent_dispositions(registered: Ledger) -> None:
+    """A receipt after a recall sets disposition in_progress; the recall must outlast it for a partner."""
+    registered.change_status("customs", Action.REPORT_STOLEN, KEYS[:1])
+    registered.change_status("acme", Action.RECALL, lot="L1")
+    shipment = registered.ship("acme", "truck", KEYS[1:2])
+    registered.receive("truck", shipment.root)
+    document = export_document(registered, TrailScope("lot", "L1"))
+    validate_document(document)
+    events = document["epcisBody"]["eventList"]
+    assert [(e["bizStep"], e["disposition"], e.get("persistentDisposition")) for e in events] == [
+        ("commissioning", "active", None), ("holding", "stolen", {"set": ["stolen"]}),
+        ("holding", "recalled", {"set": ["recalled"]}), ("shipping", "in_transit", None), ("receiving", "in_progress", None)]
+    for event in events:
+        assert event["eventID"] == event_hash_id({k: v for k, v in event.items() if k != "eventID"}, document["@context"])
 
 
 def test_import_applies_a_whole_document(registered: Ledger) -> None:
@@ -114,7 +135,14 @@ def _anchor_count(ledger: Ledger) -> int:
     (lambda _: b'{"type": "EPCISDocument", "schemaVersion": "2.0"}', InvalidEpcis, "does not conform to the EPCIS 2.0 JSON schema"),
     (lambda lg: _doc(_ship(lg, "truck", 1), {**_ship(lg, "truck", 9)}), EpcisEventRefused,
      r"EPCIS event 1 \(ObjectEvent OBSERVE shipping\): item /01/09521234543213/21/9 is not registered"),
-    (lambda lg: _doc(_ship(lg, "truck", 1), _ship(lg, "shop", 1)), EpcisEventRefused, "event 1 .*already shipped in #0"),
+    (lambda lg: _doc(_ship(lg, "truck", 1), _ship(lg, "shop", 1)), EpcisEventRefused, "event 1 .*it is in transit in shipment #0"),
+    # The dry run refuses what the real actions would, before any is anchored.
+    (lambda lg: _doc(_pack("ADD", 1), _status("destroying", None, 1)), EpcisEventRefused,
+     "event 1 .*is packed in 095212340000000013; unpack it first"),
+    (lambda lg: _doc(_status("holding", "stolen", 2), _pack("ADD", 1, 2)), EpcisEventRefused,
+     "event 1 .*acme cannot pack /01/09521234543213/21/2: it is reported stolen"),
+    (lambda lg: _doc(_status("holding", "recalled", 1), _status("holding", "recalled", 1, 2)), EpcisEventRefused,
+     "event 1 .*acme cannot recall /01/09521234543213/21/1: it is already recalled"),
     (lambda lg: _doc(_ship(lg, "truck", 1, 2), _receive(1)), EpcisEventRefused,
      "event 1 .*shipment #0 was not sent to acme"),
     (lambda lg: _doc(_pack("ADD", 1), {**_pack("ADD", 1), "parentID": "urn:epc:id:sscc:9521234.0000000002"}),

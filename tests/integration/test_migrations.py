@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from ledger.audit.auditor import audit
+from ledger.audit.findings import FindingCode
 from ledger.audit.scope import AuditScope
 from ledger.cli.main import main
 from ledger.custody.ledger import Ledger
@@ -102,8 +103,9 @@ def _schema(engine: Engine) -> dict[str, Any]:
         options = {key: str(value) for key, value in entry.get("dialect_options", {}).items()}
         return entry["name"], tuple(entry["column_names"]), bool(entry["unique"]), sorted(options.items())
 
+    # Column order is not compared: a column added by a revision comes last, wherever the model declares it.
     return {table: {
-        "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in inspector.get_columns(table)],
+        "columns": sorted((c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in inspector.get_columns(table)),
         "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
         "foreign_keys": sorted((tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
                                for fk in inspector.get_foreign_keys(table)),
@@ -310,7 +312,9 @@ def test_ledger_made_by_main_b98089b_upgrades_and_audits_clean(database_url: str
                                                       head_revision(), recognised=True)
         assert current_revision(ledger.engine) == head_revision() and _counts(ledger.engine) == counts
         report = audit(ledger, AuditScope("ledger"))
-        assert (report.clean, report.findings, report.anchors, report.items, report.events) == (True, [], 11, 12, 22)
+        # Its contract is b98089b's: every record checks out, and the audit says what the old contract cannot prove.
+        assert ([f.code for f in report.findings], report.anchors, report.items, report.events) == (
+            [FindingCode.CONTRACT_OUTDATED], 11, 12, 22)
         with ledger.engine.connect() as connection:  # the two items left in transit, through the partial index
             [in_transit] = connection.execute(text("SELECT DISTINCT open_shipment FROM item WHERE open_shipment IS NOT NULL")
                                               ).scalars().all()
@@ -318,7 +322,7 @@ def test_ledger_made_by_main_b98089b_upgrades_and_audits_clean(database_url: str
     with Ledger.open(settings) as again:
         assert again.schema_upgrade is None
         report = audit(again, AuditScope("ledger"))
-        assert (report.clean, report.anchors, report.events) == (True, 12, 24)
+        assert ([f.code for f in report.findings], report.anchors, report.events) == ([FindingCode.CONTRACT_OUTDATED], 12, 24)
 
 
 def test_cli_upgrades_an_old_home_once_and_refuses_a_newer_index(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -344,9 +348,10 @@ def test_cli_upgrades_an_old_home_once_and_refuses_a_newer_index(tmp_path: Path,
                                            "opening the ledger upgrades it\n"), "")
     code, out, err = ledger("audit")
     done = "stamped" if head_revision() == BASELINE else f"upgraded to {head_revision()}"
-    assert (code, err) == (0, f"index {database}: made before migrations, recognised as schema revision 0001 and {done}\n")
-    assert out.splitlines()[-1] == "clean: every record matches the chain"
-    assert ledger("audit")[::2] == (0, "")  # upgraded once: nothing more to say
+    # Exit 1 for the one finding an old contract brings (CONTRACT_OUTDATED); every record matches.
+    assert (code, err) == (1, f"index {database}: made before migrations, recognised as schema revision 0001 and {done}\n")
+    assert out.splitlines()[-1] == "1 finding" and "CONTRACT_OUTDATED" in out
+    assert ledger("audit")[::2] == (1, "")  # upgraded once: nothing more to say
     assert json.loads(ledger("--json", "db", "current")[1])["up_to_date"] is True
     assert ledger("db", "upgrade") == (0, f"index {database}: at revision {head_revision()}, up to date\n", "")
 

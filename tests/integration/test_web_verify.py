@@ -46,10 +46,26 @@ def test_rules_on_a_real_ledger(web: WebLedger) -> None:
     assert codes(verify(web, web.link(3))) == ["RECALLED"]
     web.ledger.change_status("customs", Action.REPORT_STOLEN, [web.key(4)])
     stolen = verify(web, web.link(4))
-    assert stolen["verdict"] == "genuine" and codes(stolen) == ["REPORTED_STOLEN"]
-    assert "Seize" in stolen["reasons"][0]["advice"]  # type: ignore[index]
+    assert stolen["verdict"] == "genuine" and codes(stolen) == ["REPORTED_STOLEN", "RECALLED"]
+    assert "Seize" in stolen["reasons"][0]["advice"] and stolen["advice"] == stolen["reasons"][0]["advice"]  # type: ignore[index]
     web.ledger.change_status("acme", Action.DESTROY, [web.key(5)])
-    assert codes(verify(web, web.link(5))) == ["DESTROYED"]
+    assert codes(verify(web, web.link(5))) == ["DESTROYED", "RECALLED"]  # every condition shows, the heaviest first
+
+
+def test_stolen_then_recalled_shows_both_and_the_advice_is_to_seize(web: WebLedger) -> None:
+    """One status per item used to keep only the recall: the verdict said hold, not seize."""
+    web.ledger.change_status("customs", Action.REPORT_STOLEN, [web.key(2)], location="Port of Hamburg")
+    web.ledger.change_status("acme", Action.RECALL, [web.key(2)])
+    both = verify(web, web.link(2), headers=web.bearer("olga"))
+    assert both["verdict"] == "genuine" and codes(both) == ["REPORTED_STOLEN", "RECALLED"]
+    assert str(both["advice"]).startswith("Seize")
+    assert both["custody"] == {"status": "stolen", "life_cycle": "active", "conditions": ["stolen", "recalled"],
+                               "custodian": "acme", "in_transit_to": None, "last_inspection": None}
+    page = web.client().get(web.link(2))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    stolen, recalled = html.find('class="alert-line" data-code="REPORTED_STOLEN"'), html.find('class="alert-line" data-code="RECALLED"')
+    assert 0 < stolen < recalled, "both alerts in the banner, the theft first"
 
 
 def test_clone_and_locations(web: WebLedger) -> None:

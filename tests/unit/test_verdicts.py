@@ -9,9 +9,10 @@ import pytest
 
 from ledger.chain.roles import Role
 from ledger.codes.signature import SignatureReason
-from ledger.custody.inspections import InspectionOutcome
 from ledger.errors import InvalidInput
 from ledger.geo import Location, haversine_km, parse_location
+from ledger.index.models import LifeCycle
+from ledger.proofs.inspections import InspectionOutcome
 from ledger.verify.verdicts import ChainCheck, ReasonCode, Rules, ScanFacts, ScanPoint, Verdict, Weight, judge, location_clusters
 
 TODAY = date(2026, 6, 1)
@@ -21,7 +22,7 @@ SHANGHAI = Location(31.3389, 121.6200, "Port of Shanghai")
 NEAR_ROTTERDAM = Location(51.92, 4.48)  # 23 km away: the same place for the rules
 HOUR = 3600
 
-GENUINE = ScanFacts(today=TODAY, signed_form=True, signature=SignatureReason.VALID, registered=True, status="active",
+GENUINE = ScanFacts(today=TODAY, signed_form=True, signature=SignatureReason.VALID, registered=True, life_cycle=LifeCycle.ACTIVE,
                     custodian_name="acme", chain=ChainCheck.CONFIRMED)
 
 
@@ -31,7 +32,7 @@ def scans(*points: tuple[int, Location]) -> tuple[ScanPoint, ...]:
 
 CASES: list[tuple[str, ScanFacts, Verdict, list[str]]] = [
     ("genuine, signed, anchored", GENUINE, Verdict.GENUINE, []),
-    ("never registered", replace(GENUINE, registered=False, status=None, chain=ChainCheck.NOT_APPLICABLE),
+    ("never registered", replace(GENUINE, registered=False, life_cycle=None, chain=ChainCheck.NOT_APPLICABLE),
      Verdict.COUNTERFEIT, ["UNREGISTERED"]),
     ("QR label without signature", replace(GENUINE, signature=SignatureReason.MISSING_SIGNATURE), Verdict.COUNTERFEIT,
      ["MISSING_SIGNATURE"]),
@@ -41,19 +42,23 @@ CASES: list[tuple[str, ScanFacts, Verdict, list[str]]] = [
      Verdict.COUNTERFEIT, ["BAD_SIGNATURE"]),
     ("signed by a brand not owning the prefix", replace(GENUINE, signature=SignatureReason.PREFIX_NOT_OWNED),
      Verdict.COUNTERFEIT, ["PREFIX_NOT_OWNED"]),
-    ("destroyed", replace(GENUINE, status="destroyed"), Verdict.COUNTERFEIT, ["DESTROYED"]),
-    ("decommissioned", replace(GENUINE, status="decommissioned"), Verdict.COUNTERFEIT, ["DESTROYED"]),
+    ("destroyed", replace(GENUINE, life_cycle=LifeCycle.DESTROYED), Verdict.COUNTERFEIT, ["DESTROYED"]),
+    ("decommissioned", replace(GENUINE, life_cycle=LifeCycle.DECOMMISSIONED), Verdict.COUNTERFEIT, ["DESTROYED"]),
     ("RFID EPC: no signature to check, a note only", replace(GENUINE, signed_form=False, signature=None), Verdict.GENUINE,
      ["UNSIGNED_FORM"]),
     ("unsigned form, unregistered", replace(GENUINE, signed_form=False, signature=None, registered=False),
      Verdict.COUNTERFEIT, ["UNREGISTERED", "UNSIGNED_FORM"]),
-    ("stolen: alert, still genuine", replace(GENUINE, status="stolen"), Verdict.GENUINE, ["REPORTED_STOLEN"]),
-    ("recalled: alert", replace(GENUINE, status="recalled"), Verdict.GENUINE, ["RECALLED"]),
+    ("stolen: alert, still genuine", replace(GENUINE, stolen=True), Verdict.GENUINE, ["REPORTED_STOLEN"]),
+    ("recalled: alert", replace(GENUINE, recalled=True), Verdict.GENUINE, ["RECALLED"]),
+    ("stolen and recalled: both alerts, stolen first (seize, not hold)", replace(GENUINE, recalled=True, stolen=True),
+     Verdict.GENUINE, ["REPORTED_STOLEN", "RECALLED"]),
+    ("sold, then recalled: the recall reaches the consumer", replace(GENUINE, life_cycle=LifeCycle.SOLD, recalled=True),
+     Verdict.GENUINE, ["RECALLED"]),
     ("expired yesterday", replace(GENUINE, expiry=date(2026, 5, 31)), Verdict.GENUINE, ["EXPIRED"]),
     ("expires today: not yet expired", replace(GENUINE, expiry=TODAY), Verdict.GENUINE, []),
     ("chain unreachable: alert", replace(GENUINE, chain=ChainCheck.UNREACHABLE), Verdict.GENUINE, ["CHAIN_UNREACHABLE"]),
     ("index row not anchored", replace(GENUINE, chain=ChainCheck.MISSING), Verdict.SUSPECT, ["NOT_ANCHORED"]),
-    ("counterfeit and stolen and expired", replace(GENUINE, signature=SignatureReason.BAD_SIGNATURE, status="stolen",
+    ("counterfeit and stolen and expired", replace(GENUINE, signature=SignatureReason.BAD_SIGNATURE, stolen=True,
                                                    expiry=date(2020, 1, 1)),
      Verdict.COUNTERFEIT, ["BAD_SIGNATURE", "REPORTED_STOLEN", "EXPIRED"]),
     ("Rotterdam then Shanghai 1 h later", replace(GENUINE, scans=scans((0, ROTTERDAM), (HOUR, SHANGHAI))),
@@ -82,9 +87,9 @@ CASES: list[tuple[str, ScanFacts, Verdict, list[str]]] = [
      Verdict.GENUINE, []),
     ("officer scans goods held by others", replace(GENUINE, scanner_role=Role.OFFICER, scanner_name="customs"),
      Verdict.GENUINE, []),
-    ("sold item scanned by a distributor", replace(GENUINE, status="sold", scanner_role=Role.DISTRIBUTOR, scanner_name="dist"),
+    ("sold item scanned by a distributor", replace(GENUINE, life_cycle=LifeCycle.SOLD, scanner_role=Role.DISTRIBUTOR, scanner_name="dist"),
      Verdict.SUSPECT, ["SOLD_REAPPEARED"]),
-    ("sold item scanned by a consumer", replace(GENUINE, status="sold"), Verdict.GENUINE, []),
+    ("sold item scanned by a consumer", replace(GENUINE, life_cycle=LifeCycle.SOLD), Verdict.GENUINE, []),
     ("at rest, scanned 8,900 km from the custodian's premises", replace(GENUINE, custodian_role=Role.BRAND, premises_km=8900.0,
                                                                          premises_label="Rotterdam DC"),
      Verdict.SUSPECT, ["CUSTODY_MISMATCH"]),
@@ -92,12 +97,12 @@ CASES: list[tuple[str, ScanFacts, Verdict, list[str]]] = [
      Verdict.GENUINE, []),
     ("with a carrier: goods on the move", replace(GENUINE, custodian_role=Role.CARRIER, premises_km=8900.0),
      Verdict.GENUINE, []),
-    ("sold: with a consumer anywhere", replace(GENUINE, status="sold", custodian_role=Role.RETAILER, premises_km=8900.0),
+    ("sold: with a consumer anywhere", replace(GENUINE, life_cycle=LifeCycle.SOLD, custodian_role=Role.RETAILER, premises_km=8900.0),
      Verdict.GENUINE, []),
-    ("stolen goods far from the premises: the theft says why", replace(GENUINE, status="stolen", custodian_role=Role.RETAILER,
+    ("stolen goods far from the premises: the theft says why", replace(GENUINE, stolen=True, custodian_role=Role.RETAILER,
                                                                        premises_km=500.0),
      Verdict.GENUINE, ["REPORTED_STOLEN"]),
-    ("recalled goods far from the premises", replace(GENUINE, status="recalled", custodian_role=Role.BRAND, premises_km=500.0),
+    ("recalled goods far from the premises", replace(GENUINE, recalled=True, custodian_role=Role.BRAND, premises_km=500.0),
      Verdict.SUSPECT, ["CUSTODY_MISMATCH", "RECALLED"]),
     ("wrong holder and wrong place: one reason", replace(GENUINE, scanner_role=Role.CARRIER, scanner_name="truck",
                                                          custodian_role=Role.BRAND, premises_km=8900.0),
@@ -120,9 +125,18 @@ def test_rules(facts: ScanFacts, verdict: Verdict, codes: list[str]) -> None:
 
 
 def test_reasons_heaviest_first() -> None:
-    reasons = judge(replace(GENUINE, status="stolen", signature=SignatureReason.BAD_SIGNATURE, signed_form=True)).reasons
+    reasons = judge(replace(GENUINE, stolen=True, signature=SignatureReason.BAD_SIGNATURE, signed_form=True)).reasons
     assert [r.weight for r in reasons] == sorted((r.weight for r in reasons), reverse=True)
     assert reasons[0].weight is Weight.COUNTERFEIT
+
+
+def test_the_most_severe_alert_comes_first_and_gives_the_advice() -> None:
+    """Reported stolen, recalled and on hold: every alert shows, and the advice is to seize."""
+    judgement = judge(replace(GENUINE, recalled=True, stolen=True, last_inspection=InspectionOutcome.HELD,
+                              last_inspection_by="customs"))
+    assert judgement.codes == ("REPORTED_STOLEN", "RECALLED", "HELD_BY_INSPECTION")
+    assert judgement.advice == ReasonCode.REPORTED_STOLEN.advice and judgement.advice.startswith("Seize")
+    assert judge(GENUINE).advice is None
 
 
 def test_every_reason_code_is_reachable() -> None:

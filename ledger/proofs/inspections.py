@@ -32,6 +32,11 @@ class InspectionOutcome(enum.StrEnum):
             raise InvalidInput("inspection outcome", text, "is not an outcome", " | ".join(o.value for o in cls)) from None
 
     @property
+    def holds(self) -> bool:
+        """Whether the goods stay on hold after this outcome (until a later inspection passes them)."""
+        return self is not InspectionOutcome.PASSED
+
+    @property
     def reference(self) -> bytes:
         return self.value.encode().ljust(32, b"\0")
 
