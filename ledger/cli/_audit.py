@@ -64,7 +64,8 @@ def audit_command(ctx: CliContext, brand: str | None, batch: str | None, item: s
                    f"{report.items} items, {report.events} events in {report.seconds:.2f} s")
         for finding in report.findings:
             click.echo(str(finding))
-        click.echo("clean: every record matches the chain" if report.clean else f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}")
+        count = len(report.findings)
+        click.echo("clean: every record matches the chain" if report.clean else f"{count} finding{'s' if count != 1 else ''}")
 
     ctx.emit({"scope": report.scope, "anchors": report.anchors, "signatures": report.signatures, "items": report.items,
               "events": report.events, "seconds": round(report.seconds, 3), "clean": report.clean,
