@@ -17,12 +17,16 @@ Identities:
   ledger; the DID names that account without any registry), in ``sourceList`` and
   ``destinationList`` as ``possessing_party`` (custody is what the ledger tracks); the
   acting party as the extension ``ledger:actor``;
-- places: a 13-digit GLN as ``readPoint`` (``https://id.gs1.org/414/<GLN>``), any other
-  place text as the extension ``ledger:location``.
+- places: a 13-digit GLN as ``readPoint`` (``https://id.gs1.org/414/<GLN>``), as is a GLN
+  with an extension that an import recorded as its Digital Link; any other place text as the
+  extension ``ledger:location``.
 
 The proof travels with each event in the extension ``ledger:proof``: the anchor root, kind,
 transaction and block, the signer and its EIP-712 signature, and each item's ledger event
-hash and previous hash, so a partner can check the event against the chain.
+hash and previous hash, so a partner can check the event against the chain. The anchor kind is a
+URI (``…/epcis/AnchorKind-packing``), never a bare word: GS1's reference hash generator rewrites any
+string in a document that equals a CBV word used in it (``packing`` beside the bizStep
+``packing``), and a partner using it would compute another event hash.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from ..index.trail import TrailEvent, TrailScope, trail
 from ..proofs.events import Action, AnchorKind
 from .hashing import EPCIS_CONTEXT, event_hash_id
 
-__all__ = ["LEDGER_NAMESPACE", "export_document", "party_uri", "sscc_urn"]
+__all__ = ["LEDGER_NAMESPACE", "anchor_kind_uri", "export_document", "party_uri", "sscc_urn"]
 
 LEDGER_NAMESPACE = "https://ns.provenance-ledger.example/epcis/"
 _ACTIONS = {a.label: a for a in Action}
@@ -66,6 +70,11 @@ _SHAPE = {
 def party_uri(chain_id: int, address: str) -> str:
     """A party's identity in EPCIS documents: the DID of its account on this chain."""
     return f"did:pkh:eip155:{chain_id}:{address}"
+
+
+def anchor_kind_uri(kind: str) -> str:
+    """An anchor kind (``registration``, ``shipment``, ``packing``…) as the URI the export writes."""
+    return f"{LEDGER_NAMESPACE}AnchorKind-{kind}"
 
 
 def sscc_urn(sscc: str, prefix_length: int) -> str:
@@ -123,6 +132,8 @@ class _Exporter:
         location = first.location
         if location.isdigit() and len(location) == 13:
             event["readPoint"] = {"id": f"https://id.gs1.org/414/{location}"}
+        elif location.startswith("https://id.gs1.org/414/"):
+            event["readPoint"] = {"id": location}
         if action in (Action.SHIP, Action.RECEIVE) and counterparty_address:
             sender, receiver = ((first.actor_address, counterparty_address) if action is Action.SHIP
                                 else (counterparty_address, first.actor_address))
@@ -132,7 +143,7 @@ class _Exporter:
         if location and "readPoint" not in event:
             event["ledger:location"] = location
         event["ledger:proof"] = {
-            "ledger:anchorRoot": first.anchor_root, "ledger:anchorKind": first.anchor_kind,
+            "ledger:anchorRoot": first.anchor_root, "ledger:anchorKind": anchor_kind_uri(first.anchor_kind),
             "ledger:transaction": first.tx_hash, "ledger:block": first.block_number,
             "ledger:signer": self.party(first.signer), "ledger:signature": first.signature or "",
             "ledger:events": [{"ledger:epc": self.epc(s.item), "ledger:eventHash": s.event_hash,

@@ -1,17 +1,23 @@
 """CBV 2.0 event hash IDs (``ni:///sha-256;…?ver=CBV2.0``) of EPCIS 2.0 JSON-LD events.
 
-The pre-hash string is the event's fields in a canonical order, each ``name=value`` with
-the value normalised (times to UTC at millisecond precision, rounded half up; EPCs and
-Digital Links to canonical ``https://id.gs1.org`` Digital Links; CBV words to their URIs;
-numbers without trailing zeros), lists sorted, nested structures written as their name
-followed by their children, user extensions as ``{namespace}name`` after the standard
-fields; ``eventID``, ``recordTime`` and ``@context`` are left out. The hash is SHA-256 of
-the pre-hash string in UTF-8.
+The pre-hash string is the event's fields in the CBV 2.0 canonical property order, each
+``name=value`` with the value normalised (times to UTC at millisecond precision, rounded half
+up; EPC URIs of every scheme, EPC classes and patterns, and Digital Links on any host to
+constrained canonical ``https://id.gs1.org`` Digital Links; CBV and GS1 vocabulary words,
+sensor types, alerts and components included, to their URIs; CURIEs expanded; numbers without
+trailing zeros), lists sorted, nested structures written as their name followed by their
+children, each source, destination or business transaction type first, extensions of
+``readPoint``, ``bizLocation`` and sensor elements at the end of their parent, user extensions
+as ``{namespace}name`` after the standard fields; ``eventID``, ``recordTime``, ``errorDeclaration``
+and ``@context`` are left out. The hash is SHA-256 of the pre-hash string in UTF-8.
 
-Where GS1's reference examples (tests/data/epcis/event-hash, from the reference
-implementation) and the CBV text differ, this follows the examples: ``destinationList``
-comes before ``sourceList``, and each source, destination or business transaction is
-written type first.
+GS1's reference generator (PyPI ``epcis-event-hash-generator``) agrees on generated events of
+every type with every field (tests/unit/test_epcis_hash.py), except where it contradicts the
+CBV text; there this follows the text. Most visibly, the reference writes ``bizTransactionList``,
+``sourceList``, ``destinationList`` and ``ilmd`` after ``sensorElementList`` in alphabetical order,
+and ``parentID`` before ``epcList``, where the canonical property order has ``epcList``,
+``parentID``, …, ``bizTransactionList``, ``sourceList``, ``destinationList``,
+``sensorElementList``, ``ilmd``; the test lists every such divergence with its reason.
 """
 
 from __future__ import annotations
@@ -34,10 +40,10 @@ _BUILTIN_PREFIXES = {"gs1": _GS1_VOC, "cbv": "https://ref.gs1.org/cbv/"}
 
 _EPC_LISTS = ("epcList", "inputEPCList", "childEPCs", "outputEPCList")
 _QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
-_ORDER = ("eventTime", "eventTimeZoneOffset", "certificationInfo", "parentID", "epcList", "inputEPCList", "childEPCs",
+_ORDER = ("eventTime", "eventTimeZoneOffset", "certificationInfo", "epcList", "parentID", "inputEPCList", "childEPCs",
           "quantityList", "childQuantityList", "inputQuantityList", "outputEPCList", "outputQuantityList", "action",
           "transformationID", "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation",
-          "bizTransactionList", "destinationList", "sourceList", "sensorElementList", "ilmd")
+          "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd")
 _IGNORED = {"type", "eventID", "recordTime", "@context", "errorDeclaration"}
 _SENSOR_METADATA = ("time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
                     "bizRules")
@@ -45,6 +51,8 @@ _SENSOR_REPORT = ("type", "exception", "deviceID", "deviceMetadata", "rawData", 
                   "microorganism", "chemicalSubstance", "value", "component", "stringValue", "booleanValue",
                   "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue",
                   "uom", "coordinateReferenceSystem")
+# Sensor report fields whose bare words the EPCIS 2.0 JSON-LD context maps to vocabulary URIs.
+_SENSOR_VOCABULARY = {"type": _GS1_VOC, "exception": _GS1_VOC, "component": "https://ref.gs1.org/cbv/Comp-"}
 _LIST_ENTRIES = {"bizTransactionList": ("bizTransaction", "bizTransactionType"),
                  "sourceList": ("source", "sourceDestType"), "destinationList": ("destination", "sourceDestType")}
 _TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
@@ -109,14 +117,16 @@ class _Canon:
             return [name + "".join(sorted(s for k, v in value.items() for s in self.generic(k, v)))]
         return [f"{name}={self.value(key, value)}"]
 
-    def ordered(self, obj: Mapping[str, Any], order: Sequence[str], vocabulary: Sequence[str] = ()) -> str:
-        """``obj``'s fields in ``order``, then the rest as sorted extensions."""
+    def ordered(self, obj: Mapping[str, Any], order: Sequence[str], vocabulary: Mapping[str, str] | None = None) -> str:
+        """``obj``'s fields in ``order``, then the rest as sorted extensions; ``vocabulary``: fields whose bare
+        words are terms of a vocabulary, and its base URI."""
         parts = []
+        vocabulary = vocabulary or {}
         for key in order:
             if key in obj and obj[key] not in (None, "", [], {}):
                 value = obj[key]
                 if key in vocabulary and isinstance(value, str) and ":" not in value:
-                    parts.append(f"{key}={_GS1_VOC}{value}")
+                    parts.append(f"{key}={vocabulary[key]}{value.strip()}")
                 elif key in vocabulary and isinstance(value, str):
                     parts.append(f"{key}={self.curie(value)}")
                 else:
@@ -125,20 +135,23 @@ class _Canon:
         return "".join(parts + rest)
 
     def field(self, key: str, value: Any) -> str:
+        if key == "certificationInfo" and isinstance(value, list):
+            return "".join(sorted(f"{key}={self.value(key, v)}" for v in value))
         if key in _EPC_LISTS:
             return key + "".join(sorted("epc=" + self.value("epc", v) for v in value))
         if key in _QUANTITY_LISTS:
             return key + "".join(sorted("quantityElement" + self.ordered(q, ("epcClass", "quantity", "uom")) for q in value))
         if key in ("bizStep", "disposition"):
-            return f"{key}={cbv_uri(key, value)}"
+            return f"{key}={self.curie(cbv_uri(key, value))}"
         if key == "persistentDisposition":
-            return key + "".join(sorted(f"{k}={cbv_uri('disposition', d)}" for k in ("set", "unset") for d in value.get(k, [])))
+            return key + "".join(sorted(f"{k}={self.curie(cbv_uri('disposition', d))}" for k in ("set", "unset")
+                                        for d in value.get(k, [])))
         if key in ("readPoint", "bizLocation"):
             return key + self.ordered(value, ("id",))
         if key in _LIST_ENTRIES:
             entry, vocabulary = _LIST_ENTRIES[key]
             return key + "".join(sorted(
-                (f"type={cbv_uri(vocabulary, e['type'])}" if "type" in e else "") + f"{entry}={self.value(entry, e[entry])}"
+                (f"type={self.curie(cbv_uri(vocabulary, e['type']))}" if "type" in e else "") + f"{entry}={self.value(entry, e[entry])}"
                 + "".join(sorted(s for k, v in e.items() if k not in ("type", entry) for s in self.generic(k, v)))
                 for e in value))
         if key == "sensorElementList":
@@ -149,9 +162,9 @@ class _Canon:
 
     def _sensor_element(self, element: Mapping[str, Any]) -> str:
         text = "sensorElement"
-        if "sensorMetadata" in element:
-            text += "sensorMetadata" + self.ordered(element["sensorMetadata"], _SENSOR_METADATA, ("type", "exception"))
-        reports = sorted("sensorReport" + self.ordered(r, _SENSOR_REPORT, ("type", "exception"))
+        if element.get("sensorMetadata"):
+            text += "sensorMetadata" + self.ordered(element["sensorMetadata"], _SENSOR_METADATA)
+        reports = sorted("sensorReport" + self.ordered(r, _SENSOR_REPORT, _SENSOR_VOCABULARY)
                          for r in element.get("sensorReport", []))
         extra = sorted(s for k, v in element.items() if k not in ("sensorMetadata", "sensorReport") for s in self.generic(k, v))
         return text + "".join(reports + extra)

@@ -22,9 +22,17 @@ Identities: items are SGTIN EPC URNs or GS1 Digital Links; containers SSCC EPC U
 ``/00/`` Digital Links; parties are ``did:pkh:eip155:<chainId>:<address>`` of a party
 registered on this ledger (what ``ledger epcis export`` writes). If an event names its
 acting party (extension ``ledger:actor``, or the ``sourceList`` of a shipment) it must be
-the importing party. Places: a ``readPoint`` GLN Digital Link or the ``ledger:location``
-extension. The ledger records its own time for each action (the anchor's), not the
-document's ``eventTime``.
+the importing party; a receipt's ``sourceList`` and ``destinationList``, if given, must name
+the shipment's sender and the importing party. Places: a ``readPoint`` (an SGLN or GLN
+Digital Link, with or without an extension, or any other URI) or the ``ledger:location``
+extension, recorded as the event's location. A ``disposition``, if given, must be the one the
+ledger records for that step. The ledger records its own time for each action (the anchor's),
+not the document's ``eventTime``; ``eventID``, ``recordTime`` and the ``ledger:proof`` of an
+exported document are the source's, not carried over.
+
+Nothing else is dropped in silence: an event that carries what the ledger has no place for
+(``bizTransactionList``, ``bizLocation``, quantities, sensor data, ILMD, other extensions…)
+is refused, naming those fields and what the ledger would accept.
 """
 
 from __future__ import annotations
@@ -44,13 +52,20 @@ from ..custody.packing import Sscc, pack, unpack
 from ..custody.rules import item_keys, load_states
 from ..custody.state import RULES, Act, Actor, ItemState, check, effect
 from ..errors import EpcisEventRefused, LedgerError
-from ..index.models import ContainerContent, Item, Party
+from ..index.models import ContainerContent, Item, Party, Shipment
 from ..proofs.events import Action
 from ._uris import canonical_uri, cbv_word
 from .schema import parse_document
 
 __all__ = ["ImportedEvent", "import_document"]
 
+# What an event may carry besides its EPCs: each is recorded, checked, or (time, IDs, the source's proof) documented as not carried.
+_CARRIED = {"type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime", "action", "bizStep", "disposition", "readPoint",
+            "ledger:actor", "ledger:location", "ledger:proof"}
+_EPCS = {"ObjectEvent": {"epcList", "sourceList", "destinationList"}, "AggregationEvent": {"parentID", "childEPCs"}}
+_ACCEPTED = ("the ledger records an event's EPCs (epcList, or parentID and childEPCs), bizStep, disposition and place "
+             "(readPoint or ledger:location), and a shipment's or receipt's sourceList and destinationList")
+_MAX_LOCATION = 200  # what Ledger.record_events takes; checked while planning so a long one changes nothing
 _STATUS = {("holding", "recalled"): Action.RECALL, ("holding", "stolen"): Action.REPORT_STOLEN,
            ("retail_selling", None): Action.SELL, ("destroying", None): Action.DESTROY,
            ("decommissioning", None): Action.DECOMMISSION}
@@ -124,6 +139,12 @@ class _State:
         self.items[item.item_id] = item
 
 
+def _check_disposition(given: str | None, recorded: str, step: str, refuse: Callable[[str], EpcisEventRefused]) -> None:
+    """A disposition the ledger would not record for the step is refused, not dropped."""
+    if given is not None and given != recorded:
+        raise refuse(f"its disposition {given!r} is not what the ledger records for {step} ({recorded!r}); give {recorded!r} or none")
+
+
 def _describe(event: dict[str, Any]) -> str:
     step = cbv_word("bizStep", event.get("bizStep", "")) if event.get("bizStep") else "no bizStep"
     return f"{event.get('type')} {event.get('action', '')} {step}".strip()
@@ -138,20 +159,32 @@ def _epc(text: str) -> ItemKey | str:
     return parse_code(uri).key
 
 
-def _location(event: dict[str, Any]) -> str:
-    read_point = (event.get("readPoint") or {}).get("id", "")
-    match = re.fullmatch(r"https://id\.gs1\.org/414/(\d{13})", canonical_uri(read_point) or "")
-    if match:
-        return match.group(1)
-    location = event.get("ledger:location", "")
-    return location if isinstance(location, str) else ""
+def _location(event: dict[str, Any], refuse: Callable[[str], EpcisEventRefused]) -> str:
+    """The event's place: a GLN (13 digits) as the ledger writes it, the canonical Digital Link of a GLN with
+    an extension, any other read point URI as given, or the ``ledger:location`` text."""
+    location = event.get("ledger:location")
+    if location is not None and not isinstance(location, str):
+        raise refuse(f"its ledger:location is a {type(location).__name__}; expected the place's name or GLN as text")
+    if "readPoint" not in event:
+        if location is not None and len(location) > _MAX_LOCATION:
+            raise refuse(f"its ledger:location is longer than {_MAX_LOCATION} characters; give the place's name or GLN")
+        return location or ""
+    read_point = event["readPoint"]["id"]
+    place = canonical_uri(read_point) or read_point
+    match = re.fullmatch(r"https://id\.gs1\.org/414/(\d{13})", place)
+    place = match.group(1) if match else place
+    if len(place) > _MAX_LOCATION:
+        raise refuse(f"its readPoint {read_point[:40]}… is longer than {_MAX_LOCATION} characters, the most a ledger location holds")
+    if location is not None and location != place:
+        raise refuse(f"its readPoint {read_point} and its ledger:location {location!r} name two places; give one")
+    return place
 
 
 class _Planner:
     def __init__(self, ledger: Ledger, actor: Party) -> None:
         self.ledger, self.actor, self.state = ledger, actor, _State(ledger)
         self.chain_id = ledger.chain.chain_id
-        self.shipments: dict[int, set[str]] = {}  # plan index → its item ids
+        self.shipments: dict[int, tuple[str, set[str]]] = {}  # plan index → (receiver, item ids)
 
     def party(self, uri: str, what: str, refuse: Callable[[str], EpcisEventRefused]) -> Party:
         match = re.fullmatch(r"did:pkh:eip155:(\d+):(0x[0-9a-fA-F]{40})", uri)
@@ -170,6 +203,13 @@ class _Planner:
         def refuse(problem: str) -> EpcisEventRefused:
             return EpcisEventRefused(index, label, problem)
 
+        if event["type"] not in _EPCS:
+            raise refuse("only ObjectEvents and AggregationEvents map onto ledger actions")
+        ignored = sorted(set(event) - _CARRIED - _EPCS[event["type"]])
+        ignored += [f"readPoint.{k}" for k in sorted(event.get("readPoint", {})) if k != "id"]
+        if ignored:
+            raise refuse(f"it carries {', '.join(ignored)}, which the ledger has no place for; {_ACCEPTED}: "
+                         "leave the rest out to import it")
         actor = event.get("ledger:actor")
         if isinstance(actor, str) and self.party(actor, "its actor", refuse).address != self.actor.address:
             raise refuse(f"it was made by {actor}, not by {self.actor.name}")
@@ -183,12 +223,10 @@ class _Planner:
             items = [self.state.item(k) for k in keys]
         except LedgerError as exc:
             raise refuse(exc.message) from None
-        plan = _Plan(index, label, None, keys, boxes, location=_location(event))
+        plan = _Plan(index, label, None, keys, boxes, location=_location(event, refuse))
         try:
             if event["type"] == "AggregationEvent":
                 return self._aggregation(plan, event, items, refuse)
-            if event["type"] != "ObjectEvent":
-                raise refuse("only ObjectEvents and AggregationEvents map onto ledger actions")
             return self._object(plan, event, items, refuse)
         except EpcisEventRefused:
             raise
@@ -201,16 +239,23 @@ class _Planner:
         disposition = cbv_word("disposition", event["disposition"]) if event.get("disposition") else None
         if not plan.keys and not plan.containers:
             raise refuse("it names no items (epcList)")
+        if step not in ("shipping", "receiving") and ("sourceList" in event or "destinationList" in event):
+            raise refuse(f"a {step or 'bizStep-less'} event has no sourceList or destinationList on the ledger; "
+                         "only shipping and receiving move goods between parties")
         if step == "commissioning":
+            _check_disposition(disposition, "active", step, refuse)
             return None  # every EPC resolved to a registered item above: nothing new to record
         if step == "shipping":
+            _check_disposition(disposition, Action.SHIP.disposition, step, refuse)
             return self._ship(plan, event, items, refuse)
         if step == "receiving":
-            return self._receive(plan, items, refuse)
+            _check_disposition(disposition, Action.RECEIVE.disposition, step, refuse)
+            return self._receive(plan, event, items, refuse)
         action = _STATUS.get((step, disposition)) or _STATUS.get((step, None))
         if action is None:
             raise refuse(f"bizStep {step!r} with disposition {disposition!r} has no ledger action "
                          "(shipping, receiving, holding+recalled/stolen, retail_selling, destroying, decommissioning, packing)")
+        _check_disposition(disposition, action.disposition, step, refuse)
         if plan.containers:
             raise refuse("status changes name items, not containers")
         self.state.apply(items, Act(action, Actor.of(self.actor)))
@@ -238,11 +283,11 @@ class _Planner:
                 raise refuse(f"container {box} is packed in {self.state.inside[box]}; ship that instead")
             items = items + self.state.contents(box)
         self.state.apply(items, Act(Action.SHIP, Actor.of(self.actor), Actor.of(receiver), shipment=f"#{plan.index}"))
-        self.shipments[plan.index] = {i.item_id for i in items}
+        self.shipments[plan.index] = (receiver.address, {i.item_id for i in items})
         plan.action, plan.counterparty = Action.SHIP, receiver.name
         return plan
 
-    def _receive(self, plan: _Plan, items: list[Item], refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
+    def _receive(self, plan: _Plan, event: dict[str, Any], items: list[Item], refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
         for box in plan.containers:
             items = items + self.state.contents(box)
         open_ = {self.state.state(i).shipment for i in items}
@@ -251,16 +296,24 @@ class _Planner:
         (shipment,) = open_
         assert shipment is not None
         if shipment.startswith("#"):
-            members = self.shipments[int(shipment[1:])]
+            receiver, members = self.shipments[int(shipment[1:])]
+            sender = self.actor.address  # a shipment earlier in this document is the importer's own
             plan.shipment = int(shipment[1:])
         else:
             with Session(self.ledger.engine) as s:
                 members = set(s.scalars(select(col(Item.item_id)).where(col(Item.open_shipment) == shipment)))
+                row = s.get(Shipment, shipment)
+            receiver, sender = (row.receiver, row.sender) if row else ("", "")
             plan.shipment = shipment
         if self.state.state(items[0]).receiver != self.actor.address:
             raise refuse(f"shipment {shipment} was not sent to {self.actor.name}")
         if members != {i.item_id for i in items}:
             raise refuse(f"it lists {len(items)} of the {len(members)} items of shipment {shipment}; a shipment is accepted whole")
+        for role, entry, party in (("source", "sourceList", sender), ("destination", "destinationList", receiver)):
+            for named in (e[role] for e in event.get(entry, [])):
+                if self.party(named, f"its {role}", refuse).address != party:
+                    raise refuse(f"its {role} {named} is not the {'sender' if role == 'source' else 'receiver'} "
+                                 f"of shipment {shipment} ({self.ledger.party_name(party)})")
         self.state.apply(items, Act(Action.RECEIVE, Actor.of(self.actor), shipment=shipment))
         plan.action = Action.RECEIVE
         return plan
@@ -271,6 +324,13 @@ class _Planner:
         if not isinstance(parent, str):
             raise refuse(f"parentID {event.get('parentID')!r} is not a container (SSCC)")
         plan.parent = parent
+        if event["action"] in ("ADD", "DELETE"):
+            expected = "packing" if event["action"] == "ADD" else "unpacking"
+            step = cbv_word("bizStep", event["bizStep"]) if event.get("bizStep") else expected
+            if step != expected:
+                raise refuse(f"an AggregationEvent {event['action']} is {expected} on the ledger, not {step!r}")
+            given = cbv_word("disposition", event["disposition"]) if event.get("disposition") else None
+            _check_disposition(given, Action.PACK.disposition, expected, refuse)
         inside = self.state.inside
         moved = items + [i for box in plan.containers for i in self.state.contents(box)]
         if event["action"] == "ADD":

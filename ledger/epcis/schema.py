@@ -19,6 +19,9 @@ from ..errors import InvalidEpcis
 __all__ = ["epcis_schema", "parse_document", "validate_document"]
 
 _MAX_BYTES = 64 * 1024 * 1024
+_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
+_WRAPPER = ('{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument", '
+            '"schemaVersion": "2.0", "creationDate": "2026-01-01T00:00:00Z", "epcisBody": {"eventList": [<the events>]}}')
 # A library the chain code imports (py_ecc) raises Python's recursion limit to 100,000; json.loads
 # nesting that deep overflows an ordinary 8 MB thread stack and kills the process. The parser runs
 # on a thread with room for the whole limit (~10 MB seen), so a hostile document meets
@@ -58,8 +61,10 @@ def parse_document(data: bytes | str) -> dict[str, Any]:
         raise InvalidEpcis("is nested too deeply", "an EPCIS document nests a few levels, not thousands") from None
     if not isinstance(document, dict):
         raise InvalidEpcis("is not a JSON object", f"it is a {type(document).__name__}")
+    if document.get("type") in _EVENT_TYPES:
+        raise InvalidEpcis("is a bare event, not an EPCISDocument", f"send the {document['type']} inside one: {_WRAPPER}")
     if document.get("type") != "EPCISDocument":
-        raise InvalidEpcis("is not an EPCISDocument", f"its type is {document.get('type')!r}")
+        raise InvalidEpcis("is not an EPCISDocument", f"its type is {document.get('type')!r}; expected {_WRAPPER}")
     validate_document(document)
     return document
 
