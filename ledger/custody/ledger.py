@@ -39,7 +39,23 @@ from ..errors import (
 from ..geo import Location
 from ..index.bulk import chunks, insert_rows, registered_among
 from ..index.engine import open_engine, unit_of_work
-from ..index.models import Anchor, Batch, Container, ContainerContent, Event, Item, Party, PendingAction, PrefixBinding, Premises, Shipment
+from ..index.models import (
+    Anchor,
+    ApiToken,
+    Batch,
+    Container,
+    ContainerContent,
+    Event,
+    Item,
+    Party,
+    PendingAction,
+    PrefixBinding,
+    Premises,
+    Scan,
+    Shipment,
+    SyncCursor,
+    WebUser,
+)
 from ..index.write_lock import WriteLock, exclusive
 from ..proofs.events import ZERO_ADDRESS, Action, CustodyEvent
 from ..proofs.merkle import MerkleTree, event_leaf
@@ -80,6 +96,7 @@ class Ledger:
         self.clock = clock
         self.domain = Domain(chain.chain_id, chain.contract.address)
         self.write_lock = WriteLock(engine, settings.home / "write.lock")
+        self.restored: list[str] = []  # after `init --redeploy`: what restore_parties() did, one line per party
 
     # -- opening -------------------------------------------------------------------------
 
@@ -103,12 +120,17 @@ class Ledger:
         engine = open_engine(settings.database_url)
         with unit_of_work(engine) as s:
             if redeploy:
-                for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, PrefixBinding,
-                              Party):
+                # What the old contract proved goes; the directory (parties, prefixes, premises, web users) stays,
+                # and restore_parties() makes it true on the new contract.
+                for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, Scan,
+                              SyncCursor):
                     s.execute(delete(table))
             if s.get(Party, admin.address) is None:
                 s.add(Party(address=admin.address, name="admin", role=Role.ADMIN.value, created_at=_now()))
-        return cls(settings, chain, engine, keystore)
+        ledger = cls(settings, chain, engine, keystore)
+        if redeploy:
+            ledger.restored = ledger.restore_parties(granted=attach_to is None)
+        return ledger
 
     @classmethod
     def open(cls, settings: Settings, clock: Callable[[], int] | None = None) -> Ledger:
@@ -144,30 +166,89 @@ class Ledger:
                                "brand, carrier, distributor, retailer, officer or auditor")
         if prefixes and role is not Role.BRAND:
             raise RoleError(name, "own GS1 company prefixes", "brand")
+        # A key file without a party record (a home redeployed by an older version, or an index replaced) is this
+        # home's key — it opens with the home's passphrase — so the party is onboarded again with it.
+        kept = self.keystore.unlock(name) if name in self.keystore.names() else None
         with Session(self.engine) as s:
             if s.scalars(select(Party).where(col(Party.name) == name)).first() is not None:
-                raise StateConflict(f"party {name}", "already exists")
+                raise StateConflict(f"party {name}", f"already exists with its key, role and prefixes (`ledger party list` "
+                                    f"shows them); act as it with `--as {name}`, or choose another name for a new party")
+            if kept is not None and (holder := s.get(Party, kept.address)) is not None:
+                raise StateConflict(f"key file of {name}", f"holds the key of party {holder.name}; choose another name")
             for prefix in prefixes:
                 bound = s.get(PrefixBinding, prefix)
                 if bound is not None:
                     raise PrefixOwned(prefix, self.party_name(bound.brand))
+        to_bind = []
         for prefix in prefixes:
             if not (prefix.isdigit() and 6 <= len(prefix) <= 12):
                 raise InvalidInput("GS1 company prefix", prefix, "is not 6 to 12 digits", "e.g. 9521234")
             owner = self.chain.prefix_owner(prefix)
-            if owner is not None:
+            if owner is not None and (kept is None or owner != kept.address):
                 raise PrefixOwned(prefix, owner)
+            if owner is None:
+                to_bind.append(prefix)
         admin = self.keystore.unlock("admin")
-        account = self.keystore.create(name)
+        account = kept or self.keystore.create(name)
         self.chain.fund(account.address, _GAS_MONEY)
         self.chain.grant_role(admin, role.chain_role, account.address)
-        for prefix in prefixes:
+        for prefix in to_bind:
             self.chain.bind_prefix(admin, prefix, account.address)
         party = Party(address=account.address, name=name, role=role.value, created_at=_now())
         with unit_of_work(self.engine) as s:
             s.add(party)
             s.add_all(PrefixBinding(prefix=p, brand=account.address) for p in prefixes)
         return party
+
+    @exclusive
+    def restore_parties(self, granted: bool = True) -> list[str]:
+        """After a redeploy: give the parties this home holds keys for their roles and prefixes on the new contract.
+
+        ``granted``: the contract is ours (we deployed it), so the admin grants roles, binds prefixes and funds the
+        parties (on a dev chain). Otherwise (attached to someone else's contract) nothing is sent and each line says
+        what its admin must do. Parties without a key here (brands learned from the old contract's logs by `ledger
+        sync`) are dropped with their prefixes, premises and web users; key files without a party record are named
+        with the command that onboards them again. Returns one line per party, saying what was done or is to do.
+        """
+        admin = self.keystore.unlock("admin")
+        held = set(self.keystore.names())
+        orphans = held - {"admin"}
+        done: list[str] = []
+        for party, prefixes in self.parties():
+            if party.role == Role.ADMIN.value:
+                continue
+            orphans.discard(party.name)
+            if party.name not in held or self.keystore.unlock(party.name).address != party.address:
+                self._drop_party(party)
+                done.append(f"{party.name}: dropped (this home holds no key for {party.address}; "
+                            "`ledger sync` brings in brands of a shared contract again)")
+                continue
+            chain_role = Role(party.role).chain_role
+            if not granted:
+                missing = [] if self.chain.has_role(chain_role, party.address) else [f"grant {chain_role}_ROLE to {party.address}"]
+                missing += [f"bind prefix {p} to it" for p in prefixes if self.chain.prefix_owner(p) != party.address]
+                done.append(f"{party.name} ({party.role}): " + ("ready on this contract" if not missing else
+                            "the contract's admin must " + ", ".join(missing)))
+                continue
+            self.chain.fund(party.address, _GAS_MONEY)
+            self.chain.grant_role(admin, chain_role, party.address)
+            for prefix in prefixes:
+                self.chain.bind_prefix(admin, prefix, party.address)
+            done.append(f"{party.name} ({party.role}): {chain_role}_ROLE granted again"
+                        + (f", prefix {', '.join(prefixes)} bound again" if prefixes else ""))
+        for name in sorted(orphans):
+            done.append(f"{name}: a key without a party record; `ledger party add {name} --role ROLE` (with --prefix for "
+                        "a brand) onboards it again with this key")
+        return done
+
+    def _drop_party(self, party: Party) -> None:
+        with unit_of_work(self.engine) as s:
+            users = list(s.scalars(select(col(WebUser.name)).where(col(WebUser.party) == party.address)))
+            s.execute(delete(ApiToken).where(col(ApiToken.user).in_(users)))
+            s.execute(delete(WebUser).where(col(WebUser.party) == party.address))
+            s.execute(delete(Premises).where(col(Premises.party) == party.address))
+            s.execute(delete(PrefixBinding).where(col(PrefixBinding.brand) == party.address))
+            s.execute(delete(Party).where(col(Party.address) == party.address))
 
     def party(self, name: str) -> Party:
         with Session(self.engine) as s:
