@@ -3,17 +3,19 @@
 # it: two brands, a carrier, a retailer, an officer; a registered batch, a shipment in
 # transit, a received one, a recalled lot, a stolen item; then verify, trace, print labels,
 # encode an RFID tag, export EPCIS 2.0 and audit the whole ledger against the chain.
+# It keeps its own home, .ledger-demo/ (DEMO_HOME=… for another), rebuilt on every run; your
+# LEDGER_HOME and its keys are never used, and a directory the demo did not create is refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-export LEDGER_HOME=${LEDGER_HOME:-$PWD/.ledger-demo}
-export LEDGER_PASSPHRASE=${LEDGER_PASSPHRASE:-demo passphrase}
-export LEDGER_CHAIN=embedded
+home=${DEMO_HOME:-$PWD/.ledger-demo}
+.venv/bin/python -m ledger.cli.demo_home "$home"
+export LEDGER_HOME=$home LEDGER_PASSPHRASE='demo passphrase' LEDGER_CHAIN=embedded
+unset LEDGER_DATABASE_URL
 ledger=.venv/bin/ledger
 say() { printf '\n\033[1m$ ledger %s\033[0m\n' "$*"; "$ledger" "$@"; }
 
-rm -rf "$LEDGER_HOME"
 say init
 say party add acme --role brand --prefix 9521234
 say party add bolt --role brand --prefix 0614141

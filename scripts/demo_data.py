@@ -2,23 +2,25 @@
 one, an expired lot, a cloned code (scans recorded far apart), parties' premises, web users; print a URL for
 every verdict.
 
-Usage: LEDGER_HOME=… LEDGER_PASSPHRASE=… python scripts/demo_data.py --base-url http://127.0.0.1:8000
-(the home is rebuilt from scratch).
+Usage: LEDGER_PASSPHRASE=… python scripts/demo_data.py --home DIR --base-url http://127.0.0.1:8000
+(DIR is rebuilt from scratch: it must be new, empty, or made by an earlier demo; see ledger/cli/demo_home.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 
 from ledger.chain.roles import Role
+from ledger.cli.demo_home import prepare_demo_home
 from ledger.codes.identifiers import ItemKey
 from ledger.codes.qr_label import Label
 from ledger.codes.signature import sign_code
 from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec
+from ledger.errors import LedgerError
 from ledger.geo import Location
 from ledger.index.accounts import create_token, create_user
 from ledger.proofs.events import Action
@@ -30,9 +32,10 @@ PASSWORD = "demo password 1"
 MEDICINE, RECALLED, OLD, BOLTS = "09521234543213", "09521234543220", "09521234543237", "80614141123458"
 
 
-def build(base: str) -> None:
-    settings = Settings.from_env()
-    shutil.rmtree(settings.home, ignore_errors=True)
+def build(home: Path, base: str) -> None:
+    # The demo's own home, never LEDGER_HOME's: the database URL is the home's SQLite file, whatever the environment says.
+    prepare_demo_home(home)
+    settings = Settings.from_env(home=home, chain="embedded", database_url=f"sqlite:///{home / 'index.sqlite'}")
     with Ledger.init(settings) as ledger:
         ledger.add_party("acme", Role.BRAND, ["9521234"])
         ledger.add_party("bolt", Role.BRAND, ["0614141"])
@@ -97,5 +100,10 @@ def build(base: str) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, required=True, help="The demo's own ledger home (rebuilt from scratch).")
     parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="Where `ledger serve` will listen.")
-    build(parser.parse_args().base_url.rstrip("/"))
+    args = parser.parse_args()
+    try:
+        build(args.home.expanduser().resolve(), args.base_url.rstrip("/"))
+    except LedgerError as exc:
+        raise SystemExit(f"error: {exc.message}") from None

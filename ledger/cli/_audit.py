@@ -122,8 +122,10 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
     if csv_file is not None:
         with click.open_file(csv_file, "w", encoding="utf-8") as out:
             out.write(trail_csv(steps))
-        if csv_file != "-":
-            click.echo(f"wrote {len(steps)} events of {len({s.item for s in steps})} items to {csv_file}", err=True)
+        if csv_file != "-":  # with "-" the CSV itself is the output
+            summary = {"events": len(steps), "items": len({s.item for s in steps}), "out": csv_file}
+            ctx.emit(summary, lambda: click.echo(f"wrote {summary['events']} events of {summary['items']} items to {csv_file}",
+                                                 err=True))
         return
 
     def human() -> None:
@@ -131,8 +133,10 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
             when = datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
             who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
             item = f"{step.item}  " if scope.kind != "item" else ""
+            # The signature shortened to fit a line; --json and --csv carry it whole.
+            signature = f"{step.signature[:10]}…{step.signature[-8:]}" if step.signature else "-"
             click.echo(f"{item}{step.seq:3}  {when}  {step.action:10} {step.biz_step:15} {step.disposition:12} {who:28} "
-                       f"{step.location:14} block {step.block_number:<6} tx {step.tx_hash}")
+                       f"{step.location:14} sig {signature}  block {step.block_number:<6} tx {step.tx_hash}")
         if scope.kind == "item" and steps:
             now = item_status(ctx.ledger.engine, ItemKey.parse(steps[0].item))
             click.echo(f"now  {', '.join([str(now.life_cycle), *now.conditions])}; custodian {now.custodian}")
@@ -157,8 +161,9 @@ def epcis_export(ctx: CliContext, code: str | None, lot: str | None, batch: str 
     document = export_document(ctx.ledger, _trail_scope(code, lot, batch, shipment))
     with click.open_file(out, "w", encoding="utf-8") as stream:
         stream.write(json.dumps(document, indent=2) + "\n")
-    if out != "-":
-        click.echo(f"wrote {len(document['epcisBody']['eventList'])} EPCIS events to {out}", err=True)
+    if out != "-":  # with "-" the document itself is the output
+        count = len(document["epcisBody"]["eventList"])
+        ctx.emit({"events": count, "out": out}, lambda: click.echo(f"wrote {count} EPCIS events to {out}", err=True))
 
 
 def _item_keys(codes: tuple[str, ...]) -> list[ItemKey]:

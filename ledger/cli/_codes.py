@@ -39,15 +39,18 @@ def _selected_keys(ctx: CliContext, batch: str | None, codes: tuple[str, ...]) -
 @click.option("--as", "brand", required=True, help="The brand whose key signs the codes.")
 @click.option("--batch", help="Label every item of this registration batch (its root).")
 @click.argument("codes", nargs=-1)
-@click.option("--out", type=click.Path(writable=True, path_type=Path), required=True,
-              help="PDF sheet to write, or a directory for --format png/svg.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg"]), default="pdf", show_default=True)
+@click.option("--out", type=click.Path(writable=True, path_type=Path),
+              help="PDF sheet to write, a directory for --format png/svg, or a file for --format uri (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "uri"]), default="pdf", show_default=True,
+              help="uri: the signed Digital Links as text, one per line.")
 @click.option("--layout", default="a4:3x8:10", show_default=True, help="PAGE:COLUMNSxROWS:MARGIN_MM (page a4 or letter).")
 @click.option("--base-url", help="Verifier URL in the QR codes (default: $LEDGER_RESOLVER_URL).")
 @pass_ctx
-def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...], out: Path, fmt: str, layout: str,
+def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...], out: Path | None, fmt: str, layout: str,
            base_url: str | None) -> None:
-    """Signed GS1 Digital Link QR labels: a print-ready PDF sheet, or one PNG/SVG per item."""
+    """Signed GS1 Digital Link QR labels: a print-ready PDF sheet, one PNG/SVG per item, or the links themselves."""
+    if out is None and fmt != "uri":
+        raise click.UsageError(f"give --out for --format {fmt} (a PDF file, or a directory for png/svg)")
     party = ctx.ledger.party(brand)
     signer = ctx.ledger.keystore.unlock(brand)
     keys = _selected_keys(ctx, batch, codes)
@@ -62,6 +65,15 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
         for key in keys:
             yield Label.signed(key, base, signer)
 
+    if fmt == "uri":
+        links = [label.uri for label in signed()]
+        if out is not None:
+            out.write_text("".join(f"{link}\n" for link in links))
+            ctx.emit({"labels": len(links), "out": str(out)}, lambda: click.echo(f"wrote {len(links)} signed links to {out}"))
+        else:
+            ctx.emit(links, lambda: click.echo("\n".join(links)))
+        return
+    assert out is not None
     if fmt == "pdf":
         if out.is_dir():
             raise InvalidInput("--out", str(out), "is a directory", "a PDF file name (directories are for --format png/svg)")

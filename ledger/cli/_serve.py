@@ -14,7 +14,16 @@ from datetime import datetime
 
 import click
 
-from ..index.accounts import create_token, create_user, list_tokens, list_users, remove_user, revoke_token, set_password
+from ..index.accounts import (
+    check_new_user,
+    create_token,
+    create_user,
+    list_tokens,
+    list_users,
+    remove_user,
+    revoke_token,
+    set_password,
+)
 from ._context import CliContext, pass_ctx
 
 __all__ = ["serve", "token", "user"]
@@ -32,14 +41,15 @@ _MAX_SOCKET_PATH = 107
 # only queue on it (at saturation, p99 rose from ~50 ms with 4 threads to ~125 ms with 16).
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
-              help="Log every request to stderr.")
+              help="Log every request to standard output (gunicorn's access log).")
 @pass_ctx
 def serve(ctx: CliContext, host: str, port: int, workers: int | None, threads: int, access_log: bool) -> None:
     """Run the verifier web app with gunicorn: one worker on the embedded chain, one per CPU on a JSON-RPC chain."""
     settings = ctx.with_passphrase()
     embedded = settings.chain == "embedded"
     if embedded and workers and workers > 1:
-        raise click.UsageError("the embedded chain is opened by one process only; use a JSON-RPC chain for --workers")
+        raise click.UsageError("the embedded chain is opened by one process only; use a JSON-RPC chain (and PostgreSQL) "
+                               "for --workers above 1")
     count = 1 if embedded else workers or os.cpu_count() or 1
     # Opened here first, so a home that is not initialised or a chain that is down fails with the
     # ledger's own message rather than as a worker that will not boot; closed to free the embedded chain.
@@ -97,7 +107,10 @@ def user() -> None:
 @pass_ctx
 def user_add(ctx: CliContext, name: str, party: str, password_stdin: bool) -> None:
     """Create the web user NAME for PARTY (the password is stored as an argon2 hash)."""
-    account = create_user(ctx.index(), name, party, _password(password_stdin))
+    engine = ctx.index()
+    # Checked before the prompt: a typo in --party should not cost typing a password twice.
+    check_new_user(engine, name, party)
+    account = create_user(engine, name, party, _password(password_stdin))
     data = {"user": account.user, "party": account.party, "role": account.role.value}
     ctx.emit(data, lambda: click.echo(f"added user {account.user} for {account.party} ({account.role.value})"))
 

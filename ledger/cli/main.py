@@ -2,14 +2,17 @@
 
 Exit codes: 0 success, 1 a domain error (one line on stderr), 2 a usage error, 3 an internal error,
 4 an action sent to the chain whose outcome is not known yet (pending: `ledger sync` finishes it).
+Under `--json` an error is one JSON object on stderr instead of the line, with the same exit code.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -35,8 +38,6 @@ from ._verify import verify
 __all__ = ["cli", "main"]
 
 
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(path_type=Path), help="Ledger home (default: $LEDGER_HOME or ./.ledger).")
 @click.option("--chain", help="`embedded` or a JSON-RPC URL (default: $LEDGER_CHAIN or embedded).")
@@ -45,23 +46,34 @@ __all__ = ["cli", "main"]
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, chain: str | None, database_url: str | None, as_json: bool) -> None:
     """Supply-chain provenance ledger: register goods, hand them over, verify and trace them."""
-    settings = Settings.from_env(home=home, chain=chain, database_url=database_url)
+    try:
+        settings = Settings.from_env(home=home, chain=chain, database_url=database_url)
+    except InvalidInput as exc:  # a malformed option or setting is a usage error (exit 2), named as the user gave it
+        option = {"LEDGER_CHAIN": ("--chain", chain), "LEDGER_DATABASE_URL": ("--database-url", database_url)}.get(exc.field)
+        if option and option[1] is not None:
+            raise click.BadParameter(f"{exc.value!r} {exc.problem}; expected {exc.expected}", param_hint=f"'{option[0]}'") from None
+        raise click.UsageError(exc.message) from None
     ctx.obj = CliContext(settings, as_json)
     ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command()
 @click.option("--attach", metavar="ADDRESS", help="Use a contract already deployed at ADDRESS instead of deploying.")
-@click.option("--redeploy", is_flag=True, help="Deploy anew (e.g. after a Hardhat node restart) and empty the index.")
+@click.option("--redeploy", is_flag=True, help="Deploy anew (e.g. after a Hardhat node restart): the index forgets items, "
+              "events and anchors; parties whose keys the home holds get their roles and prefixes again.")
 @pass_ctx
 def init(ctx: CliContext, attach: str | None, redeploy: bool) -> None:
     """Create the ledger home and admin key, deploy the contract, create the index."""
     ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
     ctx.adopt(ledger)
     report_upgrade(ledger.schema_upgrade)
-    info = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address, "chain_id": ledger.chain.chain_id,
-            "chain": ledger.chain.label, "admin": ledger.keystore.unlock("admin").address}
-    ctx.emit(info, lambda: click.echo("\n".join(f"{k:9} {v}" for k, v in info.items())))
+    info: dict[str, object] = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address,
+                               "chain_id": ledger.chain.chain_id, "chain": ledger.chain.label,
+                               "admin": ledger.keystore.unlock("admin").address}
+    if redeploy:
+        info["parties"] = ledger.restored
+    ctx.emit(info, lambda: click.echo("\n".join(
+        [f"{k:9} {v}" for k, v in info.items() if k != "parties"] + [f"party     {line}" for line in ledger.restored])))
 
 
 @cli.group()
@@ -75,10 +87,12 @@ def party() -> None:
 @click.option("--prefix", "prefixes", multiple=True, help="GS1 company prefix the brand owns (repeatable).")
 @pass_ctx
 def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) -> None:
-    """Create NAME's key, grant its role on chain and bind its GS1 prefixes."""
+    """Create NAME's key (or use the home's key file of NAME), grant its role on chain and bind its GS1 prefixes."""
+    kept = name.strip() in ctx.ledger.keystore.names()
     p = ctx.ledger.add_party(name, Role.parse(role), prefixes)
-    data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes)}
-    ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
+    data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes), "existing_key": kept}
+    ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")
+                                      + (" with the key already in this home" if kept else "")))
 
 
 @party.command("locate", context_settings={"ignore_unknown_options": True})  # so "-33.9,18.4" is LAT,LON
@@ -269,29 +283,59 @@ for _command in (labels, rfid, brands, check, verify):
     cli.add_command(_command)
 
 
+_GROUP_VALUE_OPTIONS = ("--home", "--chain", "--database-url")
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """Whether ``--json`` is among the group's options (before the verb), parsed without click so that
+    errors click raises while parsing can be reported as JSON too."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--json":
+            return True
+        elif arg in _GROUP_VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return False
+    return False
+
+
+def _fail(as_json: bool, exit_code: int, error: str, message: str, line: str, details: dict[str, object] | None = None) -> NoReturn:
+    """Report an error on stderr — ``line``, or under ``--json`` one JSON object — and exit."""
+    if as_json:
+        line = json.dumps({"error": error, "message": message, "exit_code": exit_code, "details": details or {}}, default=str)
+    click.echo(line, err=True)
+    sys.exit(exit_code)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: domain errors become one line and exit code 1."""
+    """Entry point: domain errors become one line (or, under ``--json``, one JSON object) and exit code 1."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(args)
     try:
-        cli.main(args=argv, prog_name="ledger", standalone_mode=False)
+        cli.main(args=args, prog_name="ledger", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
+        _fail(as_json, 1, "Aborted", "aborted", "aborted")
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except ActionPending as exc:
-        click.echo(exc.message, err=True)
-        sys.exit(exc.exit_code)
+        if not as_json:
+            exc.show()
+            sys.exit(exc.exit_code)
+        _fail(True, exc.exit_code, type(exc).__name__, exc.format_message(), "")
+    except ActionPending as exc:  # not a failure: said as it is, without "error:"
+        _fail(as_json, exc.exit_code, type(exc).__name__, exc.message, exc.message,
+              {k: v for k, v in vars(exc).items() if k != "message"})
     except LedgerError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
+        # The error's own data (its attributes) rides along, so a script can act on it without parsing the message.
+        _fail(as_json, exc.exit_code, type(exc).__name__, exc.message, f"error: {exc.message}",
+              {k: v for k, v in vars(exc).items() if k != "message"})
     except Exception as exc:  # noqa: BLE001 - the edge: a bug must not reach the user as a stack trace
         found = unavailable(exc)
         if found is not None:
-            click.echo(f"error: {found.message}", err=True)
-            sys.exit(found.exit_code)
-        click.echo(f"internal error ({type(exc).__name__}): {exc}; please report it with the command you ran", err=True)
-        sys.exit(3)
+            _fail(as_json, found.exit_code, type(found).__name__, found.message, f"error: {found.message}")
+        message = f"internal error ({type(exc).__name__}): {exc}; please report it with the command you ran"
+        _fail(as_json, 3, "InternalError", message, message)
 
 
 cli.add_command(db)

@@ -55,6 +55,7 @@ from ..index.engine import open_engine, unavailable, unit_of_work
 from ..index.migrate import SchemaUpgrade, upgrade_index
 from ..index.models import (
     Anchor,
+    ApiToken,
     Batch,
     Container,
     ContainerContent,
@@ -64,8 +65,12 @@ from ..index.models import (
     PendingAction,
     PrefixBinding,
     Premises,
+    Scan,
     Shipment,
     ShipmentState,
+    SyncCursor,
+    WebSession,
+    WebUser,
 )
 from ..index.write_lock import WriteLock, anchoring, exclusive
 from ..proofs.events import ZERO_ADDRESS, Action, AnchorKind, CustodyEvent
@@ -113,6 +118,7 @@ class Ledger:
         self.domain = Domain(chain.chain_id, chain.contract.address)
         self.write_lock = WriteLock(engine, settings.lock_file)
         self.schema_upgrade: SchemaUpgrade | None = None  # what opening did to the index's schema, if anything
+        self.restored: list[str] = []  # after `init --redeploy`: what restore_parties() did, one line per party
 
     # -- opening -------------------------------------------------------------------------
 
@@ -144,11 +150,15 @@ class Ledger:
         ledger.schema_upgrade = upgrade
         with unit_of_work(engine) as s:
             if redeploy:
-                for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, PrefixBinding,
-                              Party):
+                # What the old contract proved goes; the directory (parties, prefixes, premises, web users) stays,
+                # and restore_parties() makes it true on the new contract.
+                for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, Scan,
+                              SyncCursor):
                     s.execute(delete(table))
             if s.get(Party, admin.address) is None:
                 s.add(Party(address=admin.address, name="admin", role=Role.ADMIN, created_at=_now()))
+        if redeploy:
+            ledger.restored = ledger.restore_parties(granted=attach_to is None)
         return ledger
 
     @classmethod
@@ -191,12 +201,18 @@ class Ledger:
                                "brand, carrier, distributor, retailer, officer or auditor")
         if prefixes and role is not Role.BRAND:
             raise RoleError(name, "own GS1 company prefixes", "brand")
+        # A key file without a party record (a home redeployed by an older version, or an index replaced) is this
+        # home's key — it opens with the home's passphrase — so the party is onboarded again with it.
+        kept = self.keystore.unlock(name) if name in self.keystore.names() else None
         with Session(self.engine) as s:
             if s.scalars(select(Party).where(col(Party.name) == name)).first() is not None:
-                raise StateConflict(f"party {name}", "already exists")
+                raise StateConflict(f"party {name}", f"already exists with its key, role and prefixes (`ledger party list` "
+                                    f"shows them); act as it with `--as {name}`, or choose another name for a new party")
+            if kept is not None and (holder := s.get(Party, kept.address)) is not None:
+                raise StateConflict(f"key file of {name}", f"holds the key of party {holder.name}; choose another name")
         self._refuse_taken_prefixes(prefixes)
         admin = self.keystore.unlock("admin")
-        account = self.keystore.create(name)
+        account = kept or self.keystore.create(name)
         self.chain.fund(account.address, _GAS_MONEY)
         for chain_role in role.chain_roles:
             self.chain.grant_role(admin, chain_role, account.address)
@@ -230,6 +246,63 @@ class Ledger:
                 if bound == prefix:
                     raise PrefixOwned(prefix, self.party_name(owner))
                 raise PrefixNests(prefix, bound, self.party_name(owner))
+
+    @exclusive
+    def restore_parties(self, granted: bool = True) -> list[str]:
+        """After a redeploy: give the parties this home holds keys for their roles and prefixes on the new contract.
+
+        ``granted``: the contract is ours (we deployed it), so the admin grants roles, binds prefixes and funds the
+        parties (on a dev chain). Otherwise (attached to someone else's contract) nothing is sent and each line says
+        what its admin must do. Parties without a key here (brands learned from the old contract's logs by `ledger
+        sync`) are dropped with their prefixes, premises and web users; key files without a party record are named
+        with the command that onboards them again. Returns one line per party, saying what was done or is to do.
+        """
+        admin = self.keystore.unlock("admin")
+        held = set(self.keystore.names())
+        orphans = held - {"admin"}
+        done: list[str] = []
+        premises = self.premises()
+        for party, prefixes in self.parties():
+            if party.role == Role.ADMIN:
+                continue
+            orphans.discard(party.name)
+            if party.name not in held or self.keystore.unlock(party.name).address != party.address:
+                self._drop_party(party)
+                done.append(f"{party.name}: dropped (this home holds no key for {party.address}; "
+                            "`ledger sync` brings in brands of a shared contract again)")
+                continue
+            chain_roles = Role(party.role).chain_roles
+            if not granted:
+                missing = [f"grant {r}_ROLE to {party.address}" for r in chain_roles if not self.chain.has_role(r, party.address)]
+                missing += [f"bind prefix {p} to it" for p in prefixes if self.chain.prefix_owner(p) != party.address]
+                done.append(f"{party.name} ({party.role}): " + ("ready on this contract" if not missing else
+                            "the contract's admin must " + ", ".join(missing)))
+                continue
+            self.chain.fund(party.address, _GAS_MONEY)
+            for chain_role in chain_roles:
+                self.chain.grant_role(admin, chain_role, party.address)
+            for prefix in prefixes:
+                self.chain.bind_prefix(admin, prefix, party.address)
+            places = premises.get(party.name, [])
+            if places:  # the new contract holds no premises hash yet: the party commits its rows' again
+                self.chain.commit_premises(self.keystore.unlock(party.name),
+                                           premises_hash([(r.lat, r.lon, r.label) for r in places]))
+            done.append(f"{party.name} ({party.role}): {', '.join(r + '_ROLE' for r in chain_roles)} granted again"
+                        + (f", prefix {', '.join(prefixes)} bound again" if prefixes else ""))
+        for name in sorted(orphans):
+            done.append(f"{name}: a key without a party record; `ledger party add {name} --role ROLE` (with --prefix for "
+                        "a brand) onboards it again with this key")
+        return done
+
+    def _drop_party(self, party: Party) -> None:
+        with unit_of_work(self.engine) as s:
+            users = list(s.scalars(select(col(WebUser.name)).where(col(WebUser.party) == party.address)))
+            s.execute(delete(ApiToken).where(col(ApiToken.user).in_(users)))
+            s.execute(delete(WebSession).where(col(WebSession.user).in_(users)))
+            s.execute(delete(WebUser).where(col(WebUser.party) == party.address))
+            s.execute(delete(Premises).where(col(Premises.party) == party.address))
+            s.execute(delete(PrefixBinding).where(col(PrefixBinding.brand) == party.address))
+            s.execute(delete(Party).where(col(Party.address) == party.address))
 
     def party(self, name: str) -> Party:
         with Session(self.engine) as s:

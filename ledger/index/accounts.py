@@ -30,6 +30,7 @@ from .engine import unit_of_work
 from .models import ApiToken, Party, WebSession, WebUser
 
 __all__ = [
+    "MIN_PASSWORD",
     "TOKEN_PREFIX",
     "Account",
     "RemovedUser",
@@ -37,6 +38,7 @@ __all__ = [
     "TokenInfo",
     "UserInfo",
     "authenticate",
+    "check_new_user",
     "create_token",
     "create_user",
     "end_session",
@@ -127,17 +129,29 @@ def _user(s: Session, name: str) -> WebUser:
     return user
 
 
-def create_user(engine: Engine, name: str, party_name: str, password: str) -> Account:
-    name = name.strip()
+def _new_user_party(s: Session, name: str, party_name: str) -> Party:
+    """The party a new user ``name`` would act for; refuses a bad or taken name and an unknown party."""
     if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
         raise InvalidInput("user name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . @ (≤ 80)")
+    party = s.scalars(select(Party).where(col(Party.name) == party_name)).first()
+    if party is None:
+        raise UnknownParty(party_name)
+    if s.get(WebUser, name) is not None:
+        raise StateConflict(f"user {name}", "already exists")
+    return party
+
+
+def check_new_user(engine: Engine, name: str, party_name: str) -> None:
+    """Refuse a user that :func:`create_user` would refuse for its name or party, before a password is asked for."""
+    with Session(engine) as s:
+        _new_user_party(s, name.strip(), party_name)
+
+
+def create_user(engine: Engine, name: str, party_name: str, password: str) -> Account:
+    name = name.strip()
     _check_password(password)
     with unit_of_work(engine) as s:
-        party = s.scalars(select(Party).where(col(Party.name) == party_name)).first()
-        if party is None:
-            raise UnknownParty(party_name)
-        if s.get(WebUser, name) is not None:
-            raise StateConflict(f"user {name}", "already exists")
+        party = _new_user_party(s, name, party_name)
         user = WebUser(name=name, party=party.address, password_hash=_hasher.hash(password), created_at=datetime.now(UTC))
         s.add(user)
         return Account(name, party.name, party.address, Role(party.role))

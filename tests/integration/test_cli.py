@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -85,6 +86,9 @@ def test_walkthrough(ready: dict[str, str], tmp_path: Path) -> None:
     (["register", "--as", "acme", "--gtin", "09521234543213", "--count", "1", "--expiry", "31.12.27"], 1, "YYYY-MM-DD"),
     (["ship", "--as", "truck", "--to", "acme", "/01/09521234543213/21/5"], 1, "does not hold them"),
     (["receive", "--as", "truck", "0x" + "00" * 32], 1, "is not on this ledger"),
+    (["--chain", "foo", "sync"], 2, "Invalid value for '--chain': 'foo' is neither `embedded` nor a URL"),
+    (["user", "add", "olga", "--party", "ghost"], 1, "no party named 'ghost'"),  # refused before a password is asked
+    (["labels", "--as", "acme", "/01/09521234543213/21/3"], 2, "give --out for --format pdf"),
     (["party", "add", "acme2", "--role", "brand", "--prefix", "9521234"], 1, "9521234 belongs to acme"),
     (["party", "add", "acme2", "--role", "brand", "--prefix", "95212345"], 1, "95212345 extends 9521234, which belongs to acme"),
     (["party", "add", "acme2", "--role", "brand", "--prefix", "952123"], 1, "952123 is the start of 9521234, which belongs"),
@@ -241,3 +245,43 @@ def test_home_and_index_are_private_whatever_the_umask(tmp_path: Path) -> None:
     assert (_mode(home), _mode(index)) == (0o700, 0o600)
     assert f"{home} was open to other users (mode 0755); it is now 0700" in warned
     assert f"{index} was open to other users (mode 0644); it is now 0600" in warned
+
+
+@pytest.mark.parametrize(("args", "code", "error", "details"), [
+    (["--json", "register", "--as", "ghost", "--gtin", "09521234543213", "--count", "1"], 1, "UnknownParty", {"name": "ghost"}),
+    (["--json", "ship", "--as", "truck", "--to", "acme", "/01/09521234543213/21/5"], 1, "NotHolder",
+     {"party": "truck", "action": "ship", "keys": ["/01/09521234543213/21/5"], "reason": "it does not hold them"}),
+    (["--json", "party", "locate", "acme", "95,4.89"], 1, "InvalidInput",
+     {"field": "latitude", "value": 95.0, "problem": "is not a number between -90 and 90",
+      "expected": 'latitude -90…90 and longitude -180…180 in decimal degrees, e.g. {"lat": 51.95, "lon": 4.14}'}),
+    (["--json", "register", "--as", "acme"], 2, "UsageError", {}),
+    (["--json", "--chain", "foo", "sync"], 2, "BadParameter", {}),
+    (["--home", "x", "--json", "party", "add", "x", "--role", "pirate"], 2, "BadParameter", {}),
+])
+def test_errors_under_json_are_one_json_object(ready: dict[str, str], capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch, args: list[str], code: int, error: str,
+                                               details: dict[str, object]) -> None:
+    exit_code, err = fail(ready, capsys, monkeypatch, *args)
+    reported = json.loads(err)
+    assert (exit_code, reported["exit_code"], reported["error"], reported["details"]) == (code, code, error, details)
+    assert reported["message"] and "Traceback" not in err
+
+
+def test_signed_link_of_one_item_checks_offline(ready: dict[str, str], tmp_path: Path) -> None:
+    link = run(ready, "labels", "--as", "acme", "--format", "uri", "/01/09521234543213/21/3").strip()
+    assert link.startswith("http://127.0.0.1:8000/01/09521234543213/21/3?sig=")
+    assert json.loads(run(ready, "--json", "labels", "--as", "acme", "--format", "uri", "--base-url", "https://v.example",
+                          "/01/09521234543213/21/3"))[0].startswith("https://v.example/01/09521234543213/21/3?sig=")
+    run(ready, "brands", "export", "--out", str(tmp_path / "brands.json"))
+    assert run(ready, "check", "--brands", str(tmp_path / "brands.json"), link).startswith("VALID")
+
+
+def test_trace_text_shows_signatures_and_file_writers_answer_json(ready: dict[str, str], tmp_path: Path) -> None:
+    lines = run(ready, "trace", "/01/09521234543213/21/3").splitlines()
+    signatures = [re.search(r" sig (0x[0-9a-f]{8}…[0-9a-f]{8}) ", line) for line in lines]
+    steps = json.loads(run(ready, "--json", "trace", "/01/09521234543213/21/3"))
+    assert [m.group(1) if m else None for m in signatures] == [f"{s['signature'][:10]}…{s['signature'][-8:]}" for s in steps]
+    written = json.loads(run(ready, "--json", "trace", "/01/09521234543213/21/3", "--csv", str(tmp_path / "t.csv")))
+    assert written == {"events": len(steps), "items": 1, "out": str(tmp_path / "t.csv")}
+    exported = json.loads(run(ready, "--json", "epcis", "export", "/01/09521234543213/21/3", "--out", str(tmp_path / "t.jsonld")))
+    assert exported == {"events": len(steps), "out": str(tmp_path / "t.jsonld")}
