@@ -202,8 +202,7 @@ def _audit(ledger: Ledger, scope: AuditScope | None, progress: Callable[[int, in
 
     findings = report.findings
     if scope.kind == "ledger":
-        findings += check_anchor_chain(records, ledger.chain.latest_anchor_hash(), int(
-            ledger.chain.contract.functions.anchorCount().call()))
+        findings += check_anchor_chain(records, ledger.chain.latest_anchor_hash(), ledger.chain.anchor_count())
         keys = set(ledger.keystore.names())
         own = {p.address: p.name for p, _ in ledger.parties() if p.name in keys}
         findings += check_unindexed_anchors(records, anchor_rows, own)

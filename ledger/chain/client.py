@@ -379,6 +379,9 @@ class ChainClient:
     def latest_anchor_hash(self) -> bytes:
         return bytes(self.contract.functions.latestAnchorHash().call())
 
+    def anchor_count(self) -> int:
+        return int(self.contract.functions.anchorCount().call())
+
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
 

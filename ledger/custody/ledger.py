@@ -79,7 +79,7 @@ from ..proofs.merkle import MerkleTree, event_leaf
 from ..proofs.premises import premises_hash
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
 from ..settings import Settings
-from .packing import record_packing, refuse_packed, shipment_items
+from .containers import record_packing, refuse_packed, shipment_items
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .rules import check_items, check_receive, load_states
 from .state import RULES, STATE_COLUMNS, Act, Actor, effect
@@ -454,7 +454,7 @@ class Ledger:
         """Ship loose items and whole containers (SSCCs: every item packed in them travels)."""
         sender, account = self.act_as(sender_name)
         receiver = self.party(receiver_name)
-        items = shipment_items(self, keys, containers)
+        items = shipment_items(self.engine, self.items(keys) if keys else [], containers)
         check_items(self.engine, items, Act(Action.SHIP, Actor.of(sender), Actor.of(receiver)))
         return self.record_events(account, Action.SHIP, items, receiver.address, bytes(32), location)
 
@@ -494,7 +494,7 @@ class Ledger:
             raise InvalidInput("items", "", "none given", "item codes or --lot")
         acting = check_items(self.engine, items, Act(action, Actor.of(actor)), skip_settled=lot is not None)
         if RULES[action].unpacked:
-            refuse_packed(self, acting, f"{action.label} it while it is packed (unpack it first)")
+            refuse_packed(self.engine, acting, f"{action.label} it while it is packed (unpack it first)")
         result = self.record_events(account, action, acting, ZERO_ADDRESS, bytes(32), location)
         return replace(result, skipped=len(items) - len(acting))
 
@@ -521,7 +521,7 @@ class Ledger:
         nothing changes between check and record. ``counterparty`` is an address (ZERO_ADDRESS if none);
         ``reference`` is the 32-byte word the signature covers. ``packing``, for PACK and UNPACK only, is the
         membership change committed with the events: ``{"container": sscc, "items": [item id, …], "containers":
-        [sscc, …]}`` (see :func:`ledger.custody.packing.record_packing`).
+        [sscc, …]}`` (see :func:`ledger.custody.containers.record_packing`).
         """
         if len(location) > 200:
             raise InvalidInput("location", location[:40] + "…", "is longer than 200 characters", "a place name or GLN")
