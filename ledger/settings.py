@@ -53,7 +53,7 @@ class Settings:
         }
         if "LEDGER_KDF_ITERATIONS" in env:
             raw = env["LEDGER_KDF_ITERATIONS"]
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
                 raise InvalidInput("LEDGER_KDF_ITERATIONS", raw, "is not a number", "a power of two such as 65536")
             values["kdf_iterations"] = int(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -9,6 +9,7 @@ finishes the commit from the journal, so the index never disagrees with the chai
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlmodel import Session, col
 from ..chain.client import AnchorRecord, ChainClient
 from ..chain.keystore import Keystore
 from ..chain.roles import Role
-from ..codes.identifiers import ItemKey
+from ..codes.identifiers import ItemKey, validate_lot
 from ..errors import (
     DuplicateItem,
     InvalidInput,
@@ -45,13 +46,16 @@ from ..proofs.events import ZERO_ADDRESS, Action, CustodyEvent
 from ..proofs.merkle import MerkleTree, event_leaf
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
 from ..settings import Settings
+from ..untrusted import anchor_root, is_name, plain_text
 from .inspections import InspectionOutcome
 from .packing import record_packing, refuse_packed, shipment_items
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .rules import STATUS_OF, check_receive, check_ship, check_status_change
 
-__all__ = ["ActionResult", "Ledger"]
+__all__ = ["MAX_LOCATION", "ActionResult", "Ledger"]
 
+# A custody event's place: a name or GLN, printable, at most this long.
+MAX_LOCATION = 200
 _GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
 
 
@@ -88,6 +92,8 @@ class Ledger:
         """Create the home and admin key, deploy the contract (or attach to one), create the index."""
         if settings.deployment_file.exists() and not redeploy:
             raise StateConflict(f"ledger home {settings.home}", "already initialised (use --redeploy to deploy anew)")
+        if attach_to is not None and not re.fullmatch(r"0x[0-9a-fA-F]{40}", attach_to):
+            raise InvalidInput("contract address", attach_to, "is not an Ethereum address", "0x and 40 hex digits")
         settings.home.mkdir(parents=True, exist_ok=True)
         keystore = _keystore(settings)
         admin = keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
@@ -137,13 +143,16 @@ class Ledger:
     @exclusive
     def add_party(self, name: str, role: Role, prefixes: Sequence[str] = ()) -> Party:
         name = name.strip()
-        if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if not is_name(name):
             raise InvalidInput("party name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . (≤ 80)")
         if role is Role.ADMIN:
             raise InvalidInput("role", role.value, "is created by `ledger init`",
                                "brand, carrier, distributor, retailer, officer or auditor")
         if prefixes and role is not Role.BRAND:
             raise RoleError(name, "own GS1 company prefixes", "brand")
+        for prefix in prefixes:
+            if not (prefix.isascii() and prefix.isdigit() and 6 <= len(prefix) <= 12):
+                raise InvalidInput("GS1 company prefix", prefix, "is not 6 to 12 digits", "e.g. 9521234")
         with Session(self.engine) as s:
             if s.scalars(select(Party).where(col(Party.name) == name)).first() is not None:
                 raise StateConflict(f"party {name}", "already exists")
@@ -152,8 +161,6 @@ class Ledger:
                 if bound is not None:
                     raise PrefixOwned(prefix, self.party_name(bound.brand))
         for prefix in prefixes:
-            if not (prefix.isdigit() and 6 <= len(prefix) <= 12):
-                raise InvalidInput("GS1 company prefix", prefix, "is not 6 to 12 digits", "e.g. 9521234")
             owner = self.chain.prefix_owner(prefix)
             if owner is not None:
                 raise PrefixOwned(prefix, owner)
@@ -170,6 +177,8 @@ class Ledger:
         return party
 
     def party(self, name: str) -> Party:
+        if not is_name(name):
+            raise UnknownParty(name)  # no party has such a name; and the database is not asked about NUL characters
         with Session(self.engine) as s:
             party = s.scalars(select(Party).where(col(Party.name) == name)).first()
         if party is None:
@@ -316,7 +325,7 @@ class Ledger:
     def receive(self, receiver_name: str, shipment_root: str, location: str = "") -> ActionResult:
         receiver, account = self.act_as(receiver_name)
         with Session(self.engine) as s:
-            shipment = s.get(Shipment, shipment_root.lower())
+            shipment = s.get(Shipment, anchor_root("shipment root", shipment_root))
             if shipment is None:
                 raise StateConflict(f"shipment {shipment_root}", "is not on this ledger")
             check_receive(receiver, shipment)
@@ -331,6 +340,7 @@ class Ledger:
             raise InvalidInput("status", action.label, "is not a status change", "recall, stolen, sold, destroyed or decommissioned")
         actor, account = self.act_as(actor_name)
         if lot is not None:
+            validate_lot(lot)
             with Session(self.engine) as s:
                 items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address,
                                                           col(Item.status).not_in(["destroyed", "decommissioned"]))))
@@ -370,8 +380,7 @@ class Ledger:
         membership change committed with the events: ``{"container": sscc, "items": [item id, …], "containers":
         [sscc, …]}`` (see :func:`ledger.custody.packing.record_packing`).
         """
-        if len(location) > 200:
-            raise InvalidInput("location", location[:40] + "…", "is longer than 200 characters", "a place name or GLN")
+        plain_text("location", location, MAX_LOCATION, "a place name or GLN")
         now = self.clock()
         events = [CustodyEvent(bytes.fromhex(i.item_id[2:]), action, account.address, counterparty, now,
                                bytes.fromhex(i.head_hash[2:]), location) for i in items]

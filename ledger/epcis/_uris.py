@@ -34,6 +34,12 @@ def _check(body: str) -> str:
 
 def _epc_urn(kind: str, parts: list[str]) -> str | None:
     """The Digital Link path of an EPC pure identity URN's parts, if it is a scheme we know."""
+    # Every scheme's first part (the company prefix) is digits, and the check digit needs them to be.
+    if not (parts[0].isascii() and parts[0].isdigit()):
+        return None
+    if kind in ("sgtin", "sscc", "sgln", "pgln", "gdti", "grai") and not (parts[1:2] and parts[1].isascii()
+                                                                        and parts[1].isdigit()):
+        return None
     if kind == "sgtin" and len(parts) == 3:
         prefix, item, serial = parts
         return f"/01/{_check(item[:1] + prefix + item[1:])}/21/{serial}"
@@ -61,7 +67,10 @@ def canonical_uri(text: str) -> str | None:
         path = _epc_urn(match.group(1), match.group(2).split("."))
         return None if path is None else _DL_BASE + unquote(path)
     if text.startswith(("https://", "http://")):
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # a bracketed host that is no IPv6 address: not a Digital Link
+            return None
         segments = parts.path.split("/")
         # A Digital Link may sit under a path prefix on its host: find the primary key.
         for i, segment in enumerate(segments):

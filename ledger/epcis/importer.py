@@ -39,12 +39,13 @@ from sqlmodel import Session, col
 
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
-from ..custody.ledger import ActionResult, Ledger
+from ..custody.ledger import MAX_LOCATION, ActionResult, Ledger
 from ..custody.packing import Sscc, pack, unpack
 from ..custody.rules import STATUS_OF, check_ship, check_status_change
-from ..errors import EpcisEventRefused, LedgerError
+from ..errors import SHOWN_CHARACTERS, EpcisEventRefused, LedgerError, shown
 from ..index.models import ContainerContent, Item, Party, Shipment
 from ..proofs.events import Action
+from ..untrusted import plain_text
 from ._uris import canonical_uri, cbv_word
 from .schema import parse_document
 
@@ -115,6 +116,7 @@ def _detached(item: Item) -> Item:
 
 def _describe(event: dict[str, Any]) -> str:
     step = cbv_word("bizStep", event.get("bizStep", "")) if event.get("bizStep") else "no bizStep"
+    step = shown(step) if len(step) > SHOWN_CHARACTERS else step
     return f"{event.get('type')} {event.get('action', '')} {step}".strip()
 
 
@@ -143,9 +145,9 @@ class _Planner:
         self.shipments: dict[int, tuple[str, set[str]]] = {}  # plan index → (receiver, item ids)
 
     def party(self, uri: str, what: str, refuse: Callable[[str], EpcisEventRefused]) -> Party:
-        match = re.fullmatch(r"did:pkh:eip155:(\d+):(0x[0-9a-fA-F]{40})", uri)
+        match = re.fullmatch(r"did:pkh:eip155:([0-9]{1,20}):(0x[0-9a-fA-F]{40})", uri)
         if not match:
-            raise refuse(f"{what} {uri!r} is not a party id (did:pkh:eip155:<chainId>:<address>)")
+            raise refuse(f"{what} {shown(uri)} is not a party id (did:pkh:eip155:<chainId>:<address>)")
         if int(match.group(1)) != self.chain_id:
             raise refuse(f"{what} {uri} is on chain {match.group(1)}, not this ledger's chain {self.chain_id}")
         party = self.state.parties.get(match.group(2).lower())
@@ -161,7 +163,7 @@ class _Planner:
 
         actor = event.get("ledger:actor")
         if isinstance(actor, str) and self.party(actor, "its actor", refuse).address != self.actor.address:
-            raise refuse(f"it was made by {actor}, not by {self.actor.name}")
+            raise refuse(f"it was made by {actor}, not by {self.actor.name}")  # a party id: short
         try:
             codes = [_epc(e) for e in event.get("epcList", event.get("childEPCs", []))]
         except LedgerError as exc:
@@ -170,9 +172,11 @@ class _Planner:
         boxes = [c for c in codes if isinstance(c, str)]
         try:
             items = [self.state.item(k) for k in keys]
+            # Checked here, not when the action is recorded: by then earlier events would be anchored.
+            location = plain_text("location", _location(event), MAX_LOCATION, "a place name or GLN")
         except LedgerError as exc:
             raise refuse(exc.message) from None
-        plan = _Plan(index, label, "", keys, boxes, location=_location(event))
+        plan = _Plan(index, label, "", keys, boxes, location=location)
         try:
             if event["type"] == "AggregationEvent":
                 return self._aggregation(plan, event, items, refuse)
@@ -198,7 +202,7 @@ class _Planner:
             return self._receive(plan, items, refuse)
         action = _STATUS.get((step, disposition)) or _STATUS.get((step, None))
         if action is None:
-            raise refuse(f"bizStep {step!r} with disposition {disposition!r} has no ledger action "
+            raise refuse(f"bizStep {shown(step)} with disposition {shown(disposition)} has no ledger action "
                          "(shipping, receiving, holding+recalled/stolen, retail_selling, destroying, decommissioning, packing)")
         if plan.containers:
             raise refuse("status changes name items, not containers")
@@ -261,7 +265,7 @@ class _Planner:
                      refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
         parent = _epc(event.get("parentID", ""))
         if not isinstance(parent, str):
-            raise refuse(f"parentID {event.get('parentID')!r} is not a container (SSCC)")
+            raise refuse(f"parentID {shown(event.get('parentID'))} is not a container (SSCC)")
         plan.parent = parent
         inside = self.state.inside
         moved = items + [i for box in plan.containers for i in self.state.contents(box)]

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from ..chain.roles import Role
 from ..errors import InvalidInput, StateConflict, UnknownParty
+from ..untrusted import MAX_NAME, is_name, plain_text
 from .engine import unit_of_work
 from .models import ApiToken, Party, WebUser
 
@@ -28,6 +29,7 @@ __all__ = ["TOKEN_PREFIX", "Account", "authenticate", "create_token", "create_us
 TOKEN_PREFIX = "plt_"
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
+_USER_SYMBOLS = "-_.@"
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
@@ -51,12 +53,12 @@ def _account(s: Session, user: WebUser) -> Account:
 
 def create_user(engine: Engine, name: str, party_name: str, password: str) -> Account:
     name = name.strip()
-    if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
+    if not is_name(name, _USER_SYMBOLS):
         raise InvalidInput("user name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . @ (≤ 80)")
     if len(password) < MIN_PASSWORD:
         raise InvalidInput("password", "(hidden)", f"is shorter than {MIN_PASSWORD} characters", "a longer passphrase")
     with unit_of_work(engine) as s:
-        party = s.scalars(select(Party).where(col(Party.name) == party_name)).first()
+        party = s.scalars(select(Party).where(col(Party.name) == party_name)).first() if is_name(party_name) else None
         if party is None:
             raise UnknownParty(party_name)
         if s.get(WebUser, name) is not None:
@@ -69,7 +71,7 @@ def create_user(engine: Engine, name: str, party_name: str, password: str) -> Ac
 def authenticate(engine: Engine, name: str, password: str) -> Account | None:
     """The account if the password matches, else None (same work either way)."""
     with Session(engine) as s:
-        user = s.get(WebUser, name)
+        user = s.get(WebUser, name) if is_name(name, _USER_SYMBOLS) else None
         try:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
@@ -87,10 +89,11 @@ def create_token(engine: Engine, user_name: str, label: str = "", days: int | No
         raise InvalidInput("days", days, "is not positive", "a number of days ≥ 1, or none for no expiry")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    label = plain_text("token label", label[:MAX_NAME], MAX_NAME, "a short note of what the token is for")
     with unit_of_work(engine) as s:
-        if s.get(WebUser, user_name) is None:
+        if not is_name(user_name, _USER_SYMBOLS) or s.get(WebUser, user_name) is None:
             raise InvalidInput("user", user_name, "is not a web user", "a name from `ledger user add`")
-        s.add(ApiToken(token_hash=_digest(token), user=user_name, label=label[:80], created_at=now,
+        s.add(ApiToken(token_hash=_digest(token), user=user_name, label=label, created_at=now,
                        expires_at=now + timedelta(days=days) if days else None))
     return token
 
