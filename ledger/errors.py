@@ -24,6 +24,8 @@ ActionPending          202     4     sent to the chain, outcome not known yet; i
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
     "ActionPending",
     "ActionRefused",
@@ -45,6 +47,7 @@ __all__ = [
     "InvalidImage",
     "IndexNotRecognised",
     "IndexTooNew",
+    "SHOWN_CHARACTERS",
     "InvalidInput",
     "InvalidItemKey",
     "JournalPending",
@@ -61,7 +64,33 @@ __all__ = [
     "TxOutcomeUnknown",
     "UnknownItem",
     "UnknownParty",
+    "shown",
 ]
+
+# How much of a value a message quotes: enough to recognise it, never the whole of a hostile 10 MB one.
+SHOWN_CHARACTERS = 80
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 2, 4, 4, 4, 4
+_REPR.maxstring = _REPR.maxother = SHOWN_CHARACTERS
+_REPR.maxlong = 40
+
+
+def shown(value: object) -> str:
+    """``value`` as a message quotes it: its repr, cut after 80 characters with the full length noted.
+
+    >>> shown("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'… (100 characters)"
+    >>> shown(10**400)
+    'an integer of 401 digits'
+    """
+    if isinstance(value, str):
+        if len(value) <= SHOWN_CHARACTERS:
+            return repr(value)
+        return f"{value[:SHOWN_CHARACTERS]!r}… ({len(value):,} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        # repr() refuses integers over 4,300 digits, and a long one says nothing anyway.
+        return f"an integer of {len(str(abs(value))) if value.bit_length() < 14_000 else 'over 4,000'} digits"
+    return _REPR.repr(value)
 
 
 class LedgerError(Exception):
@@ -117,7 +146,7 @@ class InvalidInput(LedgerError):
 
     def __init__(self, field: str, value: object, problem: str, expected: str) -> None:
         self.field, self.value, self.problem, self.expected = field, value, problem, expected
-        super().__init__(f"{field} {value!r}: {problem}; expected {expected}")
+        super().__init__(f"{field} {shown(value)}: {problem}; expected {expected}")
 
 
 class InvalidItemKey(InvalidInput):
@@ -139,7 +168,7 @@ class DuplicateItem(Conflict):
 class UnknownParty(NotFound):
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"no party named {name!r}; see `ledger party list`")
+        super().__init__(f"no party named {shown(name)}; see `ledger party list`")
 
 
 class UnknownItem(NotFound):

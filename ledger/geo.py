@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import InvalidInput
+from .untrusted import plain_text
 
-__all__ = ["EARTH_RADIUS_KM", "Location", "haversine_km", "parse_location"]
+__all__ = ["EARTH_RADIUS_KM", "Location", "haversine_km", "location_from_json", "parse_location"]
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 _EXPECTED = 'latitude -90…90 and longitude -180…180 in decimal degrees, e.g. {"lat": 51.95, "lon": 4.14}'
+_EXPECTED_JSON = '{"lat": 51.95, "lon": 4.14} (JSON numbers) or {"site": "Port of Rotterdam"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +28,13 @@ class Location:
 
     def __post_init__(self) -> None:
         for name, value, bound in (("latitude", self.lat, 90.0), ("longitude", self.lon, 180.0)):
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or abs(value) > bound:
+            # The bound is compared before isfinite(): an int too large for a float makes isfinite() raise.
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not -bound <= value <= bound \
+                    or not math.isfinite(value):
                 raise InvalidInput(name, value, f"is not a number between -{bound:g} and {bound:g}", _EXPECTED)
-        if len(self.site) > 80:
-            raise InvalidInput("site", self.site[:40] + "…", "is longer than 80 characters", "a short place name")
+        object.__setattr__(self, "lat", float(self.lat))
+        object.__setattr__(self, "lon", float(self.lon))
+        plain_text("site", self.site, 80, "a short place name")
 
     @property
     def label(self) -> str:
@@ -38,24 +43,54 @@ class Location:
         return f"{self.site} ({where})" if self.site else where
 
 
-def _number(name: str, raw: object) -> float:
+def _number(name: str, raw: object, text: bool) -> float:
     if isinstance(raw, bool) or raw is None or raw == "":
         raise InvalidInput(name, raw, "is missing", _EXPECTED)
+    if isinstance(raw, str) and not text:
+        raise InvalidInput(name, raw, "is a string, not a number", _EXPECTED)
+    if isinstance(raw, int):
+        return raw  # as it is: float() overflows on a long one, and Location checks the range exactly
     try:
         return float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InvalidInput(name, raw, "is not a number", _EXPECTED) from None
 
 
+def _site(site: object, sites: Mapping[str, Location] | None) -> Location:
+    known = sites or {}
+    if not isinstance(site, str) or site not in known:
+        raise InvalidInput("site", site, "is not a known inspection site", ", ".join(sorted(known)) or "lat and lon")
+    return known[site]
+
+
 def parse_location(data: Mapping[str, object], sites: Mapping[str, Location] | None = None) -> Location:
-    """A location from form or JSON fields: a known ``site`` name, or ``lat`` and ``lon`` (both or neither)."""
+    """A location from form fields or typed text: a known ``site`` name, or ``lat`` and ``lon`` (both or neither).
+
+    An empty site means none was chosen. JSON takes :func:`location_from_json`, which is stricter.
+    """
     site = data.get("site")
     if site not in (None, ""):
-        known = sites or {}
-        if not isinstance(site, str) or site not in known:
-            raise InvalidInput("site", site, "is not a known inspection site", ", ".join(sorted(known)) or "lat and lon")
-        return known[site]
-    return Location(_number("lat", data.get("lat")), _number("lon", data.get("lon")))
+        return _site(site, sites)
+    return Location(_number("lat", data.get("lat"), text=True), _number("lon", data.get("lon"), text=True))
+
+
+def location_from_json(data: object, sites: Mapping[str, Location] | None = None) -> Location:
+    """A location from a JSON value, exactly as the API's OpenAPI document describes it.
+
+    ``{"lat": number, "lon": number}`` or ``{"site": "a known site"}``, nothing else: numbers
+    as JSON numbers (not strings), no empty site, no other fields.
+    """
+    if not isinstance(data, dict):
+        raise InvalidInput("location", data, "is not an object", _EXPECTED_JSON)
+    fields = set(data)
+    if fields == {"site"}:
+        if data["site"] == "":
+            raise InvalidInput("site", "", "is empty", "the name of a known inspection site, or lat and lon instead")
+        return _site(data["site"], sites)
+    if fields != {"lat", "lon"}:
+        raise InvalidInput("location", sorted(map(str, fields)), "does not have exactly the fields lat and lon, or site",
+                           _EXPECTED_JSON)
+    return Location(_number("lat", data["lat"], text=False), _number("lon", data["lon"], text=False))
 
 
 def haversine_km(a: Location, b: Location) -> float:

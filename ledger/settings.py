@@ -61,7 +61,7 @@ class Settings:
         }
         if "LEDGER_KDF_ITERATIONS" in env:
             raw = env["LEDGER_KDF_ITERATIONS"]
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
                 raise InvalidInput("LEDGER_KDF_ITERATIONS", raw, "is not a number", "a power of two such as 65536")
             values["kdf_iterations"] = int(raw)
         for name, key in (("LEDGER_CHAIN_READ_TIMEOUT", "chain_read_timeout"), ("LEDGER_CHAIN_WRITE_TIMEOUT", "chain_write_timeout")):

@@ -10,8 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ledger.errors import InvalidInput
-from ledger.geo import Location, parse_location
+from ledger.errors import SHOWN_CHARACTERS, InvalidInput
+from ledger.geo import Location, location_from_json
 
 __all__ = ["MAX_JSON_BRACKETS", "bearer_token", "dump_json", "is_json_type", "json_object", "location_field",
            "string_field"]
@@ -34,7 +34,7 @@ def is_json_type(content_type: str) -> bool:
 def json_object(raw: bytes, is_json: bool) -> dict[str, Any]:
     """The request body as a JSON object; InvalidInput if it is not JSON, or not an object, or bracket-laden."""
     if is_json and raw.count(b"[") + raw.count(b"{") > MAX_JSON_BRACKETS:
-        raise InvalidInput("request body", raw[:40].decode(errors="replace"),
+        raise InvalidInput("request body", raw[:SHOWN_CHARACTERS].decode(errors="replace"),
                            f"has more than {MAX_JSON_BRACKETS:,} '[' and '{{' characters",
                            'a JSON object such as {"code": "…"}: an API request needs a handful')
     data: object = None
@@ -44,7 +44,7 @@ def json_object(raw: bytes, is_json: bool) -> dict[str, Any]:
         except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
             data = None
     if not isinstance(data, dict):
-        raise InvalidInput("request body", raw[:40].decode(errors="replace"), "is not a JSON object",
+        raise InvalidInput("request body", raw[:SHOWN_CHARACTERS].decode(errors="replace"), "is not a JSON object",
                            'a JSON object such as {"code": "…"} with Content-Type: application/json')
     return data
 
@@ -59,14 +59,13 @@ def string_field(data: Mapping[str, Any], name: str, required: bool = True) -> s
 
 
 def location_field(data: Mapping[str, Any], sites: Mapping[str, Location], required: bool) -> Location | None:
+    """The ``location`` field as the OpenAPI document has it: absent or null where optional, else an exact object."""
     raw = data.get("location")
     if raw is None:
         if required:
             raise InvalidInput("location", None, "is missing", '{"lat": …, "lon": …} or {"site": "…"}')
         return None
-    if not isinstance(raw, dict):
-        raise InvalidInput("location", raw, "is not an object", '{"lat": …, "lon": …} or {"site": "…"}')
-    return parse_location(raw, sites)
+    return location_from_json(raw, sites)
 
 
 def bearer_token(authorization: str) -> str | None:

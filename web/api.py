@@ -93,7 +93,7 @@ def _result(result: ActionResult) -> BaseResponse:
 
 @blueprint.get("/openapi.json")
 def openapi() -> BaseResponse:
-    return jsonify(document(request.host_url.rstrip("/")))
+    return jsonify(document(request.host_url.rstrip("/"), current_app.config["INSPECTION_SITES"]))
 
 
 @blueprint.post("/verify")

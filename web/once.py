@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from ledger.errors import InvalidInput, StateConflict
 from ledger.index.models import Submission
+from ledger.untrusted import plain_text
 
 from .context import ledger
 
@@ -31,8 +32,7 @@ def consume(token: str | None, required: bool = True) -> str | None:
         if required:
             raise InvalidInput("submission token", "", "is missing", "the form as served (reload the page)")
         return None
-    if len(token) > 64:
-        raise InvalidInput("submission token", token[:20] + "…", "is longer than 64 characters", "a short unique key")
+    plain_text("submission token", token, 64, "a short unique key (an Idempotency-Key of at most 64 characters)")
     try:
         with ledger().engine.begin() as conn:
             conn.execute(insert(Submission).values(token=token, created_at=datetime.now(UTC)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ledger.index.models import Condition, LifeCycle
@@ -9,14 +10,8 @@ from ledger.index.models import Condition, LifeCycle
 __all__ = ["document"]
 
 _ERROR = {"$ref": "#/components/responses/Error"}
-_LOCATION = {
-    "oneOf": [
-        {"type": "object", "required": ["lat", "lon"], "properties": {
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
-        {"type": "object", "required": ["site"], "properties": {"site": {"type": "string", "maxLength": 80}}},
-    ],
-}
+# A custody event's place (a name or GLN); null, like leaving it out, means none.
+_PLACE = {"type": ["string", "null"], "maxLength": 200}
 _CODE = {"type": "string", "minLength": 1, "maxLength": 4096,
          "description": "Digital Link URI or path, element string, EPC URN or tag URI, or SGTIN hex",
          "examples": ["https://verify.example/01/09521234543213/21/12345?sig=…", "(01)09521234543213(21)12345",
@@ -29,6 +24,22 @@ _LIFE_CYCLES = [c.value for c in LifeCycle]
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 64},
                 "description": "Repeating a request with the same key gets 409 and changes nothing."}
+
+
+def _location(sites: Iterable[str], optional: bool) -> dict[str, Any]:
+    """As ledger.geo.location_from_json reads it: coordinates as JSON numbers, or a known site's name, nothing else.
+
+    Where a location is optional, null means none, as leaving the field out does.
+    """
+    names = sorted(sites)
+    site = {"type": "string", "enum": names} if names else {"type": "string", "minLength": 1, "maxLength": 80}
+    forms: list[dict[str, Any]] = [
+        {"type": "object", "required": ["lat", "lon"], "additionalProperties": False, "properties": {
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+        {"type": "object", "required": ["site"], "additionalProperties": False, "properties": {"site": site}},
+    ]
+    return {"oneOf": [*forms, {"type": "null"}] if optional else forms}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -52,7 +63,8 @@ def _acted() -> dict[str, Any]:
             **_errors(400, 401, 403, 404, 409, 503)}
 
 
-def document(server: str) -> dict[str, Any]:
+def document(server: str, sites: Iterable[str] = ()) -> dict[str, Any]:
+    """The document for a server at ``server`` whose inspection sites are ``sites``."""
     secured: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
         "openapi": "3.1.0",
@@ -64,7 +76,7 @@ def document(server: str) -> dict[str, Any]:
                 "operationId": "verify", "summary": "Verdict for a scanned code; the scan is recorded",
                 "security": [{}, {"bearer": []}],
                 "requestBody": _json_body({"type": "object", "required": ["code"], "properties": {
-                    "code": _CODE, "location": _LOCATION}}),
+                    "code": _CODE, "location": _location(sites, optional=True)}}),
                 "responses": {"200": {"description": "Verdict", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Verification"}}}}, **_errors(400, 401, 503)}}},
             "/api/v1/items/{key}/history": {"get": {
@@ -79,25 +91,25 @@ def document(server: str) -> dict[str, Any]:
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "required": ["code", "outcome", "location"], "properties": {
                     "code": _CODE, "outcome": {"enum": ["passed", "held", "seized", "suspected_counterfeit"]},
-                    "location": _LOCATION}}),
+                    "location": _location(sites, optional=False)}}),
                 "responses": _acted()}},
             "/api/v1/stolen": {"post": {
                 "operationId": "reportStolen", "summary": "Report an item stolen (officers, brands, custodians)",
                 "security": secured, "parameters": [_IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "required": ["code"], "properties": {
-                    "code": _CODE, "location": _LOCATION}}),
+                    "code": _CODE, "location": _location(sites, optional=True)}}),
                 "responses": _acted()}},
             "/api/v1/shipments": {"post": {
                 "operationId": "ship", "summary": "Ship items to another party (custodians)", "security": secured,
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": _json_body({"type": "object", "required": ["to", "codes"], "properties": {
-                    "to": {"type": "string"}, "codes": {"type": "array", "items": _CODE, "minItems": 1, "maxItems": 10000},
-                    "location": {"type": "string", "maxLength": 200}}}),
+                    "to": {"type": "string", "minLength": 1}, "codes": {"type": "array", "items": _CODE, "minItems": 1, "maxItems": 10000},
+                    "location": _PLACE}}),
                 "responses": _acted()}},
             "/api/v1/shipments/{root}/receipt": {"post": {
                 "operationId": "receive", "summary": "Accept a shipment sent to you (custodians)", "security": secured,
                 "parameters": [{"name": "root", "in": "path", "required": True, "schema": {"type": "string"}}, _IDEMPOTENCY],
-                "requestBody": _json_body({"type": "object", "properties": {"location": {"type": "string", "maxLength": 200}}}),
+                "requestBody": _json_body({"type": "object", "properties": {"location": _PLACE}}),
                 "responses": _acted()}},
         },
         "components": {

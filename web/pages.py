@@ -14,7 +14,8 @@ from ledger.index.models import Shipment, ShipmentState
 from ledger.index.queries import item_status
 from ledger.index.trail import TrailScope, trail
 
-from . import once, timeline
+from . import once
+from . import timeline
 from .auth import require_account
 from .context import current_account, ledger
 

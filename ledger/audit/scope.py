@@ -8,10 +8,10 @@ AuditScope(kind='brand', value='acme')
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
+from ..untrusted import anchor_root
 
 __all__ = ["AuditScope"]
 
@@ -29,8 +29,8 @@ class AuditScope:
         if (self.kind == "ledger") != (not self.value):
             raise InvalidInput("audit scope", f"{self.kind}:{self.value}", "names no subject" if self.value == "" else
                                "takes no subject", "ledger, brand:NAME, batch:ROOT or item:CODE")
-        if self.kind == "batch" and not re.fullmatch(r"0x[0-9a-f]{64}", self.value):
-            raise InvalidInput("batch root", self.value, "is not a 32-byte hex root", "0x followed by 64 hex digits")
+        if self.kind == "batch":
+            object.__setattr__(self, "value", anchor_root("batch root", self.value))
 
     @classmethod
     def parse(cls, text: str) -> AuditScope:

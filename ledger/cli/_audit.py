@@ -21,10 +21,11 @@ from ..codes.parsing import parse_code
 from ..custody.packing import ContainerTree, hierarchy, pack, unpack
 from ..epcis.export import export_document
 from ..epcis.importer import import_document
+from ..epcis.schema import MAX_DOCUMENT_BYTES
 from ..errors import InvalidInput
 from ..index.queries import item_status
 from ..index.trail import TrailScope, trail, trail_csv
-from ._context import CliContext, pass_ctx
+from ._context import CliContext, output_file, pass_ctx, read_input
 
 __all__ = ["audit_command", "contents_command", "epcis_group", "pack_command", "trace_command", "unpack_command"]
 
@@ -120,7 +121,7 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
         return
     steps = trail(ctx.ledger.engine, scope)
     if csv_file is not None:
-        with click.open_file(csv_file, "w", encoding="utf-8") as out:
+        with output_file(csv_file, "--csv") as out:
             out.write(trail_csv(steps))
         if csv_file != "-":  # with "-" the CSV itself is the output
             summary = {"events": len(steps), "items": len({s.item for s in steps}), "out": csv_file}
@@ -159,7 +160,7 @@ def epcis_export(ctx: CliContext, code: str | None, lot: str | None, batch: str 
     """Export the trail of CODE, --lot, --batch or --shipment as an EPCIS 2.0 document (schema-valid,
     each event with its CBV 2.0 hash as eventID and its ledger proof)."""
     document = export_document(ctx.ledger, _trail_scope(code, lot, batch, shipment))
-    with click.open_file(out, "w", encoding="utf-8") as stream:
+    with output_file(out, "--out") as stream:
         stream.write(json.dumps(document, indent=2) + "\n")
     if out != "-":  # with "-" the document itself is the output
         count = len(document["epcisBody"]["eventList"])
@@ -210,7 +211,7 @@ def contents_command(ctx: CliContext, container: str, at: str | None) -> None:
     if at:
         try:
             moment = int(datetime.fromisoformat(at).timestamp())
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InvalidInput("--at", at, "is not a date-time", "ISO 8601, e.g. 2026-05-01T12:00:00Z") from None
     tree = hierarchy(ctx.ledger, container, moment)
 
@@ -230,9 +231,7 @@ def contents_command(ctx: CliContext, container: str, at: str | None) -> None:
 @pass_ctx
 def epcis_import(ctx: CliContext, document: str, actor: str) -> None:
     """Record a partner's EPCIS 2.0 document: all of its events, or — if any does not fit — none."""
-    with click.open_file(document, "rb") as stream:
-        data = stream.read()
-    done = import_document(ctx.ledger, data, actor)
+    done = import_document(ctx.ledger, read_input(document, "DOCUMENT", MAX_DOCUMENT_BYTES), actor)
 
     def human() -> None:
         for d in done:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import click
 
 from ..codes.epc import EpcScheme, SgtinTag
 from ..codes.identifiers import ItemKey
-from ..codes.images import read_codes
+from ..codes.images import MAX_IMAGE_BYTES, read_codes
 from ..codes.label_sheet import SheetLayout, write_label_sheet
 from ..codes.parsing import parse_code
 from ..codes.qr_label import Label, label_png, label_svg
@@ -18,9 +19,12 @@ from ..codes.rfid import epc_csv
 from ..codes.signature import BrandDirectory, verify_code_signature
 from ..errors import InvalidInput
 from ..index.queries import batch_keys, brand_directory, item_status, prefix_length_of
-from ._context import CliContext, pass_ctx
+from ._context import CliContext, output_file, pass_ctx, read_input, read_text_input
 
 __all__ = ["brands", "labels", "rfid", "check"]
+
+# A directory of thousands of brands is well under a megabyte.
+_MAX_BRANDS_FILE = 16 * 1024 * 1024
 
 
 def _selected_keys(ctx: CliContext, batch: str | None, codes: tuple[str, ...]) -> list[ItemKey]:
@@ -78,21 +82,23 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
         if out.is_dir():
             raise InvalidInput("--out", str(out), "is a directory", "a PDF file name (directories are for --format png/svg)")
         progress = click.progressbar(length=len(keys), label="labels", file=sys.stderr, hidden=not sys.stderr.isatty())
-        with progress as bar, out.open("wb") as handle:
+        with progress as bar, output_file(out, "--out", "wb") as handle:
             def advance(done: int) -> None:
                 bar.update(done - bar.pos)
 
-            written = write_label_sheet(signed(), handle, sheet, progress=advance)
+            written = write_label_sheet(signed(), cast(BinaryIO, handle), sheet, progress=advance)
             advance(written)
     else:
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput("--out", str(out), f"cannot be made a directory ({exc.strerror or exc})",
+                               "a directory you may write to") from None
         written = 0
         for label in signed():
             name = f"{label.key.gtin}_{label.key.canonical.rsplit('/', 1)[1]}.{fmt}"
-            if fmt == "png":
-                (out / name).write_bytes(label_png(label))
-            else:
-                (out / name).write_text(label_svg(label))
+            with output_file(out / name, "--out", "wb" if fmt == "png" else "w") as handle:
+                handle.write(label_png(label) if fmt == "png" else label_svg(label))
             written += 1
     ctx.emit({"labels": written, "out": str(out)}, lambda: click.echo(f"wrote {written} signed labels to {out}"))
 
@@ -135,7 +141,9 @@ def rfid_decode(ctx: CliContext, epc: str) -> None:
 def rfid_export(ctx: CliContext, batch: str, out: Path, filter_value: int) -> None:
     """CSV of a batch's EPCs (key, URN, tag URI, hex) for bulk tag encoders."""
     keys = batch_keys(ctx.ledger.engine, batch)
-    out.write_text(epc_csv(keys, prefix_length_of(ctx.ledger.engine, keys[0].gtin), filter_value))
+    text = epc_csv(keys, prefix_length_of(ctx.ledger.engine, keys[0].gtin), filter_value)
+    with output_file(out, "--out") as handle:
+        handle.write(text)
     ctx.emit({"tags": len(keys), "out": str(out)}, lambda: click.echo(f"wrote {len(keys)} EPCs to {out}"))
 
 
@@ -150,7 +158,8 @@ def brands() -> None:
 def brands_export(ctx: CliContext, out: Path) -> None:
     """Write the brand directory as JSON."""
     directory = brand_directory(ctx.ledger.engine)
-    out.write_text(directory.to_json() + "\n")
+    with output_file(out, "--out") as handle:
+        handle.write(directory.to_json() + "\n")
     ctx.emit({"brands": len(directory.brands), "out": str(out)},
              lambda: click.echo(f"wrote {len(directory.brands)} brands to {out}"))
 
@@ -163,7 +172,7 @@ def brands_export(ctx: CliContext, out: Path) -> None:
 @pass_ctx
 def check(ctx: CliContext, code: str | None, brands_file: Path, image: Path | None) -> None:
     """Check a code's brand signature offline: no chain, no index, only the brand directory."""
-    directory = BrandDirectory.parse(brands_file.read_text())
+    directory = BrandDirectory.parse(read_text_input(brands_file, "--brands", _MAX_BRANDS_FILE))
     texts = _texts(code, image)
     results = []
     for text in texts:
@@ -185,6 +194,6 @@ def _texts(code: str | None, image: Path | None) -> list[str]:
     if bool(code) == bool(image):
         raise click.UsageError("give a CODE or --image PHOTO")
     if image is not None:
-        return read_codes(image.read_bytes())
+        return read_codes(read_input(image, "--image", MAX_IMAGE_BYTES))
     assert code is not None
     return [code]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import click
 from sqlalchemy.engine import Engine
@@ -19,7 +21,7 @@ from ..index.migrate import SchemaUpgrade, upgrade_index
 from ..index.write_lock import WriteLock
 from ..settings import Settings
 
-__all__ = ["CliContext", "pass_ctx", "parse_coordinates", "report_upgrade"]
+__all__ = ["CliContext", "output_file", "parse_coordinates", "pass_ctx", "read_input", "read_text_input", "report_upgrade"]
 
 
 class CliContext:
@@ -95,3 +97,37 @@ def parse_coordinates(text: str) -> Location:
     if not comma:
         raise InvalidInput("LAT,LON", text, "is not two numbers separated by a comma", "e.g. 51.95,4.14")
     return parse_location({"lat": lat.strip(), "lon": lon.strip(), "site": ""})
+
+
+def read_input(path: Path | str, option: str, max_bytes: int) -> bytes:
+    """The bytes of a file named on the command line (``-``: standard input), at most ``max_bytes`` of them."""
+    try:
+        with click.open_file(str(path), "rb") as stream:
+            data: bytes = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise InvalidInput(option, str(path), f"cannot be read ({exc.strerror or exc})", "a readable file") from None
+    if len(data) > max_bytes:
+        raise InvalidInput(option, str(path), f"is larger than {max_bytes:,} bytes", f"a file of at most {max_bytes:,} bytes")
+    return data
+
+
+def read_text_input(path: Path | str, option: str, max_bytes: int) -> str:
+    """A UTF-8 text file named on the command line; InvalidInput names the line of a byte that is not UTF-8."""
+    data = read_input(path, option, max_bytes)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(option, str(path), f"is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})",
+                           "a UTF-8 text file") from None
+
+
+@contextmanager
+def output_file(path: Path | str, option: str, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file to write (``-``: standard output); a path that cannot be written is an InvalidInput, not a crash."""
+    try:
+        with click.open_file(str(path), mode, encoding=None if "b" in mode else "utf-8") as stream:
+            yield stream
+    except OSError as exc:
+        raise InvalidInput(option, str(path), f"cannot be written ({exc.strerror or exc})",
+                           "a file in an existing directory you may write to") from None

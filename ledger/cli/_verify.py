@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ..chain.roles import Role
-from ..codes.images import read_codes
+from ..codes.images import MAX_IMAGE_BYTES, read_codes
 from ..errors import InvalidInput
 from ..geo import Location
 from ..index.accounts import Account
@@ -21,7 +21,7 @@ from ..verify.report import has_alert, verification_json
 from ..verify.sites import INSPECTION_SITES
 from ..verify.verdicts import Verdict
 from ..verify.verifier import Verification, Verifier
-from ._context import CliContext, parse_coordinates, pass_ctx
+from ._context import CliContext, parse_coordinates, pass_ctx, read_input
 
 __all__ = ["EXIT_OF", "verify"]
 
@@ -80,7 +80,7 @@ def verify(ctx: CliContext, code: str | None, image: Path | None, party: str | N
     if party:
         p = ctx.ledger.party(party)
         scanner = Account(f"cli:{p.name}", p.name, p.address, Role(p.role))
-    texts = read_codes(image.read_bytes()) if image else [code or ""]
+    texts = read_codes(read_input(image, "--image", MAX_IMAGE_BYTES)) if image else [code or ""]
     verifier = Verifier(ctx.ledger)
     results = [verifier.verify(text, place, scanner, record=not no_record) for text in texts]
 

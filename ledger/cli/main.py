@@ -20,7 +20,7 @@ from ..chain.roles import Role
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
 from ..custody.ledger import Ledger
-from ..custody.registration import ItemSpec, read_items_csv, serial_range
+from ..custody.registration import MAX_CSV_BYTES, ItemSpec, read_items_csv, serial_range
 from ..custody.sync import sync
 from ..errors import ActionPending, InvalidInput, LedgerError
 from ..geo import Location
@@ -30,7 +30,7 @@ from ..proofs.inspections import InspectionOutcome
 from ..settings import Settings
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._codes import brands, check, labels, rfid
-from ._context import CliContext, parse_coordinates, pass_ctx, report_upgrade
+from ._context import CliContext, parse_coordinates, pass_ctx, read_input, read_text_input, report_upgrade
 from ._db import db
 from ._serve import serve, token, user
 from ._verify import verify
@@ -104,7 +104,7 @@ def party_locate(ctx: CliContext, name: str, coordinates: str, label: str) -> No
     """Record premises of NAME at LAT,LON: goods at rest with NAME are expected near one of them."""
     place = parse_coordinates(coordinates)
     if len(label) > 80:
-        raise InvalidInput("--label", label[:40] + "…", "is longer than 80 characters", "a short name for the place")
+        raise InvalidInput("--label", label, "is longer than 80 characters", "a short name for the place")
     premises = ctx.ledger.add_premises(name, Location(place.lat, place.lon, label))
     data = {"party": name, "lat": premises.lat, "lon": premises.lon, "label": premises.label}
     ctx.emit(data, lambda: click.echo(f"{name}: premises at {premises.lat:.4f},{premises.lon:.4f} {premises.label}".rstrip()))
@@ -143,7 +143,7 @@ def _items_from_options(gtin: str | None, count: int | None, start: int, serials
     if csv_file is not None:
         if gtin or count or serials:
             raise click.UsageError("give either --csv or --gtin with --count/--serials, not both")
-        return read_items_csv(csv_file.read_bytes())
+        return read_items_csv(read_input(csv_file, "--csv", MAX_CSV_BYTES))
     if not gtin:
         raise click.UsageError("give --gtin with --count or --serials, or --csv FILE")
     day = None
@@ -154,7 +154,8 @@ def _items_from_options(gtin: str | None, count: int | None, start: int, serials
             raise InvalidInput("--expiry", expiry, "is not a date", "YYYY-MM-DD") from None
     if serials:
         low, sep, high = serials.partition("-")
-        if not (sep and low.isdigit() and high.isdigit() and int(high) >= int(low)):
+        # isascii: isdigit() also takes "²", which int() refuses; 20 digits is the longest serial.
+        if not (sep and all(n.isascii() and n.isdigit() and len(n) <= 20 for n in (low, high)) and int(high) >= int(low)):
             raise InvalidInput("--serials", serials, "is not a range", "FIRST-LAST, e.g. 1000-1999")
         numbers = serial_range(int(low), int(high) - int(low) + 1)
     elif count:
@@ -187,12 +188,14 @@ def register(ctx: CliContext, brand: str, gtin: str | None, count: int | None, s
 def _keys(codes: Sequence[str], codes_file: Path | None) -> list[ItemKey]:
     texts = list(codes)
     if codes_file is not None:
-        texts += [line.strip() for line in codes_file.read_text().splitlines() if line.strip()]
+        texts += [line.strip() for line in read_text_input(codes_file, "--file", _MAX_CODES_FILE).splitlines() if line.strip()]
     if not texts:
         raise click.UsageError("give item codes as arguments or with --file")
     return [parse_code(t).key for t in texts]
 
 
+# A million codes of a hundred characters: more than any one action takes.
+_MAX_CODES_FILE = 100 * 1024 * 1024
 _codes_argument = click.argument("codes", nargs=-1)
 _codes_file = click.option("--file", "codes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                            help="A file with one item code per line.")

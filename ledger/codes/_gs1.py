@@ -7,6 +7,7 @@ what would be right, by re-checking the value with the ItemKey validators.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -23,7 +24,8 @@ __all__ = ["KEY_AIS", "explain", "invalid_code", "key_from_elements", "yymmdd"]
 KEY_AIS = {"01": "GTIN", "21": "serial", "10": "lot", "17": "expiry"}
 EXPECTED_KEY = "a GTIN (01) and a serial (21), optionally a lot (10) and expiry (17)"
 
-_NO_MATCH = re.compile(r"Failed to match '(\d\d)(.*)' with GS1 AI", re.DOTALL)
+# biip quotes the value with repr(): '…' or, when it holds a single quote, "…", with escapes.
+_NO_MATCH = re.compile(r"""Failed to match ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") with GS1 AI \((\d+)\)""", re.DOTALL)
 _UNKNOWN_HRI_AI = re.compile(r"Unknown GS1 Application Identifier '(\d+)'")
 _NO_AI = re.compile(r"Failed to get GS1 Application Identifier from '(.*)'\.", re.DOTALL)
 
@@ -42,7 +44,8 @@ def explain(exc: biip.ParseError, form: str, text: str) -> InvalidCode:
     """Turn a biip parse error into a message that names the rule broken."""
     message = str(exc)
     if match := _NO_MATCH.search(message):
-        ai, value = match.groups()
+        quoted, ai = match.groups()
+        value = str(ast.literal_eval(quoted))[len(ai):]
         try:
             if ai == "01":
                 validate_gtin(value)

@@ -23,14 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
 
 import biip
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 
 from ..errors import InvalidCode, InvalidItemKey
-from ._gs1 import explain, key_from_elements, yymmdd
-from .identifiers import ItemKey
+from ._gs1 import explain, invalid_code, key_from_elements, yymmdd
+from .identifiers import ItemKey, validate_gtin
 from .signature import SIGNATURE_PARAM
 
 __all__ = ["DigitalLink", "digital_link_uri"]
@@ -63,13 +63,29 @@ _COMMON_FORM = re.compile(
 )
 
 
+def _split(text: str, field: str) -> SplitResult:
+    """``urlsplit``, whose ValueError for a bracketed host that is no IPv6 address becomes InvalidCode."""
+    try:
+        return urlsplit(text)
+    except ValueError as exc:
+        raise InvalidCode(field, text, f"has a malformed host ({exc})", _EXPECTED_BASE) from None
+
+
 def _check_base_url(base_url: str) -> str:
     base = base_url.rstrip("/")
     if not base:
         return ""
-    parts = urlsplit(base)
+    parts = _split(base, "base URL")
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise InvalidCode("base URL", base_url, "is not an http(s) URL without query or fragment", _EXPECTED_BASE)
+    if not parts.hostname or not parts.netloc.isprintable() or " " in parts.netloc:
+        raise InvalidCode("base URL", base_url, "has no host, or spaces or control characters in it", _EXPECTED_BASE)
+    try:
+        port = parts.port  # ValueError for a port that is not a number or is above 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise InvalidCode("base URL", base_url, "has a port that is not a number from 1 to 65535", _EXPECTED_BASE)
     if _PRIMARY_KEY_AIS.intersection(parts.path.split("/")):
         raise InvalidCode("base URL", base_url, "has a GS1 primary key AI as a path segment", _EXPECTED_BASE)
     return base
@@ -119,9 +135,17 @@ class DigitalLink:
 
     @classmethod
     def _parse_full(cls, text: str) -> DigitalLink:
-        parts = urlsplit(text)
+        parts = _split(text, _FORM)
         if not parts.scheme and not text.startswith("/"):
             raise InvalidCode(_FORM, text, "is neither a URI nor a path", _EXPECTED)
+        _check_query(parts.query, text)
+        segments = parts.path.split("/")
+        if "01" in segments[:-1]:
+            # biip pads the GTIN to 14 digits, which would let /01/123/ through: a GTIN is judged as written, by ItemKey's rule.
+            try:
+                validate_gtin(unquote(segments[segments.index("01") + 1]))
+            except InvalidItemKey as exc:
+                raise invalid_code(exc) from None
         absolute = text if parts.scheme else _PLACEHOLDER_ORIGIN + text
         try:
             link = GS1DigitalLinkURI.parse(absolute)
@@ -131,10 +155,9 @@ class DigitalLink:
                     raise InvalidCode(_FORM, text, problem.format(*match.groups()), _EXPECTED) from None
             raise explain(exc, _FORM, text) from None
         key = key_from_elements(link.element_strings, _FORM, text)
-        segments = parts.path.split("/")
         prefix = "/".join(segments[: segments.index("01")]) if "01" in segments else ""
         base = f"{parts.scheme}://{parts.netloc}{prefix}" if parts.scheme else ""
-        extra = tuple((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.isdigit())
+        extra = tuple((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_ai(k))
         return cls(key, base, extra)
 
     def param(self, name: str) -> str | None:
@@ -148,6 +171,24 @@ class DigitalLink:
 
     def __str__(self) -> str:
         return self.uri
+
+
+def _is_ai(name: str) -> bool:
+    return name.isascii() and name.isdigit()
+
+
+def _check_query(query: str, text: str) -> None:
+    """Each AI and the signature at most once, and no AI without a value: biip would keep the last or skip it."""
+    seen: set[str] = set()
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if not (_is_ai(name) or name == SIGNATURE_PARAM):
+            continue
+        if name in seen:
+            raise InvalidCode(_FORM, text, f"gives the query parameter {name} more than once",
+                              "each AI and the signature at most once")
+        seen.add(name)
+        if _is_ai(name) and not value:
+            raise InvalidCode(_FORM, text, f"gives AI {name} in the query without a value", f"{name}=VALUE, or no {name} at all")
 
 
 def _parse_common_form(text: str) -> DigitalLink | None:

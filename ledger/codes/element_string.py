@@ -18,6 +18,7 @@ the fixed-length AIs (01, 17) first so that at most one GS is needed.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 
 import biip
@@ -59,10 +60,11 @@ def element_string_raw(key: ItemKey, symbology: str | None = None) -> str:
 def _split_symbology(text: str) -> tuple[str | None, str]:
     if not text.startswith("]"):
         return None, text
-    try:
-        symbology = SymbologyIdentifier.extract(text)
-    except biip.ParseError:
-        symbology = None
+    symbology = None
+    # biip indexes the two characters after ']' without checking they are there.
+    if len(text) >= 3:
+        with suppress(biip.ParseError):
+            symbology = SymbologyIdentifier.extract(text)
     if symbology is None or symbology.gs1_symbology not in GS1Symbology.with_gs1_messages():
         raise InvalidCode(
             _FORM, text, f"starts with symbology identifier {text[:3]!r}, which carries no GS1 data",

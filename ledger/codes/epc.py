@@ -43,8 +43,9 @@ _PARTITION_OF_LENGTH = {digits: p for p, (digits, _, _) in PARTITIONS.items()}
 # Characters of GS1 AI set 82 that an EPC URI must percent-encode (TDS "URI form" escaping).
 _ESCAPES = {'"': "%22", "%": "%25", "&": "%26", "/": "%2F", "<": "%3C", ">": "%3E", "?": "%3F"}
 _URN_SERIAL = re.compile(r"(?:[A-Za-z0-9\-.:;=_'()*+,!]|%[0-9A-Fa-f]{2})+")
-_PURE = re.compile(r"urn:epc:id:sgtin:(\d+)\.(\d+)\.(.+)")
-_TAG = re.compile(r"urn:epc:tag:(sgtin-96|sgtin-198):(\d+)\.(\d+)\.(\d+)\.(.+)")
+# [0-9], not \d: \d also matches other scripts' digits, which are no part of an EPC.
+_PURE = re.compile(r"urn:epc:id:sgtin:([0-9]+)\.([0-9]+)\.(.+)")
+_TAG = re.compile(r"urn:epc:tag:(sgtin-96|sgtin-198):([0-9]+)\.([0-9]+)\.([0-9]+)\.(.+)")
 _SERIAL_96_MAX = 1 << 38
 _EXPECTED_HEX = "24 hex digits (SGTIN-96, header 30) or 50/52 (SGTIN-198, header 36)"
 
@@ -95,9 +96,10 @@ class Sgtin:
     serial: str
 
     def __post_init__(self) -> None:
-        if not (self.company_prefix.isdigit() and 6 <= len(self.company_prefix) <= 12):
+        if not (self.company_prefix.isascii() and self.company_prefix.isdigit() and 6 <= len(self.company_prefix) <= 12):
             raise InvalidCode("company prefix", self.company_prefix, "is not 6 to 12 digits", "6 to 12 digits")
-        if not self.item_reference.isdigit() or len(self.company_prefix) + len(self.item_reference) != 13:
+        item = self.item_reference
+        if not (item.isascii() and item.isdigit()) or len(self.company_prefix) + len(item) != 13:
             raise InvalidCode(
                 "indicator and item reference", self.item_reference,
                 f"does not make 13 digits with the {len(self.company_prefix)}-digit company prefix",

@@ -35,14 +35,21 @@ def ai_value_pattern(ai: str) -> re.Pattern[str]:
     return re.compile(pattern.removeprefix("^" + ai))
 
 
+_GTIN_LENGTHS = "8, 12, 13 or 14 digits (GTIN-8, -12, -13 or -14)"
+
+
 # A ledger has few products and many items: every scan and every key re-checks one of a few GTINs,
 # and biip's parse showed up in the verifier's profile. Invalid ones raise and are not cached.
 @lru_cache(maxsize=4096)
 def validate_gtin(value: str) -> str:
     """Check a GTIN-8/12/13/14 and return it as GTIN-14."""
     text = str(value).strip()
-    if not text.isdigit():
-        raise InvalidItemKey("GTIN", value, "has characters other than digits", "8, 12, 13 or 14 digits")
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidItemKey("GTIN", value, "has characters other than the digits 0-9", _GTIN_LENGTHS)
+    # The one rule for every entry point (register, any code form): biip would also read a GTIN
+    # padded from fewer digits (as its Digital Link parser does), so the length is checked here first.
+    if len(text) not in (8, 12, 13, 14):
+        raise InvalidItemKey("GTIN", value, f"is {len(text)} digits long", _GTIN_LENGTHS)
     try:
         return Gtin.parse(text).as_gtin_14()
     except biip.ParseError as exc:
@@ -104,7 +111,7 @@ class ItemKey:
     @classmethod
     def parse(cls, text: str) -> ItemKey:
         """Parse the canonical path ``/01/{gtin}/21/{serial}`` (other code forms: ``ledger.codes.parsing``)."""
-        match = re.fullmatch(r"/01/(\d{8,14})/21/([^/?#]+)", text.strip())
+        match = re.fullmatch(r"/01/([0-9]{8,14})/21/([^/?#]+)", text.strip())
         if not match:
             raise InvalidItemKey("item key", text, "is not a canonical key", "/01/{GTIN-14}/21/{serial}")
         return cls(match.group(1), unquote(match.group(2)))

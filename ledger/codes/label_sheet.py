@@ -28,7 +28,8 @@ from .qr_label import Label, dark_runs, qr_matrix
 __all__ = ["PAGE_SIZES", "SheetLayout", "write_label_sheet"]
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
-_LAYOUT = re.compile(r"(a4|letter):(\d+)x(\d+)(?::(\d+(?:\.\d+)?))?", re.IGNORECASE)
+# [0-9] with bounds, not \d+: int() refuses other scripts' digits and numbers over 4,300 digits.
+_LAYOUT = re.compile(r"(a4|letter):([0-9]{1,4})x([0-9]{1,4})(?::([0-9]{1,4}(?:\.[0-9]{1,4})?))?", re.IGNORECASE)
 _EXPECTED_LAYOUT = "PAGE:COLUMNSxROWS[:MARGIN_MM], e.g. a4:3x8:10 (PAGE a4 or letter)"
 _TEXT_SIZE = 6.5
 

@@ -77,16 +77,13 @@ def _parse(text: str) -> tuple[ItemKey, CodeForm, str | None]:
         body = text[len(code.symbology or "") :]
         form = CodeForm.ELEMENT_STRING_HRI if body.startswith("(") else CodeForm.ELEMENT_STRING_RAW
         return code.key, form, None
-    shown = text if len(text) <= 60 else text[:60] + "…"
-    raise InvalidCode("code", shown, "is not a code in any form the ledger reads", _EXPECTED)
+    raise InvalidCode("code", text, "is not a code in any form the ledger reads", _EXPECTED)
 
 
 def parse_code(text: str) -> ScannedCode:
     """Recognise the form of ``text`` and read the item key; :class:`InvalidCode` says what is wrong."""
     if len(text) > MAX_CODE_LENGTH:
-        raise InvalidCode(
-            "code", f"{text[:40]}…", f"is {len(text)} characters long", f"at most {MAX_CODE_LENGTH} characters"
-        )
+        raise InvalidCode("code", text, f"is {len(text)} characters long", f"at most {MAX_CODE_LENGTH} characters")
     stripped = text.strip()
     if not stripped:
         raise InvalidCode("code", text, "is empty", _EXPECTED)

@@ -39,6 +39,7 @@ from eth_utils.address import to_checksum_address
 
 from ..errors import InvalidInput
 from ..proofs.keccak import keccak256
+from ..untrusted import load_json
 from .identifiers import ItemKey
 
 __all__ = [
@@ -119,15 +120,16 @@ class BrandDirectory:
     def parse(cls, json_text: str) -> BrandDirectory:
         """Read ``{"brands": {"Acme": {"address": "0x…", "prefixes": ["9521234"]}}}``."""
         expected = '{"brands": {NAME: {"address": "0x…", "prefixes": ["digits", …]}}}'
+        data = load_json(json_text, lambda problem, detail: InvalidInput("brand directory", json_text, f"{problem} ({detail})",
+                                                                           expected))
         try:
-            data = json.loads(json_text)
             entries = data["brands"]
             brands = tuple(
                 Brand(str(name), str(entry["address"]), tuple(str(p) for p in entry["prefixes"]))
                 for name, entry in entries.items()
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InvalidInput("brand directory", json_text[:80], f"is not readable ({exc})", expected) from None
+            raise InvalidInput("brand directory", json_text, f"is not readable ({exc})", expected) from None
         return cls(brands)
 
     def to_json(self) -> str:

@@ -45,6 +45,9 @@ class Sscc:
         digits = text.strip().removeprefix("(00)")
         if len(digits) == 20 and digits.startswith("00"):
             digits = digits[2:]
+        # ASCII only: biip also takes other scripts' digits, which would name a different container.
+        if not (len(digits) == 18 and digits.isascii() and digits.isdigit()):
+            raise InvalidCode("SSCC", text, "is not 18 digits 0-9", "18 digits with a valid GS1 check digit, or (00) and them")
         try:
             return cls(_BiipSscc.parse(digits).value)
         except biip.ParseError as exc:

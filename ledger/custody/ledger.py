@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 from ..chain.client import AnchorRecord, ChainClient, SignedTx
 from ..chain.keystore import Keystore
 from ..chain.roles import Role
-from ..codes.identifiers import ItemKey, canonical_key
+from ..codes.identifiers import ItemKey, canonical_key, validate_lot
 from ..errors import (
     ActionPending,
     ChainRejected,
@@ -79,13 +79,16 @@ from ..proofs.merkle import MerkleTree, event_leaf
 from ..proofs.premises import premises_hash
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
 from ..settings import Settings
+from ..untrusted import anchor_root, is_name, plain_text
 from .containers import record_packing, refuse_packed, shipment_items
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .rules import check_items, check_receive, load_states
 from .state import RULES, STATE_COLUMNS, Act, Actor, effect
 
-__all__ = ["ActionResult", "Ledger"]
+__all__ = ["MAX_LOCATION", "ActionResult", "Ledger"]
 
+# A custody event's place: a name or GLN, printable, at most this long.
+MAX_LOCATION = 200
 _GAS_MONEY = 10**19  # 10 ETH of a dev chain's money: tens of thousands of anchors
 _PREFIX = re.compile(r"[0-9]{6,12}")  # ASCII digits only, as the contract requires (str.isdigit takes any script's)
 
@@ -127,6 +130,8 @@ class Ledger:
         """Create the home and admin key, deploy the contract (or attach to one), create the index."""
         if settings.deployment_file.exists() and not redeploy:
             raise StateConflict(f"ledger home {settings.home}", "already initialised (use --redeploy to deploy anew)")
+        if attach_to is not None and not re.fullmatch(r"0x[0-9a-fA-F]{40}", attach_to):
+            raise InvalidInput("contract address", attach_to, "is not an Ethereum address", "0x and 40 hex digits")
         private_directory(settings.home)
         # The index first: one this code cannot use is refused before anything is deployed.
         engine = open_engine(settings.database_url)
@@ -194,7 +199,7 @@ class Ledger:
     @exclusive
     def add_party(self, name: str, role: Role, prefixes: Sequence[str] = ()) -> Party:
         name = name.strip()
-        if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if not is_name(name):
             raise InvalidInput("party name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . (≤ 80)")
         if role is Role.ADMIN:
             raise InvalidInput("role", role.value, "is created by `ledger init`",
@@ -305,6 +310,8 @@ class Ledger:
             s.execute(delete(Party).where(col(Party.address) == party.address))
 
     def party(self, name: str) -> Party:
+        if not is_name(name):
+            raise UnknownParty(name)  # no party has such a name; and the database is not asked about NUL characters
         with Session(self.engine) as s:
             party = s.scalars(select(Party).where(col(Party.name) == name)).first()
         if party is None:
@@ -462,7 +469,7 @@ class Ledger:
     def receive(self, receiver_name: str, shipment_root: str, location: str = "") -> ActionResult:
         receiver, account = self.act_as(receiver_name)
         with Session(self.engine) as s:
-            shipment = s.get(Shipment, shipment_root.lower())
+            shipment = s.get(Shipment, anchor_root("shipment root", shipment_root))
             if shipment is None:
                 raise NotOnLedger(f"shipment {shipment_root}")
             check_receive(receiver, shipment)
@@ -483,6 +490,7 @@ class Ledger:
             raise InvalidInput("status", action.label, "is not a status change", "recall, stolen, sold, destroyed or decommissioned")
         actor, account = self.act_as(actor_name)
         if lot is not None:
+            validate_lot(lot)
             with Session(self.engine) as s:
                 items = list(s.scalars(select(Item).where(col(Item.lot) == lot, col(Item.brand) == actor.address)
                                        .order_by(col(Item.gtin), col(Item.serial))))
@@ -523,8 +531,7 @@ class Ledger:
         membership change committed with the events: ``{"container": sscc, "items": [item id, …], "containers":
         [sscc, …]}`` (see :func:`ledger.custody.containers.record_packing`).
         """
-        if len(location) > 200:
-            raise InvalidInput("location", location[:40] + "…", "is longer than 200 characters", "a place name or GLN")
+        plain_text("location", location, MAX_LOCATION, "a place name or GLN")
         now = self.clock()
         events = [CustodyEvent(bytes.fromhex(i.item_id[2:]), action, account.address, counterparty, now,
                                bytes.fromhex(i.head_hash[2:]), location) for i in items]

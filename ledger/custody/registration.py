@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,14 +19,14 @@ from ..errors import DuplicateItem, InvalidInput, InvalidItemKey, PrefixOwned
 from ..proofs.merkle import MerkleTree, attributes_hash, item_leaf
 from .state import STATE_COLUMNS, ItemState
 
-__all__ = ["ITEM_COLUMNS", "MAX_BATCH", "BatchPlan", "ItemSpec", "plan_batch", "read_items_csv",
+__all__ = ["ITEM_COLUMNS", "MAX_BATCH", "MAX_CSV_BYTES", "BatchPlan", "ItemSpec", "plan_batch", "read_items_csv",
            "serial_range"]
 
 # Column order of BatchPlan.rows, as the item table's bulk insert takes them.
 ITEM_COLUMNS = ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "head_hash", *STATE_COLUMNS)
 
 MAX_BATCH = 1_000_000  # uint40 on chain allows more; this bounds one transaction's memory
-_MAX_CSV_BYTES = 200 * 1024 * 1024
+MAX_CSV_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +48,22 @@ def serial_range(start: int, count: int) -> Iterator[str]:
 def read_items_csv(data: bytes | str) -> list[ItemSpec]:
     """Items from CSV with a header ``gtin,serial[,lot][,expiry]`` (expiry as YYYY-MM-DD)."""
     if isinstance(data, bytes):
-        if len(data) > _MAX_CSV_BYTES:
-            raise InvalidInput("CSV", f"{len(data)} bytes", "is too large", f"at most {_MAX_CSV_BYTES} bytes")
+        raw = data
+        if len(raw) > MAX_CSV_BYTES:
+            raise InvalidInput("CSV", f"{len(raw)} bytes", "is too large", f"at most {MAX_CSV_BYTES} bytes")
         try:
-            data = data.decode("utf-8-sig")
+            data = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InvalidInput("CSV", f"byte {exc.start}", "is not UTF-8", "a UTF-8 text file") from None
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise InvalidInput(f"CSV line {line}", f"byte 0x{raw[exc.start]:02X}", "is not UTF-8", "a UTF-8 text file") from None
     reader = csv.reader(io.StringIO(data))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if not {"gtin", "serial"} <= set(header) or not set(header) <= {"gtin", "serial", "lot", "expiry"}:
-        raise InvalidInput("CSV header", ",".join(header), "does not name the columns", "gtin,serial[,lot][,expiry]")
     items = []
+    serial_ok = ai_value_pattern("21").fullmatch
+    lots: set[str] = set()
     try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if not {"gtin", "serial"} <= set(header) or not set(header) <= {"gtin", "serial", "lot", "expiry"}:
+            raise InvalidInput("CSV header", ",".join(header), "does not name the columns", "gtin,serial[,lot][,expiry]")
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
@@ -67,13 +71,27 @@ def read_items_csv(data: bytes | str) -> list[ItemSpec]:
                 raise InvalidInput(f"CSV line {reader.line_num}", ",".join(row), f"has {len(row)} fields",
                                    f"{len(header)} fields ({','.join(header)})")
             cells = dict(zip(header, (c.strip() for c in row), strict=False))
-            items.append(ItemSpec(cells["gtin"], cells["serial"], cells.get("lot") or None,
-                                  _parse_expiry(cells.get("expiry"), reader.line_num)))
+            spec = ItemSpec(cells["gtin"], cells["serial"], cells.get("lot") or None,
+                            _parse_expiry(cells.get("expiry"), reader.line_num))
+            _check_row(spec, reader.line_num, serial_ok, lots)
+            items.append(spec)
     except csv.Error as exc:
         raise InvalidInput(f"CSV line {reader.line_num}", "", str(exc), "well-formed CSV") from None
     if not items:
         raise InvalidInput("CSV", "", "has no items", "at least one row under the header")
     return items
+
+
+def _check_row(spec: ItemSpec, line: int, serial_ok: Callable[[str], object], lots: set[str]) -> None:
+    """The GS1 checks plan_batch makes, here where the line is known, so an error names it."""
+    try:
+        validate_gtin(spec.gtin)
+        if not serial_ok(spec.serial):
+            validate_serial(spec.serial)
+        if spec.lot is not None and spec.lot not in lots:
+            lots.add(validate_lot(spec.lot))
+    except InvalidItemKey as exc:
+        raise InvalidItemKey(f"{exc.field} on CSV line {line}", exc.value, exc.problem, exc.expected) from None
 
 
 def _parse_expiry(text: str | None, line: int) -> date | None:

@@ -47,13 +47,14 @@ from sqlmodel import Session, col
 
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
-from ..custody.ledger import ActionResult, Ledger
+from ..custody.ledger import MAX_LOCATION, ActionResult, Ledger
 from ..custody.packing import Sscc, pack, unpack
 from ..custody.rules import item_keys, load_states
 from ..custody.state import RULES, Act, Actor, ItemState, check, effect
-from ..errors import EpcisEventRefused, LedgerError
+from ..errors import SHOWN_CHARACTERS, EpcisEventRefused, LedgerError, shown
 from ..index.models import ContainerContent, Item, Party, Shipment
 from ..proofs.events import Action
+from ..untrusted import plain_text
 from ._uris import canonical_uri, cbv_word
 from .schema import parse_document
 
@@ -65,7 +66,6 @@ _CARRIED = {"type", "eventTime", "eventTimeZoneOffset", "eventID", "recordTime",
 _EPCS = {"ObjectEvent": {"epcList", "sourceList", "destinationList"}, "AggregationEvent": {"parentID", "childEPCs"}}
 _ACCEPTED = ("the ledger records an event's EPCs (epcList, or parentID and childEPCs), bizStep, disposition and place "
              "(readPoint or ledger:location), and a shipment's or receipt's sourceList and destinationList")
-_MAX_LOCATION = 200  # what Ledger.record_events takes; checked while planning so a long one changes nothing
 _STATUS = {("holding", "recalled"): Action.RECALL, ("holding", "stolen"): Action.REPORT_STOLEN,
            ("retail_selling", None): Action.SELL, ("destroying", None): Action.DESTROY,
            ("decommissioning", None): Action.DECOMMISSION}
@@ -147,6 +147,7 @@ def _check_disposition(given: str | None, recorded: str, step: str, refuse: Call
 
 def _describe(event: dict[str, Any]) -> str:
     step = cbv_word("bizStep", event.get("bizStep", "")) if event.get("bizStep") else "no bizStep"
+    step = shown(step) if len(step) > SHOWN_CHARACTERS else step
     return f"{event.get('type')} {event.get('action', '')} {step}".strip()
 
 
@@ -166,15 +167,15 @@ def _location(event: dict[str, Any], refuse: Callable[[str], EpcisEventRefused])
     if location is not None and not isinstance(location, str):
         raise refuse(f"its ledger:location is a {type(location).__name__}; expected the place's name or GLN as text")
     if "readPoint" not in event:
-        if location is not None and len(location) > _MAX_LOCATION:
-            raise refuse(f"its ledger:location is longer than {_MAX_LOCATION} characters; give the place's name or GLN")
+        if location is not None and len(location) > MAX_LOCATION:
+            raise refuse(f"its ledger:location is longer than {MAX_LOCATION} characters; give the place's name or GLN")
         return location or ""
     read_point = event["readPoint"]["id"]
     place = canonical_uri(read_point) or read_point
     match = re.fullmatch(r"https://id\.gs1\.org/414/(\d{13})", place)
     place = match.group(1) if match else place
-    if len(place) > _MAX_LOCATION:
-        raise refuse(f"its readPoint {read_point[:40]}… is longer than {_MAX_LOCATION} characters, the most a ledger location holds")
+    if len(place) > MAX_LOCATION:
+        raise refuse(f"its readPoint {read_point[:40]}… is longer than {MAX_LOCATION} characters, the most a ledger location holds")
     if location is not None and location != place:
         raise refuse(f"its readPoint {read_point} and its ledger:location {location!r} name two places; give one")
     return place
@@ -187,9 +188,9 @@ class _Planner:
         self.shipments: dict[int, tuple[str, set[str]]] = {}  # plan index → (receiver, item ids)
 
     def party(self, uri: str, what: str, refuse: Callable[[str], EpcisEventRefused]) -> Party:
-        match = re.fullmatch(r"did:pkh:eip155:(\d+):(0x[0-9a-fA-F]{40})", uri)
+        match = re.fullmatch(r"did:pkh:eip155:([0-9]{1,20}):(0x[0-9a-fA-F]{40})", uri)
         if not match:
-            raise refuse(f"{what} {uri!r} is not a party id (did:pkh:eip155:<chainId>:<address>)")
+            raise refuse(f"{what} {shown(uri)} is not a party id (did:pkh:eip155:<chainId>:<address>)")
         if int(match.group(1)) != self.chain_id:
             raise refuse(f"{what} {uri} is on chain {match.group(1)}, not this ledger's chain {self.chain_id}")
         party = self.state.parties.get(match.group(2).lower())
@@ -212,7 +213,7 @@ class _Planner:
                          "leave the rest out to import it")
         actor = event.get("ledger:actor")
         if isinstance(actor, str) and self.party(actor, "its actor", refuse).address != self.actor.address:
-            raise refuse(f"it was made by {actor}, not by {self.actor.name}")
+            raise refuse(f"it was made by {actor}, not by {self.actor.name}")  # a party id: short
         try:
             codes = [_epc(e) for e in event.get("epcList", event.get("childEPCs", []))]
         except LedgerError as exc:
@@ -221,9 +222,11 @@ class _Planner:
         boxes = [c for c in codes if isinstance(c, str)]
         try:
             items = [self.state.item(k) for k in keys]
+            # Checked here, not when the action is recorded: by then earlier events would be anchored.
+            location = plain_text("location", _location(event, refuse), MAX_LOCATION, "a place name or GLN")
         except LedgerError as exc:
             raise refuse(exc.message) from None
-        plan = _Plan(index, label, None, keys, boxes, location=_location(event, refuse))
+        plan = _Plan(index, label, None, keys, boxes, location=location)
         try:
             if event["type"] == "AggregationEvent":
                 return self._aggregation(plan, event, items, refuse)
@@ -253,7 +256,7 @@ class _Planner:
             return self._receive(plan, event, items, refuse)
         action = _STATUS.get((step, disposition)) or _STATUS.get((step, None))
         if action is None:
-            raise refuse(f"bizStep {step!r} with disposition {disposition!r} has no ledger action "
+            raise refuse(f"bizStep {shown(step)} with disposition {shown(disposition)} has no ledger action "
                          "(shipping, receiving, holding+recalled/stolen, retail_selling, destroying, decommissioning, packing)")
         _check_disposition(disposition, action.disposition, step, refuse)
         if plan.containers:
@@ -322,7 +325,7 @@ class _Planner:
                      refuse: Callable[[str], EpcisEventRefused]) -> _Plan:
         parent = _epc(event.get("parentID", ""))
         if not isinstance(parent, str):
-            raise refuse(f"parentID {event.get('parentID')!r} is not a container (SSCC)")
+            raise refuse(f"parentID {shown(event.get('parentID'))} is not a container (SSCC)")
         plan.parent = parent
         if event["action"] in ("ADD", "DELETE"):
             expected = "packing" if event["action"] == "ADD" else "unpacking"

@@ -7,18 +7,18 @@ The schema (GS1's, with its licence notice) ships inside the package under
 from __future__ import annotations
 
 import json
-import threading
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jsonschema import Draft7Validator
 
-from ..errors import InvalidEpcis
+from ..errors import InvalidEpcis, shown
+from ..untrusted import load_json
 
-__all__ = ["epcis_schema", "parse_document", "validate_document"]
+__all__ = ["MAX_DOCUMENT_BYTES", "epcis_schema", "parse_document", "validate_document"]
 
-_MAX_BYTES = 64 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
 _WRAPPER = ('{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument", '
             '"schemaVersion": "2.0", "creationDate": "2026-01-01T00:00:00Z", "epcisBody": {"eventList": [<the events>]}}')
@@ -44,47 +44,23 @@ def validate_document(document: Any) -> None:
     """Raise :class:`InvalidEpcis` naming the first schema violations (path and reason)."""
     errors = sorted(_validator().iter_errors(document), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
-        shown = "; ".join(f"at {'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message[:200]}" for e in errors[:3])
+        listed = "; ".join(f"at {'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message[:200]}" for e in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise InvalidEpcis("does not conform to the EPCIS 2.0 JSON schema", shown + more)
+        raise InvalidEpcis("does not conform to the EPCIS 2.0 JSON schema", listed + more)
 
 
 def parse_document(data: bytes | str) -> dict[str, Any]:
     """Parse and schema-validate an EPCIS 2.0 JSON-LD document (an ``EPCISDocument``, not a bare event)."""
-    if len(data) > _MAX_BYTES:
-        raise InvalidEpcis("is too large", f"{len(data)} bytes; at most {_MAX_BYTES}")
-    try:
-        document = _loads_with_room(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidEpcis("is not JSON", str(exc)) from None
-    except RecursionError:
-        raise InvalidEpcis("is nested too deeply", "an EPCIS document nests a few levels, not thousands") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidEpcis("is too large", f"{len(data)} bytes; at most {MAX_DOCUMENT_BYTES}")
+    # Depth is bounded here, before validation: jsonschema walks the document recursively.
+    document = load_json(data, InvalidEpcis)
     if not isinstance(document, dict):
         raise InvalidEpcis("is not a JSON object", f"it is a {type(document).__name__}")
     if document.get("type") in _EVENT_TYPES:
         raise InvalidEpcis("is a bare event, not an EPCISDocument", f"send the {document['type']} inside one: {_WRAPPER}")
     if document.get("type") != "EPCISDocument":
-        raise InvalidEpcis("is not an EPCISDocument", f"its type is {document.get('type')!r}; expected {_WRAPPER}")
+        raise InvalidEpcis("is not an EPCISDocument", f"its type is {shown(document.get('type'))}; expected {_WRAPPER}")
     validate_document(document)
     return document
 
-
-def _loads_with_room(data: bytes | str) -> Any:
-    outcome: list[Any] = []
-
-    def parse() -> None:
-        try:
-            outcome.append(json.loads(data))
-        except BaseException as exc:  # handed to the caller's thread
-            outcome.append(exc)
-
-    previous = threading.stack_size(_PARSER_STACK_BYTES)
-    try:
-        parser = threading.Thread(target=parse, name="epcis-json")
-        parser.start()
-    finally:
-        threading.stack_size(previous)
-    parser.join()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]

@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 
 from ..chain.roles import Role
 from ..errors import InvalidInput, StateConflict, UnknownParty
+from ..untrusted import MAX_NAME, is_name, plain_text
 from .engine import unit_of_work
 from .models import ApiToken, Party, WebSession, WebUser
 
@@ -58,6 +59,7 @@ MIN_PASSWORD = 10
 # nothing about the secret.
 TOKEN_ID_LENGTH = 12
 _hasher = PasswordHasher()
+_USER_SYMBOLS = "-_.@"
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
@@ -131,9 +133,9 @@ def _user(s: Session, name: str) -> WebUser:
 
 def _new_user_party(s: Session, name: str, party_name: str) -> Party:
     """The party a new user ``name`` would act for; refuses a bad or taken name and an unknown party."""
-    if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
+    if not is_name(name, _USER_SYMBOLS):
         raise InvalidInput("user name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . @ (≤ 80)")
-    party = s.scalars(select(Party).where(col(Party.name) == party_name)).first()
+    party = s.scalars(select(Party).where(col(Party.name) == party_name)).first() if is_name(party_name) else None
     if party is None:
         raise UnknownParty(party_name)
     if s.get(WebUser, name) is not None:
@@ -191,7 +193,7 @@ def _delete_count(s: Session, statement: Delete) -> int:
 def authenticate(engine: Engine, name: str, password: str) -> Account | None:
     """The account if the password matches, else None (same work either way)."""
     with Session(engine) as s:
-        user = s.get(WebUser, name)
+        user = s.get(WebUser, name) if is_name(name, _USER_SYMBOLS) else None
         try:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
@@ -209,6 +211,7 @@ def create_token(engine: Engine, user_name: str, label: str = "", days: int | No
         raise InvalidInput("days", days, "is not positive", "a number of days ≥ 1, or none for no expiry")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    label = plain_text("token label", label[:MAX_NAME], MAX_NAME, "a short note of what the token is for")
     with unit_of_work(engine) as s:
         _user(s, user_name)
         s.add(ApiToken(token_hash=_digest(token), user=user_name, label=label[:80], created_at=now,

@@ -16,6 +16,7 @@ from ..codes.identifiers import ItemKey
 from ..codes.signature import Brand, BrandDirectory
 from ..errors import InvalidItemKey, UnknownItem
 from ..proofs.merkle import attributes_hash, item_leaf
+from ..untrusted import anchor_root
 from .models import Batch, Condition, Item, LifeCycle, Party, PrefixBinding, Shipment, conditions_of, legacy_status
 
 __all__ = ["ItemStatus", "batch_keys", "brand_directory", "item_status", "prefix_length_of", "registration_leaf"]
@@ -82,8 +83,9 @@ def prefix_length_of(engine: Engine, gtin14: str) -> int:
 
 def batch_keys(engine: Engine, root: str) -> list[ItemKey]:
     """The items of a registration batch, in serial order."""
+    root = anchor_root("batch root", root)
     with Session(engine) as s:
-        if s.get(Batch, root.lower()) is None:
+        if s.get(Batch, root) is None:
             raise UnknownItem(f"batch {root}")
-        rows = s.exec(select(Item).where(col(Item.batch_root) == root.lower()).order_by(col(Item.gtin), col(Item.serial)))
+        rows = s.exec(select(Item).where(col(Item.batch_root) == root).order_by(col(Item.gtin), col(Item.serial)))
         return [ItemKey(i.gtin, i.serial, i.lot, i.expiry) for i in rows]

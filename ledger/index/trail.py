@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
@@ -19,10 +18,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from ..codes.identifiers import ItemKey
+from ..codes.identifiers import ItemKey, validate_lot
 from ..codes.parsing import parse_code
 from ..errors import InvalidInput, NotOnLedger, UnknownItem
 from ..proofs.events import Action, AnchorKind
+from ..untrusted import anchor_root
 from .bulk import chunks
 from .models import Anchor, ContainerContent, Event, Item, Party
 from .queries import registration_leaf
@@ -44,8 +44,10 @@ class TrailScope:
             raise InvalidInput("trace scope", self.kind, "is not a scope", "item, lot, batch or shipment")
         if not self.value.strip():
             raise InvalidInput(f"{self.kind}", self.value, "is empty", f"a {self.kind} to trace")
-        if self.kind in ("batch", "shipment") and not re.fullmatch(r"0x[0-9a-fA-F]{64}", self.value):
-            raise InvalidInput(f"{self.kind} root", self.value, "is not a 32-byte hex root", "0x followed by 64 hex digits")
+        if self.kind in ("batch", "shipment"):
+            object.__setattr__(self, "value", anchor_root(f"{self.kind} root", self.value))
+        elif self.kind == "lot":
+            validate_lot(self.value)
 
     @classmethod
     def parse(cls, text: str) -> TrailScope:

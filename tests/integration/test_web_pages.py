@@ -167,7 +167,8 @@ def test_api_errors_are_json(web: WebLedger) -> None:
         (client.post("/api/v1/inspections", json={}, headers=web.bearer("tom")), 403),
         (client.post("/api/v1/shipments", json={"to": "shop", "codes": [web.link(1)]}, headers=web.bearer("tom")), 403),
         (client.post("/api/v1/stolen", json={"code": web.link(999)}, headers=web.bearer("olga")), 404),
-        (client.post("/api/v1/shipments/0x00/receipt", json={}, headers=web.bearer("tom")), 404),  # an unknown shipment is not found
+        (client.post("/api/v1/shipments/0x00/receipt", json={}, headers=web.bearer("tom")), 400),
+        (client.post(f"/api/v1/shipments/0x{'00' * 32}/receipt", json={}, headers=web.bearer("tom")), 404),
     ]
     for response, status in cases:
         assert response.status_code == status, response.get_data(as_text=True)
