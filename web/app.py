@@ -24,13 +24,7 @@ from ledger.verify.sites import INSPECTION_SITES
 from ledger.verify.verdicts import Rules
 from ledger.verify.verifier import Verifier
 
-from . import actions
-from . import api
-from . import auth
-from . import errors
-from . import pages
-from . import resolver
-from . import scan
+from . import actions, api, auth, errors, pages, resolver, scan
 from .context import EXTENSION
 from .verify_endpoint import VerifyEndpoint
 

@@ -14,8 +14,7 @@ from ledger.index.models import Shipment, ShipmentState
 from ledger.index.queries import item_status
 from ledger.index.trail import TrailScope, trail
 
-from . import once
-from . import timeline
+from . import once, timeline
 from .auth import require_account
 from .context import current_account, ledger
 

@@ -15,8 +15,7 @@ from ledger.proofs.inspections import InspectionOutcome
 from ledger.verify.scans import recent_scans
 from ledger.verify.verifier import Verification
 
-from . import once
-from . import timeline
+from . import once, timeline
 from .context import current_account, ledger, verifier
 
 __all__ = ["location_from", "render_verdict", "verify_and_render"]
