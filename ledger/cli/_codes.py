@@ -10,9 +10,9 @@ from typing import BinaryIO
 import click
 from sqlalchemy.engine import Engine
 
+from ..chain.keystore import Keystore
 from ..codes.epc import EpcScheme, SgtinTag
 from ..codes.identifiers import ItemKey
-from ..chain.keystore import Keystore
 from ..codes.images import read_codes
 from ..codes.label_jobs import LabelRun, available_cores, pdf_pages, zpl_chunks
 from ..codes.label_sheet import SheetLayout, write_pages

@@ -18,8 +18,8 @@ from functools import partial
 from typing import TypeVar
 
 from ..errors import InvalidInput
-from .identifiers import ItemKey
 from ._pdf import deflate
+from .identifiers import ItemKey
 from .label_sheet import SheetLayout, pages_of, render_page
 from .qr_label import Label
 from .signature import CodeSigner, SignatureForm

@@ -219,7 +219,8 @@ def write_label_sheet(
 def write_pages(pages: Iterable[tuple[bytes, int]], out: BinaryIO, layout: SheetLayout,
                 progress: Callable[[int], None] | None = None) -> int:
     """Write ``(deflated content, labels on it)`` pages as they come; returns the number of labels."""
-    writer = PdfWriter(out, *PAGE_SIZES[layout.page], title="Item labels")
+    width, height = PAGE_SIZES[layout.page]
+    writer = PdfWriter(out, width, height, title="Item labels")
     done = 0
     for content, count in pages:
         writer.add_page(content)

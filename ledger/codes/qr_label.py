@@ -22,9 +22,11 @@ True
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 import zxingcpp
@@ -83,8 +85,9 @@ class QrSymbol:
 def qr_symbol(data: str) -> QrSymbol:
     """The QR symbol for ``data`` at error correction Q with the fixed mask."""
     barcode = zxingcpp.create_barcode(data, zxingcpp.QRCode, ec_level=EC_LEVEL, dataMask=MASK)
-    image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
-    return QrSymbol(image.shape[0], image.tobytes())
+    image: Any = barcode.to_image(scale=1, add_quiet_zones=False)  # a buffer of one byte per module
+    modules = memoryview(image).tobytes()
+    return QrSymbol(math.isqrt(len(modules)), modules)
 
 
 @lru_cache(maxsize=256)
@@ -159,9 +162,8 @@ class Label:
 
 def label_png(label: Label, module_px: int = 8) -> bytes:
     """A PNG of the QR (``module_px`` pixels per module) with the text lines under it."""
-    barcode = zxingcpp.create_barcode(label.uri, zxingcpp.QRCode, ec_level=EC_LEVEL, dataMask=MASK)
-    pixels = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
-    modules = pixels.shape[0] + 2 * QUIET_ZONE
+    symbol = qr_symbol(label.uri)
+    modules = symbol.size + 2 * QUIET_ZONE
     size = modules * module_px
     font_size = max(10, 2 * module_px)
     font = ImageFont.load_default(size=font_size)
@@ -170,7 +172,7 @@ def label_png(label: Label, module_px: int = 8) -> bytes:
     width = max(size, max(int(font.getlength(line)) for line in lines) + 2 * QUIET_ZONE * module_px)
     image = Image.new("L", (width, size + line_height * len(lines) + QUIET_ZONE * module_px), 255)
     code = Image.new("L", (modules, modules), 255)
-    code.paste(Image.frombytes("L", (pixels.shape[1], pixels.shape[0]), pixels.tobytes()), (QUIET_ZONE, QUIET_ZONE))
+    code.paste(Image.frombytes("L", (symbol.size, symbol.size), symbol.modules), (QUIET_ZONE, QUIET_ZONE))
     image.paste(code.resize((size, size), Image.Resampling.NEAREST), ((width - size) // 2, 0))
     draw = ImageDraw.Draw(image)
     for i, line in enumerate(lines):

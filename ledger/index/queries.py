@@ -88,6 +88,6 @@ def batch_keys(engine: Engine, root: str) -> list[ItemKey]:
     with Session(engine) as s:
         if s.get(Batch, root.lower()) is None:
             raise UnknownItem(f"batch {root}")
-        rows = s.exec(select(Item.gtin, Item.serial, Item.lot, Item.expiry).where(col(Item.batch_root) == root.lower()))
+        rows = s.exec(select(col(Item.gtin), col(Item.serial), col(Item.lot), col(Item.expiry)).where(col(Item.batch_root) == root.lower()))
         keys = [ItemKey(gtin, serial, lot, expiry) for gtin, serial, lot, expiry in rows]
     return sorted(keys, key=lambda k: (k.gtin, serial_order(k.serial)))
