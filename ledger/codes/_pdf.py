@@ -26,8 +26,9 @@ _LARGEST_CHUNK = 64
 
 
 def deflate(content: bytes) -> bytes:
-    """A page's content stream, compressed (level 6: within 10% of level 9's size, a third of its time)."""
-    return zlib.compress(content, 6)
+    """A page's content stream, compressed. Level 1: measured on label pages, 8% larger than level 6 in
+    40% of its time (11 against 27 µs a label), and deflate was a tenth of a label's time at level 6."""
+    return zlib.compress(content, 1)
 
 
 def pdf_text(text: str) -> bytes:
