@@ -84,13 +84,14 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
     # The longest link first: a label too large for the layout is refused before anything is written.
     longest = next(run.labels([max(keys, key=lambda k: len(k.canonical) + 3 * len(k.lot or "") + 10 * bool(k.expiry))]))
     if fmt == "pdf":
-        sheet = SheetLayout.parse(layout or _DEFAULT_LAYOUTS["pdf"], dots)
-        sheet.check_fits(longest, qr_symbol(longest.uri).version)
+        version = qr_symbol(longest.uri).version
+        sheet = SheetLayout.parse(layout or _DEFAULT_LAYOUTS["pdf"], dots).holding(version)
+        sheet.check_fits(longest, version)
         described = sheet.describe()
         written = _write_growing(out, len(keys), lambda handle, advance: write_pages(
             pdf_pages(keys, run, sheet, workers), handle, sheet, advance))
     elif fmt == "zpl":
-        label_size = ZplLayout.parse(layout or _DEFAULT_LAYOUTS["zpl"], dots)
+        label_size = ZplLayout.parse(layout or _DEFAULT_LAYOUTS["zpl"], dots).holding(len(longest.uri))
         label_size.check_fits(longest)
         described = label_size.describe()
         written = _write_growing(out, len(keys), lambda handle, advance: _write_zpl(

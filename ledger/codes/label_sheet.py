@@ -5,9 +5,10 @@ number of printer dots at 203 dpi (the coarsest thermal and desktop label printe
 module that falls between dots prints as 2 dots here and 3 there, and bars of uneven width
 are what makes a code hard to read. The default module is the largest of 6 down to 3 dots
 at which a cell still holds a QR of version 10 (a label with lot and expiry on a base URL
-of about 30 characters is version 9) with its quiet zone, and the text beside it, or under
-it in narrow cells. Every label's QR must fit: a label that needs a larger version than
-the cells hold at that module is refused, never shrunk.
+of about 30 characters is version 9 or 10) with its quiet zone, and the text beside it, or
+under it in narrow cells; a run whose largest label needs more lowers it (``holding``), not
+below 3 dots. Every label's QR must fit: a label that needs a larger version than the cells
+hold at that module is refused, never shrunk.
 
 Each QR is an inline 1-bit image mask of one sample per module, drawn at the module size:
 a few hundred bytes where the vector path of runs was a few kB, and no per-module work in
@@ -70,6 +71,7 @@ class SheetLayout:
     dots: int = 0  # 0: the largest that fits (see the module docstring)
     text_beside: bool = field(init=False, default=True)
     max_version: int = field(init=False, default=0)
+    _explicit_dots: bool = field(init=False, default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.page not in PAGE_SIZES:
@@ -82,6 +84,7 @@ class SheetLayout:
         if self.dots and not MIN_DOTS <= self.dots <= MAX_DOTS:
             raise InvalidInput("dots per module", self.dots, f"is outside {MIN_DOTS}..{MAX_DOTS}",
                                f"{MIN_DOTS} to {MAX_DOTS} dots at {PRINTER_DPI} dpi")
+        object.__setattr__(self, "_explicit_dots", bool(self.dots))
         candidates = [self.dots] if self.dots else list(range(AUTO_MAX_DOTS, MIN_DOTS - 1, -1))
         for dots in candidates:
             beside, version = self._fit(dots)
@@ -135,6 +138,18 @@ class SheetLayout:
         return (f"{self.page.upper() if self.page == 'a4' else self.page.title()}, {self.columns} x {self.rows} labels of "
                 f"{width / mm:.1f} x {height / mm:.1f} mm: QR module {self.dots} dots at {PRINTER_DPI} dpi "
                 f"({self.module_mm:.2f} mm), QR up to version {self.max_version}")
+
+    def holding(self, version: int) -> SheetLayout:
+        """This layout, or with its default module lowered (not below 3 dots) until a QR of ``version`` fits;
+        a module given explicitly stays."""
+        if version <= self.max_version or self._explicit_dots:
+            return self
+        for dots in range(self.dots - 1, MIN_DOTS - 1, -1):
+            if self._fit(dots)[1] >= version:
+                lowered = SheetLayout(self.page, self.columns, self.rows, self.margin_mm, dots)
+                object.__setattr__(lowered, "_explicit_dots", False)
+                return lowered
+        return self
 
     def check_fits(self, label: Label, version: int) -> None:
         """Refuse a label whose QR is larger than the cells hold at this module."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..errors import InvalidInput
@@ -56,9 +56,11 @@ class ZplLayout:
     width: int
     height: int
     dpi: int = 203
-    dots: int = 0  # 0: the largest up to 6 at which a link of DESIGN_LENGTH fits
+    dots: int = 0  # 0: the largest up to twice the least at which a link of DESIGN_LENGTH fits
+    _explicit_dots: bool = field(init=False, default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_explicit_dots", bool(self.dots))
         if self.dpi not in _DPIS:
             raise InvalidInput("printer resolution", self.dpi, "is not a thermal printer's", "152, 203, 300 or 600 dpi")
         if not (self.dpi <= self.width <= 12 * self.dpi and self.dpi // 2 <= self.height <= 24 * self.dpi):
@@ -69,8 +71,7 @@ class ZplLayout:
                                f"{MIN_DOTS} to {MAX_DOTS} (^BQ's magnification)")
         if self.dots:
             return
-        # At least 3 dots at 203 dpi: 0.375 mm, and proportionally more on finer printers.
-        least = max(MIN_DOTS, round(MIN_DOTS * self.dpi / 203))
+        least = self._least()
         for dots in range(min(MAX_DOTS, 2 * least), least - 1, -1):
             if self._fits(byte_mode_version(DESIGN_LENGTH), dots):
                 object.__setattr__(self, "dots", dots)
@@ -78,6 +79,10 @@ class ZplLayout:
         raise InvalidInput("label size", f"{self.width}x{self.height} dots",
                            f"is too small for a QR of a {DESIGN_LENGTH}-character link at {least} dots per module "
                            "with its text beside it", "a larger label, e.g. 57x32mm")
+
+    def _least(self) -> int:
+        """At least 3 dots at 203 dpi (0.375 mm), and proportionally more on finer printers."""
+        return max(MIN_DOTS, round(MIN_DOTS * self.dpi / 203))
 
     @classmethod
     def parse(cls, text: str, dots: int = 0) -> ZplLayout:
@@ -108,6 +113,18 @@ class ZplLayout:
         while self._fits(byte_mode_version(length + 1), self.dots) and length < 1000:
             length += 1
         return length
+
+    def holding(self, length: int) -> ZplLayout:
+        """This layout, or with its default module lowered (not below the least) until a link of ``length``
+        characters fits; a module given explicitly stays."""
+        if self._explicit_dots or self._fits(byte_mode_version(length), self.dots):
+            return self
+        for dots in range(self.dots - 1, self._least() - 1, -1):
+            if self._fits(byte_mode_version(length), dots):
+                lowered = ZplLayout(self.width, self.height, self.dpi, dots)
+                object.__setattr__(lowered, "_explicit_dots", False)
+                return lowered
+        return self
 
     def check_fits(self, label: Label) -> None:
         version = byte_mode_version(len(label.uri))

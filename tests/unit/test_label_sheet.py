@@ -145,3 +145,13 @@ def test_pdf_text_is_one_balanced_literal(text: str) -> None:
     inner = literal[1:-1].replace(b"\\\\", b"").replace(b"\\(", b"").replace(b"\\)", b"")
     assert literal[:1] == b"(" and literal[-1:] == b")" and b"(" not in inner and b")" not in inner
     assert b"\n" not in literal and b"\r" not in literal
+
+
+def test_a_run_with_larger_codes_lowers_the_default_module_but_not_a_given_one() -> None:
+    layout = SheetLayout.parse("a4:3x8:10")
+    assert layout.holding(11) is layout
+    lowered = layout.holding(13)
+    assert (lowered.dots, lowered.max_version) == (3, 16) and "3 dots at 203 dpi" in lowered.describe()
+    assert layout.holding(40).dots == 4  # nothing holds it: check_fits refuses it with the default's numbers
+    given = SheetLayout.parse("a4:3x8:10", dots=4)
+    assert given.holding(13) is given

@@ -110,3 +110,11 @@ def test_an_input_error_in_a_worker_reaches_the_caller_whole() -> None:
 def test_the_run_never_shows_its_key() -> None:
     assert bytes(BRAND.key).hex() not in repr(RUN) and "secret" not in repr(RUN)
 
+
+
+def test_a_longer_link_lowers_the_default_module_but_not_a_given_one() -> None:
+    layout = ZplLayout.parse("4x2in")
+    assert layout.dots == 5 and layout.holding(200) is layout
+    assert layout.holding(300).dots == 4 and layout.holding(300).max_length() >= 300
+    given = ZplLayout.parse("4x2in", dots=5)
+    assert given.holding(300) is given
