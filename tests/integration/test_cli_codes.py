@@ -118,7 +118,7 @@ def test_rfid_round_trip_and_export(env: dict[str, str], tmp_path: Path) -> None
     (["labels", "--as", "acme", "--out", "x.pdf", "--layout", "a5:1x1:0", f"/01/{GTIN}/21/1"], "a5"),
     (["labels", "--as", "acme", "--out", "x.pdf", "--layout", "a4:3x8:10", "--dots", "2", f"/01/{GTIN}/21/1"], "outside 3..10"),
     (["labels", "--as", "acme", "--out", "x.zpl", "--format", "zpl", "--layout", "1x1in", f"/01/{GTIN}/21/1"], "too small"),
-    (["labels", "--as", "acme", "--out", "x.pdf", "--base-url", "https://v.example/" + "p" * 150, f"/01/{GTIN}/21/1"],
+    (["labels", "--as", "acme", "--out", "x.pdf", "--base-url", "https://v.example/" + "p" * 400, f"/01/{GTIN}/21/1"],
      "larger than the cells"),
     (["labels", "--as", "nobody", "--out", "x.pdf", f"/01/{GTIN}/21/1"], "nobody"),
 ])
