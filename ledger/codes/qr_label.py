@@ -7,7 +7,7 @@ bits (the decimal signature goes in numeric mode). Every choice was measured by
 ``scripts/bench_labels.py``: the pure-Python ``qrcode`` spent ~80% of a label choosing a
 mask; a fixed mask decoded as well as the searched one when blurred and downscaled, and
 Q survived scuffs that M did not. The PNG is drawn with Pillow and the SVG written
-directly, both with the label's text lines beside or under the code.
+directly, both with the label's text lines under the code (PDF sheets: ``label_sheet``).
 
 >>> from eth_account import Account
 >>> label = Label.signed(ItemKey("09521234543213", "12345"), "https://verify.example", Account.from_key(b"\\x01" * 32))
