@@ -47,21 +47,25 @@ _DEFAULT_LAYOUTS = {"pdf": "a4:3x8:10", "zpl": "57x32mm"}
 @click.option("--as", "brand", required=True, help="The brand whose key signs the codes.")
 @click.option("--batch", help="Label every item of this registration batch (its root), in serial order.")
 @click.argument("codes", nargs=-1)
-@click.option("--out", type=click.Path(writable=True, path_type=Path), required=True,
-              help="PDF or ZPL file to write, or a directory for --format png/svg.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "zpl", "png", "svg"]), default="pdf", show_default=True)
+@click.option("--out", type=click.Path(writable=True, path_type=Path),
+              help="PDF or ZPL file to write, a directory for --format png/svg, or a file for --format uri (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "zpl", "png", "svg", "uri"]), default="pdf", show_default=True,
+              help="uri: the signed Digital Links as text, one per line.")
 @click.option("--layout", help="pdf: PAGE:COLUMNSxROWS[:MARGIN_MM] (page a4 or letter; default a4:3x8:10); "
                                "zpl: WIDTHxHEIGHT{mm|in}[@DPI] (default 57x32mm at 203 dpi).")
 @click.option("--dots", type=int, default=0, help="QR module in printer dots (3-10; default: the largest the layout holds).")
 @click.option("--jobs", type=int, default=0, help="Worker processes (default: one per core for 5,000 labels or more).")
 @click.option("--base-url", help="Verifier URL in the QR codes (default: $LEDGER_RESOLVER_URL).")
 @pass_ctx
-def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...], out: Path, fmt: str, layout: str | None,
-           dots: int, jobs: int, base_url: str | None) -> None:
-    """Signed GS1 Digital Link QR labels: a print-ready PDF sheet, ZPL for thermal printers, or one PNG/SVG per item.
+def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...], out: Path | None, fmt: str,
+           layout: str | None, dots: int, jobs: int, base_url: str | None) -> None:
+    """Signed GS1 Digital Link QR labels: a print-ready PDF sheet, ZPL for thermal printers, one PNG/SVG per item,
+    or the links themselves.
 
     Needs the keystore and the index only, not the chain: it runs while `ledger serve` holds the embedded chain.
     """
+    if out is None and fmt != "uri":
+        raise click.UsageError(f"give --out for --format {fmt} (a PDF or ZPL file, or a directory for png/svg)")
     # Signing a code needs the brand's key and what the index says of the items, never the chain.
     engine = ctx.index()
     party = party_named(engine, brand)
@@ -75,11 +79,20 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
     foreign = [k for k in (keys[:1] if batch else keys) if item_status(engine, k).brand != party.name]
     if foreign:
         raise InvalidInput("item", foreign[0].canonical, f"is not {party.name}'s", f"items registered by {party.name}")
-    if fmt in ("pdf", "zpl") and out.is_dir():
+    if fmt in ("pdf", "zpl") and out is not None and out.is_dir():
         raise InvalidInput("--out", str(out), "is a directory", f"a {fmt.upper()} file name (directories are for --format png/svg)")
     # ZPL printers may encode the link in byte mode, where base64url is the shorter signature.
     run = LabelRun(bytes(account.key), base_url or ctx.settings.resolver_url,
                    SignatureForm.BASE64URL if fmt == "zpl" else SignatureForm.DECIMAL, brand=party.name)
+    if fmt == "uri":
+        links = [label.uri for label in run.labels(keys)]
+        if out is not None:
+            out.write_text("".join(f"{link}\n" for link in links))
+            ctx.emit({"labels": len(links), "out": str(out)}, lambda: click.echo(f"wrote {len(links)} signed links to {out}"))
+        else:
+            ctx.emit(links, lambda: click.echo("\n".join(links)))
+        return
+    assert out is not None
     workers = jobs if jobs > 0 else (available_cores() if len(keys) >= 5000 else 1)
     # The longest link first: a label too large for the layout is refused before anything is written.
     longest = next(run.labels([max(keys, key=lambda k: len(k.canonical) + 3 * len(k.lot or "") + 10 * bool(k.expiry))]))

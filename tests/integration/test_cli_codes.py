@@ -75,6 +75,17 @@ def test_labels_run_while_the_chain_is_held_and_come_in_serial_order(env: dict[s
     assert "Scan to verify" in pages[0].get_textpage().get_text_range()
 
 
+def test_uri_format_prints_decimal_signed_links_that_check_offline(env: dict[str, str], tmp_path: Path) -> None:
+    link = run(env, "labels", "--as", "acme", "--format", "uri", f"/01/{GTIN}/21/3").strip()
+    assert re.fullmatch(rf"https://verify\.example\.com/01/{GTIN}/21/3\?sig=[0-9]{{155}}", link)
+    out = tmp_path / "links.txt"
+    assert json.loads(run(env, "--json", "labels", "--as", "acme", "--format", "uri", "--out", str(out),
+                          f"/01/{GTIN}/21/3", f"/01/{GTIN}/21/4"))["labels"] == 2
+    assert out.read_text().splitlines()[0] == link
+    run(env, "brands", "export", "--out", str(tmp_path / "brands.json"))
+    assert run(env, "check", "--brands", str(tmp_path / "brands.json"), link).startswith("VALID")
+
+
 def test_png_labels_verify_from_a_photo(env: dict[str, str], tmp_path: Path) -> None:
     run(env, "labels", "--as", "acme", "--out", str(tmp_path), "--format", "png", f"/01/{GTIN}/21/7")
     photo = tmp_path / f"{GTIN}_7.png"
@@ -114,6 +125,7 @@ def test_rfid_round_trip_and_export(env: dict[str, str], tmp_path: Path) -> None
     (["rfid", "encode", "/01/04006381333931/21/1"], "under no company prefix bound on this ledger"),
     (["rfid", "decode", "3074257BF7194E40000001"], "EPC"),
     (["labels", "--as", "acme", "--out", "x.pdf"], "give either --batch ROOT or item codes"),
+    (["labels", "--as", "acme", "--format", "zpl", f"/01/{GTIN}/21/1"], "give --out for --format zpl"),
     (["labels", "--as", "acme", "--out", "x.pdf", "--batch", "0x" + "00" * 32], "is not registered"),
     (["labels", "--as", "acme", "--out", "x.pdf", "--layout", "a5:1x1:0", f"/01/{GTIN}/21/1"], "a5"),
     (["labels", "--as", "acme", "--out", "x.pdf", "--layout", "a4:3x8:10", "--dots", "2", f"/01/{GTIN}/21/1"], "outside 3..10"),
