@@ -390,8 +390,8 @@ def report(args: argparse.Namespace) -> str:
         "the next step if PDF must go faster."), "", (
         f"**ZPL, target ≥ 50,000 labels/s: {'met' if zplN['labels'] / zplN['seconds'] >= 50000 else 'MISSED'}**: "
         f"{zplN['labels'] / zplN['seconds']:,.0f}/s with {zplN['jobs']:.0f} workers and {zpl1['labels'] / zpl1['seconds']:,.0f}/s "
-        f"with one on this shared machine (1-minute load average {zplN['load']:.1f} on {cores} cores at the end of the "
-        f"{zplN['jobs']:.0f}-worker run: no idle core for the second worker); "
+        f"with one on this shared machine (1-minute load averages {zpl1['load']:.1f} and {zplN['load']:.1f} on {cores} cores "
+        "at the end of the runs: wall rates here depend on what else ran); "
         f"{zpl_per_core:,.0f} labels per CPU-second, so 50,000/s is {50000 / zpl_per_core:.1f} cores' work, and "
         f"{50000 / (zplN['labels'] / zplN['seconds']):.1f}x more than measured here. The signature is {sig:.0f} of a label's "
         f"{total:.0f} µs ({sig / total:.0%}): one libsecp256k1 ECDSA signature, which bounds a core at ~{1e6 / sig:,.0f}/s "
