@@ -1,12 +1,10 @@
-"""Benchmark the Codes library: parse + signature check, signed PNG labels, a 10,000-label PDF.
+"""Benchmark the Codes library: parse + signature check, signed PNG labels (PDF and ZPL: bench_labels.py).
 
 Run: .venv/bin/python scripts/bench_codes.py [--write]   (--write updates BENCHMARKS.md)
 """
 
 from __future__ import annotations
 
-import io
-import resource
 import statistics
 import sys
 import time
@@ -15,7 +13,6 @@ from _bench import machine, replace_section
 from eth_account import Account
 
 from ledger.codes.identifiers import ItemKey
-from ledger.codes.label_sheet import write_label_sheet
 from ledger.codes.parsing import parse_code
 from ledger.codes.qr_label import Label, label_png
 from ledger.codes.signature import Brand, BrandDirectory, verify_code_signature
@@ -51,30 +48,16 @@ def bench_png(count: int = 200, runs: int = 3) -> float:
     return statistics.median(rates)
 
 
-def bench_pdf(count: int = 10_000) -> tuple[float, float, int]:
-    labels = (Label.signed(ItemKey("09521234543213", f"D{i:08d}"), BASE, BRAND) for i in range(count))
-    out = io.BytesIO()
-    began = time.perf_counter()
-    write_label_sheet(labels, out)
-    seconds = time.perf_counter() - began
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return seconds, peak_mib, len(out.getvalue())
-
-
 def main() -> None:
     codes = [label.uri for label in _labels(2000)]
     parse_rate = bench_parse(codes)
     png_rate = bench_png()
-    pdf_seconds, pdf_peak, pdf_bytes = bench_pdf()
     table = "\n".join(
         [
             "| measure | result | target |",
             "| --- | --- | --- |",
             f"| signed Digital Links parsed + signature-checked, one core (median of 5 runs of 2,000) | {parse_rate:,.0f}/s | ≥ 5,000/s |",
             f"| labels signed and rendered as PNG (median of 3 runs of 200) | {png_rate:,.0f}/s | |",
-            f"| 10,000-label PDF (A4, 3x8): wall time | {pdf_seconds:.1f} s | |",
-            f"| 10,000-label PDF: peak RSS of the process (ru_maxrss) | {pdf_peak:,.0f} MiB | |",
-            f"| 10,000-label PDF: file size | {pdf_bytes / 2**20:.1f} MiB | |",
         ]
     )
     print(table)
@@ -82,9 +65,7 @@ def main() -> None:
         section = (
             "## Codes (issue 3)\n\n"
             f"Machine: {machine()}.\n\nCommand: `{COMMAND}`\n\n{table}\n\n"
-            "Label rendering time is mostly the pure-Python `qrcode` choosing the best of 8 mask patterns "
-            "(about 6.6 of 8 ms per QR, timed); the PDF's memory grows with the batch because reportlab keeps "
-            "page streams until it writes the file.\n"
+            "PDF sheets and ZPL: see Labels (issue 14).\n"
         )
         replace_section("## Codes (issue 3)", section)
 

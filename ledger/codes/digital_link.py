@@ -53,7 +53,7 @@ _PRIMARY_KEY_AIS = frozenset(
 # biip needs an absolute URI; the host of a short path carries no GS1 meaning.
 _PLACEHOLDER_ORIGIN = "https://localhost"
 # The form our labels print, [http(s)://host[:port]]/01/{GTIN-14}/21/{serial}[?sig=…], narrowed to text
-# that needs no decoding (alphanumeric serial, base64url signature, plain lowercase host). The full
+# that needs no decoding (alphanumeric serial, decimal or base64url signature, plain lowercase host). The full
 # parse (biip's URI and element-string parsers, ~80 µs) was the largest item in the verifier's profile
 # and can only come to the same key; a regex and ItemKey take ~5 µs. Anything else, and any key
 # ItemKey rejects, takes the full parser, so errors keep their wording.

@@ -25,7 +25,16 @@ from biip.gtin import Gtin
 from ..errors import InvalidItemKey
 from ..proofs.keccak import keccak256
 
-__all__ = ["ItemKey", "ai_value_pattern", "canonical_key", "item_id_of", "validate_gtin", "validate_lot", "validate_serial"]
+__all__ = [
+    "ItemKey",
+    "ai_value_pattern",
+    "canonical_key",
+    "item_id_of",
+    "serial_order",
+    "validate_gtin",
+    "validate_lot",
+    "validate_serial",
+]
 
 
 @cache
@@ -86,6 +95,19 @@ def canonical_key(gtin14: str, serial: str) -> str:
     # quote() is a third of the cost of a key and a no-op on the common alphanumeric serial.
     encoded = serial if serial.isalnum() and serial.isascii() else quote(serial, safe="")
     return f"/01/{gtin14}/21/{encoded}"
+
+
+_DIGIT_RUNS = re.compile(r"(\d+)")
+
+
+def serial_order(serial: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key that puts serials in natural order: runs of digits compare as numbers.
+
+    >>> sorted(["10", "9", "100", "A10", "A9", "007", "7"], key=serial_order)
+    ['007', '7', '9', '10', '100', 'A9', 'A10']
+    """
+    # Each run: digits (0, value, text) before other text (1, 0, text); the text breaks ties such as 007 and 7.
+    return tuple((0, int(run), run) if run.isdigit() else (1, 0, run) for run in _DIGIT_RUNS.split(serial) if run)
 
 
 def item_id_of(gtin14: str, serial: str) -> bytes:

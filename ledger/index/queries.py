@@ -12,14 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ..chain.roles import Role
-from ..codes.identifiers import ItemKey
+from ..codes.identifiers import ItemKey, serial_order
 from ..codes.signature import Brand, BrandDirectory
-from ..errors import InvalidItemKey, UnknownItem
+from ..errors import InvalidItemKey, UnknownItem, UnknownParty
 from ..proofs.merkle import attributes_hash, item_leaf
 from ..untrusted import anchor_root
 from .models import Batch, Condition, Item, LifeCycle, Party, PrefixBinding, Shipment, conditions_of, legacy_status
 
-__all__ = ["ItemStatus", "batch_keys", "brand_directory", "item_status", "prefix_length_of", "registration_leaf"]
+__all__ = ["ItemStatus", "batch_keys", "brand_directory", "item_status", "party_named", "prefix_length_of", "registration_leaf"]
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,20 @@ def prefix_length_of(engine: Engine, gtin14: str) -> int:
     return len(owner[1])
 
 
+def party_named(engine: Engine, name: str) -> Party:
+    with Session(engine) as s:
+        party = s.scalars(select(Party).where(col(Party.name) == name)).first()
+    if party is None:
+        raise UnknownParty(name)
+    return party
+
+
 def batch_keys(engine: Engine, root: str) -> list[ItemKey]:
-    """The items of a registration batch, in serial order."""
+    """The items of a registration batch by GTIN, then serial in natural order (1, 2, …, 10, not 1, 10, 100)."""
     root = anchor_root("batch root", root)
     with Session(engine) as s:
         if s.get(Batch, root) is None:
             raise UnknownItem(f"batch {root}")
-        rows = s.exec(select(Item).where(col(Item.batch_root) == root).order_by(col(Item.gtin), col(Item.serial)))
-        return [ItemKey(i.gtin, i.serial, i.lot, i.expiry) for i in rows]
+        rows = s.exec(select(col(Item.gtin), col(Item.serial), col(Item.lot), col(Item.expiry)).where(col(Item.batch_root) == root))
+        keys = [ItemKey(gtin, serial, lot, expiry) for gtin, serial, lot, expiry in rows]
+    return sorted(keys, key=lambda k: (k.gtin, serial_order(k.serial)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -13,6 +14,9 @@ import zxingcpp
 from click.testing import CliRunner
 
 from ledger.cli.main import cli
+from ledger.custody.ledger import Ledger
+from ledger.errors import ChainLocked
+from ledger.settings import Settings
 
 GTIN = "09521234543213"
 
@@ -50,6 +54,36 @@ def test_pdf_sheet_decodes_back_to_signed_codes(env: dict[str, str], tmp_path: P
     brands = tmp_path / "brands.json"
     run(env, "brands", "export", "--out", str(brands))
     assert "VALID: signed by acme" in run(env, "check", "--brands", str(brands), texts[0])
+
+
+def test_labels_run_while_the_chain_is_held_and_come_in_serial_order(env: dict[str, str], tmp_path: Path) -> None:
+    batch = batch_of(env)
+    held = Ledger.open(Settings.from_env(env))  # as `ledger serve` holds the embedded chain
+    try:
+        assert isinstance(CliRunner().invoke(cli, ["verify", f"(01){GTIN}(21)1"], env=env).exception, ChainLocked)
+        pdf, zpl = tmp_path / "held.pdf", tmp_path / "held.zpl"
+        made = json.loads(run(env, "--json", "labels", "--as", "acme", "--batch", batch, "--out", str(pdf)))
+        run(env, "labels", "--as", "acme", "--batch", batch, "--format", "zpl", "--out", str(zpl))
+    finally:
+        held.close()
+    assert made["labels"] == 30 and "QR module 4 dots at 203 dpi (0.50 mm)" in made["layout"]
+    assert not (tmp_path / "held.pdf.part").exists()
+    pages = pypdfium2.PdfDocument(str(pdf))
+    printed = [int(n) for page in pages for n in re.findall(r"Serial (\d+)", page.get_textpage().get_text_range())]
+    assert printed == list(range(1, 31))  # not 1, 10, 11, …
+    assert [int(n) for n in re.findall(r"\^FDSerial (\d+)\^FS", zpl.read_text())] == list(range(1, 31))
+    assert "Scan to verify" in pages[0].get_textpage().get_text_range()
+
+
+def test_uri_format_prints_decimal_signed_links_that_check_offline(env: dict[str, str], tmp_path: Path) -> None:
+    link = run(env, "labels", "--as", "acme", "--format", "uri", f"/01/{GTIN}/21/3").strip()
+    assert re.fullmatch(rf"https://verify\.example\.com/01/{GTIN}/21/3\?sig=[0-9]{{155}}", link)
+    out = tmp_path / "links.txt"
+    assert json.loads(run(env, "--json", "labels", "--as", "acme", "--format", "uri", "--out", str(out),
+                          f"/01/{GTIN}/21/3", f"/01/{GTIN}/21/4"))["labels"] == 2
+    assert out.read_text().splitlines()[0] == link
+    run(env, "brands", "export", "--out", str(tmp_path / "brands.json"))
+    assert run(env, "check", "--brands", str(tmp_path / "brands.json"), link).startswith("VALID")
 
 
 def test_png_labels_verify_from_a_photo(env: dict[str, str], tmp_path: Path) -> None:
@@ -91,8 +125,14 @@ def test_rfid_round_trip_and_export(env: dict[str, str], tmp_path: Path) -> None
     (["rfid", "encode", "/01/04006381333931/21/1"], "under no company prefix bound on this ledger"),
     (["rfid", "decode", "3074257BF7194E40000001"], "EPC"),
     (["labels", "--as", "acme", "--out", "x.pdf"], "give either --batch ROOT or item codes"),
+    (["labels", "--as", "acme", "--format", "zpl", f"/01/{GTIN}/21/1"], "give --out for --format zpl"),
     (["labels", "--as", "acme", "--out", "x.pdf", "--batch", "0x" + "00" * 32], "is not registered"),
     (["labels", "--as", "acme", "--out", "x.pdf", "--layout", "a5:1x1:0", f"/01/{GTIN}/21/1"], "a5"),
+    (["labels", "--as", "acme", "--out", "x.pdf", "--layout", "a4:3x8:10", "--dots", "2", f"/01/{GTIN}/21/1"], "outside 3..10"),
+    (["labels", "--as", "acme", "--out", "x.zpl", "--format", "zpl", "--layout", "1x1in", f"/01/{GTIN}/21/1"], "too small"),
+    (["labels", "--as", "acme", "--out", "x.pdf", "--base-url", "https://v.example/" + "p" * 400, f"/01/{GTIN}/21/1"],
+     "larger than the cells"),
+    (["labels", "--as", "nobody", "--out", "x.pdf", f"/01/{GTIN}/21/1"], "nobody"),
 ])
 def test_code_command_errors(env: dict[str, str], args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, args, env=env)

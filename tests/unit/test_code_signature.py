@@ -4,17 +4,25 @@ import json
 
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_defunct
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.codes.identifiers import ItemKey
 from ledger.codes.signature import (
     Brand,
     BrandDirectory,
+    CodeSigner,
+    SignatureForm,
     SignatureReason,
     decode_signature,
+    encode_signature,
     sign_code,
     verify_code_signature,
 )
 from ledger.errors import InvalidInput
+
+from ._code_strategies import item_keys
 
 ACME = Account.from_key(b"\x01" * 32)
 GLOBEX = Account.from_key(b"\x02" * 32)
@@ -40,8 +48,42 @@ def test_accepts_private_key_and_hex_signature() -> None:
     assert reason(KEY, decode_signature(signature).hex()) is SignatureReason.VALID
 
 
-def test_signature_is_short_base64url() -> None:
-    assert len(sign_code(KEY, ACME)) == 87
+def test_new_codes_are_decimal_and_base64url_still_verifies() -> None:
+    decimal, base64url = sign_code(KEY, ACME), sign_code(KEY, ACME, SignatureForm.BASE64URL)
+    assert len(decimal) == 155 and decimal.isdigit() and len(base64url) == 87
+    assert decode_signature(decimal) == decode_signature(base64url)
+    assert reason(KEY, decimal) is reason(KEY, base64url) is SignatureReason.VALID
+
+
+def test_a_label_printed_before_the_decimal_form_verifies() -> None:
+    # sig= of /01/09521234543213/21/12345 as main's labels printed it (eth_account, base64url r||s||v).
+    old = "eOalpHjNaqcYtEOIqUXlaHjHfcPkKronxM7LnQnYBcUVVrP8XnOMckNovbsZYt_R8LQjO05VamChoTjBbFpWtxw"
+    assert reason(KEY, old) is SignatureReason.VALID
+
+
+@settings(max_examples=40, deadline=None)
+@given(item_keys(), st.binary(min_size=32, max_size=32).filter(lambda b: 0 < int.from_bytes(b, "big") < 2**255))
+def test_code_signer_makes_eth_account_signatures_in_both_forms(key: ItemKey, secret: bytes) -> None:
+    expected = bytes(Account.from_key(secret).sign_message(encode_defunct(text=key.canonical)).signature)
+    for form in SignatureForm:
+        written = CodeSigner(secret, form).sign(key)
+        assert decode_signature(written) == expected
+        assert encode_signature(expected, form) == written
+
+
+@pytest.mark.parametrize("text", [
+    "9" * 155,  # above 2**512
+    "0" * 155,  # r = s = 0
+    f"{(1 << 256) | (2**255 - 1):0155d}",  # s above half the curve order
+])
+def test_decimal_outside_the_curve_is_malformed(text: str) -> None:
+    check = verify_code_signature(KEY, text, BRANDS)
+    assert check.reason is SignatureReason.MALFORMED_SIGNATURE and "EIP-2098" in check.detail
+
+
+def test_code_signer_repr_shows_the_address_not_the_key() -> None:
+    signer = CodeSigner(ACME)
+    assert repr(signer) == f"CodeSigner({ACME.address}, decimal)" and ACME.key.hex()[2:] not in repr(signer)
 
 
 def test_missing() -> None:
@@ -81,9 +123,16 @@ def test_one_hex_digit_altered() -> None:
 
 
 def test_one_base64_character_altered() -> None:
-    signature = sign_code(KEY, ACME)
+    signature = sign_code(KEY, ACME, SignatureForm.BASE64URL)
     altered = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
     assert reason(KEY, altered) is SignatureReason.BAD_SIGNATURE
+
+
+@pytest.mark.parametrize("position", [0, 40, 77, 78, 120, 154])  # in r, at the parity bit's digits, in s
+def test_one_decimal_digit_altered(position: int) -> None:
+    signature = sign_code(KEY, ACME)
+    altered = signature[:position] + str((int(signature[position]) + 1) % 10) + signature[position + 1:]
+    assert reason(KEY, altered) in (SignatureReason.BAD_SIGNATURE, SignatureReason.MALFORMED_SIGNATURE)
 
 
 def test_a_gtin_belongs_to_the_one_prefix_it_starts_with() -> None:

@@ -79,6 +79,7 @@ _queries = st.one_of(
     st.just(""),
     st.text("ABCXYZabcxyz0189-_", max_size=30).map(lambda sig: f"?sig={sig}"),
     st.text("ABCabc019-_=+%/&#?", max_size=12).map(lambda sig: f"?sig={sig}"),
+    st.text("0123456789", min_size=154, max_size=156).map(lambda sig: f"?sig={sig}"),  # the decimal form and near it
     st.sampled_from(["?", "?sig", "?sig=a&sig=b", "?utm=1&sig=a", "?sig=a&17=261231", "?SIG=a", "#sig=a"]),
 )
 
@@ -101,7 +102,7 @@ def test_parse_agrees_with_the_full_parser(host: str, gtin: str, ai: str, serial
 # What the labels carry must actually take the fast path, or the verifier pays for biip again.
 @given(item_keys(alphabet="ABCxyz0123456789", with_attributes=False),
        st.sampled_from(["", "https://verify.example", "http://127.0.0.1:8000"]),
-       st.none() | st.text("ABCXYZabcxyz0189-_", max_size=90))
+       st.none() | st.text("ABCXYZabcxyz0189-_", max_size=90) | st.text("0123456789", min_size=155, max_size=155))
 def test_label_codes_take_the_fast_path(key: ItemKey, base: str, signature: str | None) -> None:
     text = digital_link_uri(key, base, {"sig": signature} if signature is not None else {})
     fast = _parse_common_form(text)

@@ -11,8 +11,8 @@ from PIL import Image, ImageChops
 from ledger.codes.identifiers import ItemKey
 from ledger.codes.images import read_codes
 from ledger.codes.parsing import parse_code
-from ledger.codes.qr_label import QUIET_ZONE, Label, label_png, label_svg, qr_matrix
-from ledger.codes.signature import Brand, BrandDirectory, verify_code_signature
+from ledger.codes.qr_label import QUIET_ZONE, Label, label_png, label_svg, qr_matrix, qr_symbol
+from ledger.codes.signature import Brand, BrandDirectory, CodeSigner, SignatureForm, verify_code_signature
 
 BRAND = Account.from_key(b"\x01" * 32)
 BRANDS = BrandDirectory((Brand("Acme", BRAND.address, ("9521234",)),))
@@ -67,7 +67,26 @@ def test_quiet_zone_and_error_correction() -> None:
 
 
 def test_text_lines() -> None:
-    assert LABEL.text_lines() == ("GTIN 09521234543213", "Serial SN-12/345", "Lot LOT7", "Expiry 2027-03-31")
+    assert LABEL.text_lines() == ("GTIN 09521234543213", "Serial SN-12/345", "Lot LOT7", "Expiry 2027-03-31", "Scan to verify")
+    named = Label.signed(KEY, "https://verify.example", BRAND, brand="Acme", product="Aspirin 500 mg, 20 tablets")
+    assert named.text_lines()[:3] == ("Acme", "Aspirin 500 mg, 20 tablets", "Serial SN-12/345")
+
+
+def test_symbol_is_q_with_the_fixed_mask_and_packs_into_an_image_mask() -> None:
+    symbol = qr_symbol(LABEL.uri)
+    assert symbol.size == 17 + 4 * symbol.version and len(symbol.modules) == symbol.size**2
+    bits = symbol.mask_bits()
+    stride = (symbol.size + 7) // 8
+    assert len(bits) == stride * symbol.size
+    unpacked = [[not bits[y * stride + x // 8] >> (7 - x % 8) & 1 for x in range(symbol.size)] for y in range(symbol.size)]
+    assert unpacked == symbol.rows()
+    assert symbol.rows()[0][:7] == [True] * 7  # the top-left finder pattern
+
+
+def test_the_decimal_signature_makes_the_code_smaller_than_base64url() -> None:
+    base64url = Label.signed(KEY, "https://verify.example", CodeSigner(BRAND, SignatureForm.BASE64URL))
+    assert qr_symbol(LABEL.uri).version < qr_symbol(base64url.uri).version
+    assert verify_code_signature(KEY, parse_code(base64url.uri).signature, BRANDS).ok
 
 
 def test_svg_has_path_and_text_and_matches_matrix() -> None:
