@@ -2,7 +2,7 @@
 
 An action whose outcome on chain is not known yet (ActionPending) is 202 Accepted, not an error:
 it was sent and `ledger sync` or the next start finishes it. An index database that cannot be
-reached is 503, logged once per outage (see ledger.database), not a traceback per request.
+reached is 503, logged once per outage (see ledger.index.engine), not a traceback per request.
 """
 
 from __future__ import annotations

@@ -244,7 +244,7 @@ def _in_fresh_process(code: str) -> str:
 
 def test_deeply_nested_brand_directory_is_refused() -> None:
     out = _in_fresh_process(
-        "from ledger.code_signature import BrandDirectory\n"
+        "from ledger.codes.signature import BrandDirectory\n"
         "from ledger.errors import InvalidInput\n"
         "try:\n    BrandDirectory.parse('[' * 100_000 + ']' * 100_000)\n"
         "except InvalidInput as exc:\n    print(exc.message)\n")
@@ -254,7 +254,7 @@ def test_deeply_nested_brand_directory_is_refused() -> None:
 def test_epcis_nested_50000_levels_in_ilmd_is_refused_before_validation() -> None:
     out = _in_fresh_process(
         "import json\n"
-        "from ledger.epcis_schema import parse_document\n"
+        "from ledger.epcis.schema import parse_document\n"
         "from ledger.errors import InvalidEpcis\n"
         f"doc = json.dumps({_epcis(ilmd={'x:y': 'NEST'})!r}).replace('\"NEST\"', '{{\"a\":' * 50_000 + '1' + '}}' * 50_000)\n"
         "try:\n    parse_document(doc)\n"
