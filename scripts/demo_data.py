@@ -22,7 +22,7 @@ from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec
 from ledger.errors import LedgerError
 from ledger.geo import Location
-from ledger.index.accounts import create_token, create_user
+from ledger.index.accounts import create_token, create_user, token_account
 from ledger.proofs.events import Action
 from ledger.settings import Settings
 from ledger.verify.sites import INSPECTION_SITES
@@ -56,16 +56,18 @@ def build(home: Path, base: str) -> None:
         ledger.change_status("acme", Action.RECALL, lot="LOT-RECALL")
         ledger.change_status("customs-rotterdam", Action.REPORT_STOLEN, [key(500)], location="Port of Rotterdam")
         ledger.change_status("acme", Action.DESTROY, [key(20)], location="Acme plant, Eindhoven")
-        # A cloned code: the same label scanned in Rotterdam and, half an hour later, in Shanghai.
-        now = ledger.clock()
-        for offset, site in ((-1800, "Port of Rotterdam"), (0, "Port of Shanghai")):
-            Verifier(ledger, clock=lambda offset=offset: now + offset).verify(
-                Label.signed(key(42), base, ledger.keystore.unlock("acme")).uri, INSPECTION_SITES[site])
         users = {"olga": "customs-rotterdam", "ann": "acme", "fred": "swiftfreight", "carl": "cornershop",
                  "audrey": "audit-office"}
         for user, party in users.items():
             create_user(ledger.engine, user, party, PASSWORD)
         token = create_token(ledger.engine, "olga", "demo scanner")
+        # A cloned code: the same label scanned in Rotterdam and, half an hour later, in Shanghai, by an
+        # officer (anonymous scans are no clone evidence).
+        officer = token_account(ledger.engine, token)
+        now = ledger.clock()
+        for offset, site in ((-1800, "Port of Rotterdam"), (0, "Port of Shanghai")):
+            Verifier(ledger, clock=lambda offset=offset: now + offset).verify(
+                Label.signed(key(42), base, ledger.keystore.unlock("acme")).uri, INSPECTION_SITES[site], officer)
         acme = ledger.keystore.unlock("acme")
 
         def link(serial: int | str, gtin: str = MEDICINE, signer: str = "acme") -> str:

@@ -12,6 +12,7 @@ from ledger.index.accounts import Account
 from ledger.index.trail import TrailScope, trail
 from ledger.proofs.events import Action
 from ledger.proofs.inspections import InspectionOutcome
+from ledger.verify.report import as_seen_by
 from ledger.verify.scans import recent_scans
 from ledger.verify.verifier import Verification
 
@@ -38,6 +39,7 @@ def _may(account: Account | None, action: Action, result: Verification) -> bool:
 
 def render_verdict(result: Verification, code: str) -> str:
     account = current_account()
+    result = as_seen_by(result, account is not None)  # the same redaction as the API's answer
     steps = trail(ledger().engine, TrailScope.for_item(result.key)) if account and result.registered else []
     nodes, height = timeline.layout(steps)
     scans = recent_scans(ledger().engine, "0x" + result.key.item_id.hex()) if account else []

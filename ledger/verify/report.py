@@ -1,22 +1,36 @@
 """A verification as data: the one JSON shape that the API, the lean endpoint and ``ledger verify --json`` print.
 
-Custody details (status, custodian, last inspection) go only to callers the ledger knows: a
-signed-in party, a token holder, or the operator of this home on the command line.
+Custody details (status, custodian, last inspection) and the reasons' own sentences go only to
+callers the ledger knows: a signed-in party, a token holder, or the operator of this home on the
+command line. Anonymous callers get the verdict, the advice and each reason's generic sentence
+(:func:`as_seen_by`, which the API, the lean endpoint and the verdict page all apply): a reason's
+own sentence can name the custodian, the distance to its premises or the inspecting officer's
+party, and a few anonymous requests from chosen places would locate a plant.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
-from .verdicts import Weight
+from .verdicts import Judgement, Reason, Weight
 from .verifier import Verification
 
-__all__ = ["has_alert", "verification_json"]
+__all__ = ["as_seen_by", "has_alert", "verification_json"]
+
+
+def as_seen_by(v: Verification, known: bool) -> Verification:
+    """``v`` as a caller may see it: whole if the ledger knows the caller; else with generic reasons and no custody."""
+    if known:
+        return v
+    reasons = tuple(Reason(r.code, r.code.generic) for r in v.judgement.reasons)
+    return replace(v, judgement=Judgement(v.judgement.verdict, reasons), state=None, custodian=None, in_transit_to=None,
+                   last_inspection=None, batch=None)
 
 
 def verification_json(v: Verification, with_custody: bool) -> dict[str, Any]:
-    """The answer to one verification; ``custody`` is None unless ``with_custody``."""
+    """The answer to one verification; for an anonymous caller (not ``with_custody``) as :func:`as_seen_by` has it."""
+    v = as_seen_by(v, with_custody)
     custody = None
     if with_custody and v.registered:
         custody = {"status": v.status, "life_cycle": v.state.life_cycle.value if v.state else None,

@@ -1,4 +1,10 @@
-"""The scan log: every verification is recorded, and an item's recent scans feed the clone rules."""
+"""The scan log: every verification is recorded, and an item's recent identified scans feed the clone rules.
+
+Anonymous scans (no signed-in party, no API token: the row's ``party`` is NULL) are recorded for
+the brands' intelligence but are no clone evidence: anyone can send any coordinates for any code,
+so counting them would let one anonymous caller make a genuine item SUSPECT for the officer who
+scans it next. :func:`scan_points` is the one place that chooses the evidence.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +63,12 @@ def recent_scans(engine: Engine, item_id: str, limit: int = HISTORY_LIMIT) -> li
         return [scan_record(*row[:7]) for row in reversed(cur.fetchall())]
 
 
-def scan_points(records: Sequence[ScanRecord]) -> list[ScanPoint]:
-    return [ScanPoint(r.timestamp, r.location) for r in records if r.location is not None]
+def scan_points(history: Sequence[ScanRecord], current: ScanRecord) -> list[ScanPoint]:
+    """The clone rules' evidence, oldest first: the identified scans of ``history`` and the current scan.
+
+    The current scan counts whoever makes it: an anonymous caller's own location can only change
+    the verdict that caller gets, and that scan is not evidence for the next one.
+    """
+    evidence = [*(r for r in history if r.party is not None), current]
+    return [ScanPoint(r.timestamp, r.location) for r in evidence if r.location is not None]
 

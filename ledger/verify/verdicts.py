@@ -82,27 +82,39 @@ class ReasonCode(enum.StrEnum):
     def advice(self) -> str:
         return _TABLE[self][1]
 
+    @property
+    def generic(self) -> str:
+        """The reason in a fixed sentence that names no party, place or distance: what anonymous callers read."""
+        return _TABLE[self][2]
+
 
 _DETAIN = "Detain the goods and record the inspection as suspected counterfeit."
 _CHECK = "Hold the goods and check the paperwork and custody history before release."
-_TABLE: dict[ReasonCode, tuple[Weight, str]] = {
-    ReasonCode.UNREGISTERED: (Weight.COUNTERFEIT, _DETAIN),
-    ReasonCode.MISSING_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN),
-    ReasonCode.BAD_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN),
-    ReasonCode.PREFIX_NOT_OWNED: (Weight.COUNTERFEIT, _DETAIN),
-    ReasonCode.DESTROYED: (Weight.COUNTERFEIT, _DETAIN),
-    ReasonCode.CLONE_IMPOSSIBLE_TRAVEL: (Weight.SUSPECT, _CHECK),
-    ReasonCode.CUSTODY_MISMATCH: (Weight.SUSPECT, _CHECK),
-    ReasonCode.SOLD_REAPPEARED: (Weight.SUSPECT, _CHECK),
-    ReasonCode.TOO_MANY_LOCATIONS: (Weight.SUSPECT, _CHECK),
-    ReasonCode.FLAGGED_BY_INSPECTION: (Weight.SUSPECT, _CHECK),
-    ReasonCode.NOT_ANCHORED: (Weight.SUSPECT, "Hold the goods; ask the ledger operator to run `ledger audit`."),
-    ReasonCode.REPORTED_STOLEN: (Weight.ALERT, "Seize the goods and record the seizure."),
-    ReasonCode.RECALLED: (Weight.ALERT, "Hold the goods: the brand has recalled this lot."),
-    ReasonCode.EXPIRED: (Weight.ALERT, "Do not release for sale: the product is past its expiry date."),
-    ReasonCode.HELD_BY_INSPECTION: (Weight.ALERT, "The goods are on hold from an earlier inspection; release only after it is cleared."),
-    ReasonCode.CHAIN_UNREACHABLE: (Weight.ALERT, "Treat the verdict as provisional and verify again when the chain is back."),
-    ReasonCode.UNSIGNED_FORM: (Weight.NOTE, "If in doubt, also scan the QR label: it carries the brand's signature."),
+# Per code: its weight, the advice, and the generic sentence that anonymous callers get instead of
+# the reason's own, which may name parties, premises, distances or the officer who inspected.
+_TABLE: dict[ReasonCode, tuple[Weight, str, str]] = {
+    ReasonCode.UNREGISTERED: (Weight.COUNTERFEIT, _DETAIN, "No brand ever registered this item on the ledger."),
+    ReasonCode.MISSING_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN, "The label's QR code carries no brand signature."),
+    ReasonCode.BAD_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN, "The brand signature on the code is not valid."),
+    ReasonCode.PREFIX_NOT_OWNED: (Weight.COUNTERFEIT, _DETAIN, "The code is signed by a brand that does not own its GS1 prefix."),
+    ReasonCode.DESTROYED: (Weight.COUNTERFEIT, _DETAIN, "The item was destroyed or decommissioned; no genuine copy should exist."),
+    ReasonCode.CLONE_IMPOSSIBLE_TRAVEL: (Weight.SUSPECT, _CHECK, "This code was scanned too far apart for the time between scans."),
+    ReasonCode.CUSTODY_MISMATCH: (Weight.SUSPECT, _CHECK, "Where or by whom the item was scanned does not match its custody."),
+    ReasonCode.SOLD_REAPPEARED: (Weight.SUSPECT, _CHECK, "The item was sold to a consumer but is scanned in the supply chain."),
+    ReasonCode.TOO_MANY_LOCATIONS: (Weight.SUSPECT, _CHECK, "This code was scanned at more places than its custody explains."),
+    ReasonCode.FLAGGED_BY_INSPECTION: (Weight.SUSPECT, _CHECK, "The latest inspection seized the goods or suspected them."),
+    ReasonCode.NOT_ANCHORED: (Weight.SUSPECT, "Hold the goods; ask the ledger operator to run `ledger audit`.",
+                              "The ledger's latest record of this item is not anchored on the chain."),
+    ReasonCode.REPORTED_STOLEN: (Weight.ALERT, "Seize the goods and record the seizure.", "This item has been reported stolen."),
+    ReasonCode.RECALLED: (Weight.ALERT, "Hold the goods: the brand has recalled this lot.", "The brand has recalled this item's lot."),
+    ReasonCode.EXPIRED: (Weight.ALERT, "Do not release for sale: the product is past its expiry date.",
+                         "The product is past its expiry date."),
+    ReasonCode.HELD_BY_INSPECTION: (Weight.ALERT, "The goods are on hold from an earlier inspection; release only after it is cleared.",
+                                    "The goods are on hold from an earlier inspection."),
+    ReasonCode.CHAIN_UNREACHABLE: (Weight.ALERT, "Treat the verdict as provisional and verify again when the chain is back.",
+                                   "The chain could not be reached to check the ledger's records just now."),
+    ReasonCode.UNSIGNED_FORM: (Weight.NOTE, "If in doubt, also scan the QR label: it carries the brand's signature.",
+                               "This code form carries no brand signature; it was checked against the registry only."),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -231,13 +231,12 @@ class Verifier:
         with dbapi.cursor(engine) as cur:
             row, events, history = _item_events_and_scans(engine, cur, item_id)
             inspection = self._last_inspection(events)
-            here = [*history, ScanRecord(now, location, None, "", ())]
-            facts = self._facts(scanned, directory, row, events, inspection, here, scanner, now)
+            current = ScanRecord(now, location, scanner.address if scanner else None, "", ())
+            facts = self._facts(scanned, directory, row, events, inspection, history, current, scanner, now)
             judgement = judge(facts, self.rules)
             if record:
                 insert_scan(engine, cur, item_id, scanned.key.canonical,
-                            ScanRecord(now, location, scanner.address if scanner else None, judgement.verdict.value,
-                                       judgement.codes))
+                            replace(current, verdict=judgement.verdict.value, reasons=judgement.codes))
         receiver = row.receiver if row else None
         return Verification(
             scanned.key, scanned.form, judgement, now, location, owner[0].name,
@@ -255,11 +254,11 @@ class Verifier:
 
     def _facts(self, scanned: ScannedCode, directory: _Directory, row: _ItemRow | None,
                events: list[_EventRow], inspection: Inspection | None,
-               scans: list[ScanRecord], scanner: Account | None, now: int) -> ScanFacts:
+               history: list[ScanRecord], current: ScanRecord, scanner: Account | None, now: int) -> ScanFacts:
         signed = scanned.form in _SIGNED_FORMS
         check = verify_code_signature(scanned.key, scanned.signature, directory.brands) if signed else None
         head_root = events[-1].anchor_root if events else (row.batch_root if row else None)
-        place = scans[-1].location
+        place = current.location
         nearest = directory.nearest_premises(row.custodian, place) if row and place and row.receiver is None else None
         custodian = directory.names.get(row.custodian) if row else None
         return ScanFacts(
@@ -281,7 +280,7 @@ class Verifier:
             premises_km=nearest[0] if nearest else None,
             premises_label=nearest[1] if nearest else "",
             custody_places=1 + sum(1 for e in events if e.action in (Action.SHIP, Action.RECEIVE)),
-            scans=scan_points(scans),
+            scans=scan_points(history, current),
             last_inspection=row.state.inspection if row else None,
             last_inspection_by=inspection.officer if inspection else "",
             chain=self.chain_check(head_root) if head_root else ChainCheck.NOT_APPLICABLE,

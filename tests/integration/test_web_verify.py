@@ -71,15 +71,44 @@ def test_stolen_then_recalled_shows_both_and_the_advice_is_to_seize(web: WebLedg
 
 
 def test_clone_and_locations(web: WebLedger) -> None:
-    assert codes(verify(web, web.link(6), location=ROTTERDAM)) == []
+    """Identified scanners' scans (an officer's token, a carrier's) are clone evidence."""
+    assert codes(verify(web, web.link(6), web.bearer("olga"), location=ROTTERDAM)) == []
     web.clock[0] += 1800
-    clone = verify(web, web.link(6), location=SHANGHAI)
+    clone = verify(web, web.link(6), web.bearer("olga"), location=SHANGHAI)
     assert clone["verdict"] == "suspect" and codes(clone) == ["CLONE_IMPOSSIBLE_TRAVEL"]
     web.clock[0] += 3600
-    assert "CLONE_IMPOSSIBLE_TRAVEL" in codes(verify(web, web.link(6)))  # the history keeps it suspect
+    assert "CLONE_IMPOSSIBLE_TRAVEL" in codes(verify(web, web.link(6)))  # the history keeps it suspect, for anyone
     web.clock[0] += 10 * 24 * 3600
-    third = verify(web, web.link(6), location={"site": "Port of Los Angeles"})
+    third = verify(web, web.link(6), web.bearer("olga"), location={"site": "Port of Los Angeles"})
     assert codes(third) == ["CLONE_IMPOSSIBLE_TRAVEL", "TOO_MANY_LOCATIONS"]
+
+
+def test_anonymous_scans_cannot_make_a_genuine_item_suspect(web: WebLedger) -> None:
+    """Anyone can send any coordinates: anonymous scans are recorded but are no clone evidence for the next scanner."""
+    from sqlalchemy import func, select
+
+    from ledger.index.models import Scan
+
+    # Sequential serials in element strings (no signature needed) poison a whole range, were they to count.
+    for serial in (6, 7, 8):
+        for place in (ROTTERDAM, SHANGHAI, {"site": "Port of Los Angeles"}):
+            assert codes(verify(web, f"(01){GTIN}(21){serial}", location=place)) == ["UNSIGNED_FORM"]
+    with web.ledger.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Scan)).scalar_one() == 9  # still recorded
+    web.clock[0] += 600
+    for serial in (6, 7, 8):
+        officer = verify(web, web.link(serial), web.bearer("olga"), location=ROTTERDAM)
+        assert officer["verdict"] == "genuine" and codes(officer) == [], (serial, officer)
+    # A caller's own far-away scan judges only its own answer; the officer's next scan stays genuine.
+    web.clock[0] += 600
+    assert codes(verify(web, web.link(6), location=SHANGHAI)) == ["CLONE_IMPOSSIBLE_TRAVEL"]
+    web.clock[0] += 600
+    assert codes(verify(web, web.link(6), web.bearer("olga"), location=ROTTERDAM)) == []
+    # Two identified scanners far apart: that is evidence.
+    web.clock[0] += 600
+    assert codes(verify(web, web.link(7), web.bearer("tom"), location=SHANGHAI)) == ["CLONE_IMPOSSIBLE_TRAVEL", "CUSTODY_MISMATCH"]
+    web.clock[0] += 600
+    assert verify(web, web.link(7), web.bearer("olga"), location=ROTTERDAM)["verdict"] == "suspect"
 
 
 def test_custody_rules(web: WebLedger) -> None:
@@ -207,7 +236,7 @@ def test_goods_at_rest_far_from_their_custodians_premises(web: WebLedger) -> Non
     web.ledger.add_premises("truck", Location(51.95, 4.14, "Rotterdam depot"))
     amsterdam, shanghai = {"lat": 52.30, "lon": 4.76}, SHANGHAI
     assert codes(verify(web, web.link(1), location=amsterdam)) == []
-    away = verify(web, web.link(2), location=shanghai)
+    away = verify(web, web.link(2), web.bearer("olga"), location=shanghai)
     assert away["verdict"] == "suspect" and codes(away) == ["CUSTODY_MISMATCH"]
     assert "from the nearest premises (Amsterdam DC) of acme" in away["reasons"][0]["sentence"]  # type: ignore[index]
     assert codes(verify(web, web.link(3))) == []  # no location given: nothing to compare
@@ -218,3 +247,34 @@ def test_goods_at_rest_far_from_their_custodians_premises(web: WebLedger) -> Non
     web.ledger.receive("truck", shipment)
     web.clock[0] += 30 * 24 * 3600  # so that Shanghai then Los Angeles is travel, not a clone
     assert codes(verify(web, web.link(4), location={"site": "Port of Los Angeles"})) == []  # with a carrier: on the move
+
+
+def test_anonymous_callers_learn_the_verdict_not_who_holds_the_item_or_where(web: WebLedger) -> None:
+    """Reason sentences name custodians, premises, distances and officers' parties: only known callers read them."""
+    web.ledger.add_premises("acme", Location(52.37, 4.89, "Amsterdam DC"))  # before the verifier caches the directory
+    held = web.client().post("/api/v1/inspections", headers={**web.bearer("olga"), "Idempotency-Key": "hold-3"},
+                             json={"code": web.link(3), "outcome": "held", "location": {"site": "Port of Rotterdam"}})
+    assert held.status_code == 201, held.get_data(as_text=True)
+    secrets = ("Amsterdam", "km", "customs", "Rotterdam", "truck")  # premises, distance, the officer's party, places
+    for serial, expected in ((2, ["CUSTODY_MISMATCH"]), (3, ["CUSTODY_MISMATCH", "HELD_BY_INSPECTION"])):
+        web.clock[0] += 24 * 3600
+        anonymous = verify(web, web.link(serial), location=SHANGHAI)
+        assert codes(anonymous) == expected and anonymous["verdict"] == "suspect" and anonymous["custody"] is None
+        answer = json.dumps(anonymous)
+        assert not [s for s in secrets if s in answer], answer
+        assert all("acme" not in r["sentence"] for r in anonymous["reasons"]), answer  # type: ignore[attr-defined]
+        assert anonymous["advice"]
+        page = web.client().get(f"{web.link(serial)}&lat={SHANGHAI['lat']}&lon={SHANGHAI['lon']}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'data-verdict="suspect"' in html, html
+        assert not [s for s in secrets if s in html], html
+        for reason in anonymous["reasons"]:  # type: ignore[attr-defined]
+            assert reason["sentence"] in html
+        web.clock[0] += 24 * 3600
+        known = verify(web, web.link(serial), web.bearer("ann"), location=SHANGHAI)
+        assert codes(known) == expected and known["custody"]["custodian"] == "acme"  # type: ignore[index]
+        assert "km from the nearest premises (Amsterdam DC) of acme" in known["reasons"][0]["sentence"]  # type: ignore[index]
+        path = web.link(serial).removeprefix("https://verify.example")  # the session cookie is for the app's host
+        signed_in = web.signed_in("ann").get(f"{path}&lat={SHANGHAI['lat']}&lon={SHANGHAI['lon']}")
+        assert "km from the nearest premises (Amsterdam DC) of acme" in signed_in.get_data(as_text=True)
+    assert "by customs" in known["reasons"][1]["sentence"]  # type: ignore[index]

@@ -122,6 +122,9 @@ def test_rules(facts: ScanFacts, verdict: Verdict, codes: list[str]) -> None:
     assert judgement.verdict is verdict
     assert sorted(judgement.codes) == sorted(codes)
     assert all(r.sentence.endswith(".") and r.advice for r in judgement.reasons)
+    # What an anonymous caller reads instead: a fixed sentence, without the names and places of the detailed one.
+    assert all(r.code.generic.endswith(".") and "acme" not in r.code.generic and "km" not in r.code.generic
+               for r in judgement.reasons)
 
 
 def test_reasons_heaviest_first() -> None:
