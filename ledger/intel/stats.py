@@ -1,7 +1,7 @@
 """The statistics the analyses share: an exact test of excess, false-discovery control, shrunk rates.
 
 >>> round(excess_p_value(9, 100, 0.02), 6)
-0.000502
+0.000189
 >>> [round(q, 3) for q in adjusted([0.01, 0.04, 0.03, 0.5])]
 [0.04, 0.053, 0.053, 0.5]
 >>> round(shrunk_rate(5, 10, 0.01, 100), 4)
