@@ -27,6 +27,7 @@ from ._audit import audit_command, contents_command, epcis_group, pack_command, 
 from ._codes import brands, check, labels, rfid
 from ._context import CliContext, parse_coordinates, pass_ctx, report_upgrade
 from ._db import db
+from ._intel import intel, risk
 from ._serve import serve, token, user
 from ._verify import verify
 
@@ -291,6 +292,8 @@ cli.add_command(contents_command)
 cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(token)
+cli.add_command(intel)
+cli.add_command(risk)
 
 
 if __name__ == "__main__":

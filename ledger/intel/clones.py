@@ -47,7 +47,7 @@ class CloneRing:
     last_seen: int
 
 
-def cloned_codes(scans: Sequence[ScanRow], items: Mapping[str, ItemInfo], min_places: int = 3,
+def cloned_codes(scans: Sequence[ScanRow], items: Mapping[str, ItemInfo], min_places: int = 5,
                  resolution: int = 4) -> list[ClonedCode]:
     """Codes seen in at least ``min_places`` cells or with a clone alert, most places first."""
     by_item: dict[str, list[ScanRow]] = defaultdict(list)

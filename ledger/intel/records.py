@@ -44,6 +44,7 @@ __all__ = [
     "flag_of_scan",
     "ScanRow",
     "load_clone_scans",
+    "load_flagged_scans_in",
     "load_post_scans",
     "load_records",
     "load_scans",
@@ -472,7 +473,7 @@ _CLONE_CANDIDATES = (
 )
 
 
-def load_clone_scans(engine: Engine, min_places: int = 3, since: int = 0, until: int = 2**62
+def load_clone_scans(engine: Engine, min_places: int = 5, since: int = 0, until: int = 2**62
                      ) -> tuple[list[ScanRow], dict[str, ItemInfo]]:
     """Every scan in [since, until) of codes seen at ``min_places`` or more places or with a clone alert, and their items."""
     with engine.connect() as conn:
@@ -486,3 +487,15 @@ def load_clone_scans(engine: Engine, min_places: int = 3, since: int = 0, until:
                                          "WHERE item_id IN ({ids})", ids)}
     rows.sort(key=lambda r: (r.timestamp, r.id))
     return rows, items
+
+
+def load_flagged_scans_in(engine: Engine, south: float, west: float, north: float, east: float, since: int = 0,
+                          until: int = 2**62) -> list[ScanRow]:
+    """Flagged scans (suspect, counterfeit, or of a stolen item) inside a latitude/longitude box, oldest first."""
+    where = ("(verdict <> 'genuine' OR reasons LIKE '%REPORTED_STOLEN%') AND lat >= :south AND lat <= :north "
+             "AND timestamp >= :since AND timestamp < :until")
+    params: dict[str, object] = {"south": south, "north": north, "since": since, "until": until}
+    if west <= east:  # a box across the antimeridian is left open in longitude
+        where += " AND lon >= :west AND lon <= :east"
+        params.update(west=west, east=east)
+    return load_scans(engine, where, params)

@@ -23,10 +23,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .lanes import PRIOR_ITEMS, Outcome, Rate, lane_of, outcomes, rates
-from .records import FlagKind, ItemInfo, Records, ShipmentRow
+from .records import FlagKind, ItemInfo, Records, ScanRow, ShipmentRow
 from .stats import log_ratio
 
-__all__ = ["ITEM_WEIGHTS", "History", "ItemRisk", "PostScan", "RiskReason", "ShipmentRisk", "history", "item_risks",
+__all__ = ["ITEM_WEIGHTS", "History", "ItemRisk", "RiskReason", "ShipmentRisk", "history", "item_risks",
            "shipment_risks"]
 
 ITEM_WEIGHTS: dict[FlagKind, float] = {
@@ -164,28 +164,15 @@ def shipment_risks(records: Records, h: History | None = None) -> list[ShipmentR
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class PostScan:
-    """A scan at a post (an officer's party or a site) whose item is to be ranked."""
-
-    scan_id: int
-    item_id: str
-    key: str
-    timestamp: int
-    verdict: str
-    reasons: tuple[str, ...]
-    site: str = ""
-
-
 @dataclass(frozen=True)
 class ItemRisk:
-    scan: PostScan
+    scan: ScanRow
     brand: str
     score: float
     reasons: tuple[RiskReason, ...]
 
 
-def item_risks(records: Records, scans: Sequence[PostScan], items: Mapping[str, ItemInfo],
+def item_risks(records: Records, scans: Sequence[ScanRow], items: Mapping[str, ItemInfo],
                shipments_of: Mapping[str, Sequence[str]], h: History | None = None) -> list[ItemRisk]:
     """The items of ``scans`` (latest scan of each), highest score first.
 
@@ -194,7 +181,7 @@ def item_risks(records: Records, scans: Sequence[PostScan], items: Mapping[str, 
     """
     h = h or history(records)
     by_root = {s.root: s for s in records.shipments}
-    latest: dict[str, PostScan] = {}
+    latest: dict[str, ScanRow] = {}
     for scan in scans:
         if scan.item_id not in latest or scan.timestamp >= latest[scan.item_id].timestamp:
             latest[scan.item_id] = scan
@@ -211,7 +198,7 @@ def item_risks(records: Records, scans: Sequence[PostScan], items: Mapping[str, 
         info = items.get(item_id)
         if info is None:
             reasons.append(RiskReason("UNREGISTERED", ITEM_WEIGHTS[FlagKind.COUNTERFEIT],
-                                      "no brand registered this code", (f"scan:{scan.scan_id}",)))
+                                      "no brand registered this code", (f"scan:{scan.id}",)))
         roots = [r for r in shipments_of.get(item_id, ()) if r in by_root]
         if roots:
             last = by_root[roots[-1]]
