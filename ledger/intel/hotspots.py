@@ -41,7 +41,7 @@ class Scope:
             return False
         if self.brand is not None:
             owner = brands.owner_of(gtin)
-            return owner is not None and owner[0].address == self.brand
+            return owner is not None and owner[0].address.lower() == self.brand.lower()
         return True
 
     def covers_week(self, week: int) -> bool:
