@@ -37,18 +37,21 @@ class _Analysis:
     made: float
 
 
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.analysis: _Analysis | None = None
+
+
 def _analysis() -> _Analysis:
-    cache: dict[str, _Analysis | threading.Lock] = current_app.extensions.setdefault(_EXTENSION, {"lock": threading.Lock()})
-    lock = cache["lock"]
-    assert isinstance(lock, threading.Lock)
-    with lock:  # one thread recomputes; the others wait for its result rather than repeat it
-        found = cache.get("analysis")
-        if isinstance(found, _Analysis) and time.monotonic() - found.made < _CACHE_SECONDS:
+    cache: _Cache = current_app.extensions.setdefault(_EXTENSION, _Cache())  # dict.setdefault is atomic
+    with cache.lock:  # one thread recomputes; the others wait for its result rather than repeat it
+        found = cache.analysis
+        if found is not None and time.monotonic() - found.made < _CACHE_SECONDS:
             return found
         records = load_records(ledger().engine, ledger().clock())
-        fresh = _Analysis(records, history(records), time.monotonic())
-        cache["analysis"] = fresh
-        return fresh
+        cache.analysis = _Analysis(records, history(records), time.monotonic())
+        return cache.analysis
 
 
 @blueprint.get("/inspect-first")
