@@ -21,7 +21,7 @@ counterfeit (unregistered) codes, a recalled lot. Planted on top:
   together;
 * **a carrier that diverts goods**: from part of its consignments a share of the items never
   travels on; they turn up at grey-market retailers (CUSTODY_MISMATCH) and the brand reports
-  some stolen;
+  some stolen (the planted lanes: every brand's lane into that carrier's depot);
 * **a stolen truckload resurfacing in retail**: one carrier → distributor shipment is reported
   stolen in transit and its items are scanned weeks later by retailers and the public of
   another city (REPORTED_STOLEN, CUSTODY_MISMATCH).
@@ -50,6 +50,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event  # noqa: E402
 
 from ledger.custody.inspections import InspectionOutcome  # noqa: E402
 from ledger.index.bulk import insert_rows  # noqa: E402
@@ -88,6 +90,7 @@ class Truth:
     open_shipments: int = 0
     open_bad: list[str] = field(default_factory=list)  # roots of open shipments on a planted pattern
     stolen_shipment: str = ""
+    stolen_lane: list[str] = field(default_factory=list)  # not a planted lane: one theft does not make a lane bad
     clone_batches: list[str] = field(default_factory=list)  # batches whose codes were copied together
     clone_market: list[float] = field(default_factory=list)  # lat, lon of the market where the copies sell
     resurfacing: list[float] = field(default_factory=list)  # lat, lon where the stolen truckload resurfaces
@@ -355,11 +358,12 @@ class Simulation:
         a2 = t2 + rng.randint(2, 5) * DAY
         truck_stolen = (not self.stolen_done and carrier is self.carrier_parties[2] and t2 > START + 5 * WEEK
                         and a2 < self.now - 5 * WEEK)
-        root2 = self.ship(onward, carrier, dist, t2, a2 if not truck_stolen else self.now + WEEK, bad=copied or truck_stolen)
+        root2 = self.ship(onward, carrier, dist, t2, a2 if not truck_stolen else self.now + WEEK,
+                          bad=copied or truck_stolen or diverted)  # a diverted consignment's onward leg is short
         if truck_stolen and root2:
             self.stolen_done = True
             self.truth.stolen_shipment = root2
-            self.truth.planted_lanes.append([carrier.label, dist.label, carrier.name])
+            self.truth.stolen_lane = [carrier.label, dist.label, carrier.name]
             self.status(onward, Action.REPORT_STOLEN, carrier, t2 + DAY, location=carrier.label)
             self.resurface(onward, t2 + rng.randint(3, 5) * WEEK)
             return items
@@ -380,7 +384,7 @@ class Simulation:
             self.ship(part, dist, shop, t3, a3)
             for it in part:
                 self.scan(it, a3 + HOUR, self.near(shop.city, 1), "", shop.address, "genuine")
-                for _ in range(rng.choice((0, 1, 1, 2, 3))):
+                for _ in range(rng.choice((1, 2, 2, 3, 4, 5))):
                     self.scan(it, a3 + rng.randint(1, 40) * DAY, self.near(shop.city, 8), "", None, "genuine")
         if copied:
             self.truth.clone_batches.append(batch)
@@ -449,9 +453,21 @@ class Simulation:
             self.scan(it, START + rng.randrange(self.now - START), self.near(city, 10), "", None, "counterfeit", "UNREGISTERED")
 
 
+def _bulk_load_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # Item ids, event hashes and anchors are random keys: with SQLite's default page cache every insert
+    # into their B-trees is a random read once the file outgrows it. A simulated index is scratch data,
+    # so it gets a 2 GB cache and no fsync.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA cache_size=-2000000")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
 def simulate(database_url: str, seed: int, consignments: int, weeks: int = 16, lock_dir: Path | None = None) -> Truth:
     """Build the simulated index at ``database_url`` (an empty database) and return what was planted."""
     engine = open_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _bulk_load_pragmas)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             upgrade_index(engine, WriteLock(engine, (lock_dir or Path(tmp)) / "write.lock"))
