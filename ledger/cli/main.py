@@ -23,6 +23,7 @@ from ..errors import InvalidInput, LedgerError
 from ..geo import Location
 from ..proofs.events import Action
 from ..settings import Settings
+from ._alerts import alerts
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._codes import brands, check, labels, rfid
 from ._context import CliContext, parse_coordinates, pass_ctx, report_upgrade
@@ -294,6 +295,7 @@ cli.add_command(user)
 cli.add_command(token)
 cli.add_command(intel)
 cli.add_command(risk)
+cli.add_command(alerts)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,10 @@ __all__ = [
     "load_clone_scans",
     "load_flagged_scans_in",
     "load_post_scans",
+    "Directory",
+    "load_directory",
     "load_records",
+    "scan_row",
     "load_scans",
     "load_scan_groups",
     "load_seizures",
@@ -311,6 +314,24 @@ def _brands(conn: Connection, parties: Mapping[str, PartyInfo]) -> BrandDirector
                                 if a in parties))
 
 
+@dataclass(frozen=True)
+class Directory:
+    """Parties and brands: what alerts and the sharing rules need, without the records."""
+
+    parties: Mapping[str, PartyInfo]
+    brands: BrandDirectory
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {a: p.name for a, p in self.parties.items()}
+
+
+def load_directory(engine: Engine) -> Directory:
+    with engine.connect() as conn:
+        parties = _parties(conn)
+        return Directory(parties, _brands(conn, parties))
+
+
 # One row per shipment: its ship anchor's time and the location of one of its events (all events of
 # an action share it), and the same for its receipt. The correlated subqueries use ix_event_anchor_root.
 _SHIPMENTS = (
@@ -421,7 +442,7 @@ class ScanRow:
     reasons: tuple[str, ...]
 
 
-def _scan_row(id_: int, item_id: str, key: str, ts: int, lat: float | None, lon: float | None, site: str | None,
+def scan_row(id_: int, item_id: str, key: str, ts: int, lat: float | None, lon: float | None, site: str | None,
               party: str | None, verdict: str, reasons: str | None) -> ScanRow:
     place = Location(lat, lon, site or "") if lat is not None and lon is not None else None
     return ScanRow(int(id_), item_id, key, int(ts), place, party, verdict, tuple(reasons.split(",")) if reasons else ())
@@ -434,7 +455,7 @@ def load_scans(engine: Engine, where: str, params: Mapping[str, object]) -> list
     """Scans matching ``where`` (SQL over the scan table's columns, with named parameters), oldest first."""
     with engine.connect() as conn:
         rows = conn.execute(text(f"SELECT {_SCAN_COLUMNS} FROM scan WHERE {where} ORDER BY timestamp, id"), dict(params)).all()
-    return [_scan_row(*r) for r in rows]
+    return [scan_row(*r) for r in rows]
 
 
 def load_post_scans(engine: Engine, since: int, until: int, party: str | None = None, site: str | None = None
@@ -478,7 +499,7 @@ def load_clone_scans(engine: Engine, min_places: int = 5, since: int = 0, until:
     """Every scan in [since, until) of codes seen at ``min_places`` or more places or with a clone alert, and their items."""
     with engine.connect() as conn:
         ids = sorted(str(r[0]) for r in conn.execute(text(_CLONE_CANDIDATES), {"since": since, "until": until, "n": min_places}))
-        rows = [_scan_row(*r) for r in _in_list(conn, f"SELECT {_SCAN_COLUMNS} FROM scan WHERE item_id IN ({{ids}}) "
+        rows = [scan_row(*r) for r in _in_list(conn, f"SELECT {_SCAN_COLUMNS} FROM scan WHERE item_id IN ({{ids}}) "
                                                       "AND timestamp >= :since AND timestamp < :until", ids,
                                                 {"since": since, "until": until})]
         items = {str(r[0]): ItemInfo(str(r[0]), f"/01/{r[1]}/21/{r[2]}", str(r[1]), str(r[3]), str(r[4]),
