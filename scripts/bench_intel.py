@@ -152,7 +152,8 @@ def section(results: list[Result], args: argparse.Namespace) -> str:
              "the ledger's write path). The tests use seed 7. Analysis time is \"now\" = the end of the simulation."), "",
              ("| seed | shipments | scans | lanes | planted lanes' ranks (top 5 % = rank ≤) | stolen truck's lane "
               "| open shipments (on a planted "
-             "pattern) | top 1 %: on a pattern | precision / base rate | top 5 %: on a pattern | stolen truck's rank | planted places among hotspots "
+             "pattern) | top 1 %: on a pattern | precision / base rate | top 5 %: on a pattern | stolen truck's rank "
+              "| planted places among hotspots "
              "| copied batches found as rings |"),
              "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|"]
     for r in results:
@@ -161,7 +162,8 @@ def section(results: list[Result], args: argparse.Namespace) -> str:
         places = f"{sum(r.places.values())} of {len(r.places)}" + (
             "" if all(r.places.values()) else f" (missed: {', '.join(k for k, v in r.places.items() if not v)})")
         lines.append(f"| {r.seed} | {r.counts.get('shipment', 0):,} | {r.counts.get('scan', 0):,} | {r.lanes} | {lanes_cell} | "
-                     f"{r.stolen_lane_rank} | {r.open_shipments} ({r.open_bad}) | {r.top_bad} of {r.top} | {lift} | {r.top5_bad} of {r.top5} | "
+                     f"{r.stolen_lane_rank} | {r.open_shipments} ({r.open_bad}) | {r.top_bad} of {r.top} | {lift} | "
+                     f"{r.top5_bad} of {r.top5} | "
                      f"{r.stolen_rank} | {places} | "
                      f"{r.rings_found} of {r.rings_planted} |")
     lines += ["", "Seconds (median over the seeds) on " + args.db + ":", "", "| step | seconds |", "|---|---:|"]
