@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -190,6 +190,9 @@ class Records:
     flags: Sequence[Flag]
     shipped: Sequence[tuple[str, str]]  # (shipment root, item id), for flagged items only
     items: Mapping[str, ItemInfo]  # flagged items
+    # For each open shipment: the received shipments its items came to the sender in, as
+    # (that shipment's root, items it brought, of those how many the sender has shipped on so far).
+    arrivals: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
 
     def name(self, address: str | None) -> str:
         if address is None:
@@ -366,6 +369,28 @@ def _in_list(conn: Connection, sql: str, ids: Sequence[str], params: Mapping[str
         yield from conn.execute(text(sql.format(ids=marks)), {**(params or {}), **{f"i{n}": v for n, v in enumerate(chunk)}})
 
 
+# For each open shipment, the received shipments that brought its items to its sender (e2: the item shipped
+# to the sender), with how many items each brought and how many of those the sender has shipped on (e3).
+_ARRIVALS = (
+    "WITH prior AS (SELECT DISTINCT o.root AS open_root, e2.anchor_root AS prior_root FROM shipment o "
+    "JOIN event e1 ON e1.anchor_root = o.root "
+    "JOIN event e2 ON e2.item_id = e1.item_id AND e2.action = 1 AND e2.counterparty = o.sender "
+    "WHERE o.state = 'open') "
+    "SELECT prior.open_root, p.root, p.count, COUNT(DISTINCT e3.item_id) FROM prior "
+    "JOIN shipment p ON p.root = prior.prior_root AND p.state = 'received' "
+    "JOIN event e4 ON e4.anchor_root = p.root "
+    "JOIN event e3 ON e3.item_id = e4.item_id AND e3.action = 1 AND e3.actor = p.receiver "
+    "GROUP BY prior.open_root, p.root, p.count"
+)
+
+
+def _arrivals(conn: Connection) -> dict[str, tuple[tuple[str, int, int], ...]]:
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for open_root, prior, count, shipped_on in conn.execute(text(_ARRIVALS)):
+        found.setdefault(str(open_root), []).append((str(prior), int(count), int(shipped_on)))
+    return {root: tuple(sorted(rows)) for root, rows in found.items()}
+
+
 def load_records(engine: Engine, now: int) -> Records:
     """Parties, brands, shipments, the flags of every item, and the shipments and details of the flagged items.
 
@@ -382,7 +407,7 @@ def load_records(engine: Engine, now: int) -> Records:
                  for r in _in_list(conn, "SELECT item_id, gtin, serial, brand, batch_root, lot FROM item "
                                          "WHERE item_id IN ({ids})", flagged)}
         return Records(now, parties, _brands(conn, parties), [s for s in _shipments(conn, parties) if s.shipped_at <= now],
-                       flags, shipped, items)
+                       flags, shipped, items, _arrivals(conn))
 
 
 # Scans of each product at each place (0.01° grid) in each week. GTIN from the canonical key

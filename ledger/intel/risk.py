@@ -6,6 +6,8 @@ A score is a sum of points, each point a reason a person can check:
   bad, over received shipments (:func:`history`), each shrunk toward the network's share; a history
   at ``r`` times the network's share earns ``log2(r)`` points (at most 6). A lane twice as bad as the
   network earns 1 point, sixteen times as bad 4.
+* **a consignment held back** — a carrier shipping on fewer of a consignment's items than it received
+  in it (carriers carry consignments whole; distributors split them): ``2 + 4 × share held back``;
 * **the items' own records** — before now: reported stolen or scanned as stolen (6), seized or scanned
   as counterfeit (5), clone alerts (4), held by an inspection or recalled (3), other suspect scans or
   a case opened by a carrier on the way (2); ``w + log2(n)`` points for ``n`` items with such a record.
@@ -22,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..chain.roles import Role
 from .lanes import PRIOR_ITEMS, Outcome, Rate, lane_of, outcomes, rates
 from .records import FlagKind, ItemInfo, Records, ScanRow, ShipmentRow
 from .stats import log_ratio
@@ -135,6 +138,21 @@ def _item_reasons(flags_by_kind: Mapping[FlagKind, Mapping[str, list[str]]], of:
     return reasons
 
 
+def _held_back(s: ShipmentRow, records: Records) -> list[RiskReason]:
+    """A carrier that received a consignment and ships on only part of it: the rest is unaccounted for."""
+    sender = records.parties.get(s.sender)
+    if sender is None or sender.role is not Role.CARRIER:
+        return []
+    reasons = []
+    for prior, received, shipped_on in records.arrivals.get(s.root, ()):
+        held = received - shipped_on
+        if held > 0 and received:
+            reasons.append(RiskReason("HELD_BACK", round(2 + 4 * held / received, 2),
+                                      f"{sender.name} ships on {shipped_on} of the {received} items it received in one shipment; "
+                                      f"{held} not shipped on", (prior,)))
+    return reasons
+
+
 def shipment_risks(records: Records, h: History | None = None) -> list[ShipmentRisk]:
     """Every open shipment with its score and reasons, highest first."""
     h = h or history(records)
@@ -156,7 +174,8 @@ def shipment_risks(records: Records, h: History | None = None) -> list[ShipmentR
         for item in items_in.get(s.root, ()):
             for kind, source in flags_of.get(item, ()):
                 by_kind[kind].setdefault(item, []).append(source)
-        reasons = sorted([*_history_reasons(s, h, records), *_item_reasons(by_kind, s.count)], key=lambda r: -r.points)
+        reasons = sorted([*_history_reasons(s, h, records), *_held_back(s, records), *_item_reasons(by_kind, s.count)],
+                         key=lambda r: -r.points)
         found.append(ShipmentRisk(s.root, records.name(s.sender), records.name(s.receiver),
                                   records.name(s.carrier) if s.carrier else "—", s.origin, s.destination, s.count,
                                   s.shipped_at, round(sum(r.points for r in reasons), 2), tuple(reasons)))

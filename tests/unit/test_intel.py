@@ -322,3 +322,17 @@ def test_sharing_rules_narrow_the_scope() -> None:
     for role in (Role.CARRIER, Role.DISTRIBUTOR, Role.RETAILER):
         with pytest.raises(RoleError):
             viewer_for(role, TRUCK, "truck")
+
+
+def test_a_carrier_shipping_on_part_of_a_consignment_is_a_reason() -> None:
+    rows = [shipment("0xin", ACME, TRUCK, 80, "Plant", "Depot", state="received"),
+            shipment("0xshort", TRUCK, SHOP, 60, "Depot", "Shop", at=T0 + 86_400, state="open"),
+            shipment("0xin2", ACME, DEPOT, 50, "Plant", "Warehouse", state="received"),
+            shipment("0xsplit", DEPOT, SHOP, 25, "Warehouse", "Shop", at=T0 + 86_400, state="open")]  # distributors split
+    recs = Records(T0 + 2 * 86_400, parties(), BRANDS, rows, [], [], {},
+                   {"0xshort": (("0xin", 80, 60),), "0xsplit": (("0xin2", 50, 25),)})
+    short, split = shipment_risks(recs)
+    assert (short.root, split.root, split.score) == ("0xshort", "0xsplit", 0)
+    (reason,) = short.reasons
+    assert (reason.code, reason.points, reason.records) == ("HELD_BACK", 3.0, ("0xin",))
+    assert reason.sentence == "truck ships on 60 of the 80 items it received in one shipment; 20 not shipped on"
