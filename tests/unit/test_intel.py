@@ -32,6 +32,7 @@ from ledger.intel.records import (
 from ledger.intel.risk import ITEM_WEIGHTS, item_risks, shipment_risks
 from ledger.intel.stats import excess_p_value
 from ledger.intel.trends import trends
+from ledger.intel.webhooks import check_signature, sign
 
 ACME, BOLT = "0x" + "a1" * 20, "0x" + "b2" * 20
 TRUCK, VAN, SHOP, DEPOT = "0x" + "c3" * 20, "0x" + "d4" * 20, "0x" + "e5" * 20, "0x" + "f6" * 20
@@ -336,3 +337,22 @@ def test_a_carrier_shipping_on_part_of_a_consignment_is_a_reason() -> None:
     (reason,) = short.reasons
     assert (reason.code, reason.points, reason.records) == ("HELD_BACK", 3.0, ("0xin",))
     assert reason.sentence == "truck ships on 60 of the 80 items it received in one shipment; 20 not shipped on"
+
+
+_sites = st.text(st.characters(whitelist_categories=("L", "N", "Zs"), max_codepoint=0x2FF), max_size=40).map(str.strip)
+
+
+@given(_sites, st.floats(-90, 90), st.floats(-180, 180))
+def test_places_written_as_the_ledger_writes_them_read_back(site: str, lat: float, lon: float) -> None:
+    written = Location(round(lat, 4), round(lon, 4), site).label  # "Site (lat,lon)" or "lat,lon", as custody events keep it
+    assert parse_place(written) == Location(round(lat, 4), round(lon, 4), site)
+
+
+@given(st.binary(max_size=2_000), st.binary(min_size=32, max_size=32), st.integers(0, 2**40), st.integers(-300, 300))
+def test_webhook_signatures_check_out_and_any_change_breaks_them(body: bytes, secret: bytes, at: int, skew: int) -> None:
+    header = sign(secret, at, body)
+    assert check_signature(secret, header, body, now=at + skew)
+    assert not check_signature(secret, header, body + b" ", now=at)
+    assert not check_signature(bytes(32) if secret != bytes(32) else b"\1" * 32, header, body, now=at)
+    assert not check_signature(secret, header, body, now=at + 301)  # too old: a replay
+    assert not check_signature(secret, header.replace(f"t={at}", f"t={at + 1}"), body, now=at)
