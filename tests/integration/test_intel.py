@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from ledger.chain.roles import Role
 from ledger.cli.main import cli, main
 from ledger.codes.identifiers import ItemKey
+from ledger.custody.ledger import Ledger
+from ledger.custody.packing import pack, unpack
 from ledger.custody.registration import ItemSpec
 from ledger.geo import Location
 from ledger.index.accounts import Account
@@ -245,3 +248,30 @@ def test_inspect_first_in_chromium(scene: tuple[WebLedger, dict[str, str]], requ
     finally:
         wsgi.shutdown()
     assert [e for e in errors if "status of 404" not in e] == []  # the favicon is the one 404
+
+
+def test_a_case_opened_by_a_carrier_on_the_way_is_a_reason(web: WebLedger) -> None:
+    ledger, clock = web.ledger, web.clock
+    case = "095212340000000013"
+    keys = [ItemKey(GTIN, str(n)) for n in (6, 7, 8)]
+    pack(ledger, "acme", case, keys)
+    shipped = ledger.ship("acme", "truck", [], "Acme plant (51.4416,5.4697)", containers=[case])
+    clock[0] += 3600
+    ledger.receive("truck", shipped.root, "Truck depot (51.9200,4.4800)")
+    opened = unpack(ledger, "truck", case)  # a carrier opening a case on the way
+    clock[0] += 3600
+    onward = ledger.ship("truck", "shop", keys[:2], "Truck depot (51.9200,4.4800)")
+    records = load_records(ledger.engine, clock[0])
+    assert sorted(f.source for f in records.flags if f.kind is FlagKind.PACKING) == sorted(
+        f"event:{e}" for e in _event_hashes(ledger, opened.root))
+    (ranked,) = shipment_risks(records)
+    assert ranked.root == onward.root
+    (reason,) = [r for r in ranked.reasons if r.code == "ITEMS_PACKING"]
+    assert reason.sentence == "2 of 2 items: opened by a carrier" and len(reason.records) == 2
+    held = [r for r in ranked.reasons if r.code == "HELD_BACK"]
+    assert [r.sentence for r in held] == ["truck ships on 2 of the 3 items it received in one shipment; 1 not shipped on"]
+
+
+def _event_hashes(ledger: Ledger, root: str) -> list[str]:
+    with ledger.engine.connect() as conn:
+        return [str(h) for (h,) in conn.execute(text("SELECT event_hash FROM event WHERE anchor_root = :r"), {"r": root})]
