@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from ..chain.roles import Role
 from ..codes.parsing import parse_code
+from ..codes.signature import BrandDirectory
 from ..errors import InvalidInput, NotAllowed, UnknownParty
 from ..intel.clones import clone_rings, cloned_codes
 from ..intel.hotspots import MAX_RESOLUTION, Scope, cell_of, hotspots
@@ -27,6 +28,7 @@ from ..intel.lanes import lanes
 from ..intel.privacy import FULL_VIEW, Detail, Pseudonyms, Viewer, pseudonym_key, shown_scan, viewer_for
 from ..intel.records import (
     load_clone_scans,
+    load_directory,
     load_flagged_scans_in,
     load_post_scans,
     load_records,
@@ -134,11 +136,11 @@ def intel_hotspots(ctx: CliContext, brand: str | None, since: str | None, until:
     viewer, pseudonyms = _viewer(ctx, engine, for_party)
     scope = _scope(engine, viewer, brand, gtin, since, until)
     bounds = scope.since or 0, scope.until or 2**62
-    records = load_records(engine, bounds[1])
+    directory = load_directory(engine)
     if show_cell is not None:
-        _show_cell(ctx, engine, show_cell, scope, viewer, pseudonyms, records.brands)
+        _show_cell(ctx, engine, show_cell, scope, viewer, pseudonyms, directory.brands)
         return
-    report = hotspots(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), records.brands, scope, resolution, alpha)
+    report = hotspots(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), directory.brands, scope, resolution, alpha)
     data = hotspots_json(report)
 
     def human() -> None:
@@ -154,7 +156,7 @@ def intel_hotspots(ctx: CliContext, brand: str | None, since: str | None, until:
 
 
 def _show_cell(ctx: CliContext, engine: Engine, cell: str, scope: Scope, viewer: Viewer, pseudonyms: Pseudonyms,
-               brands: Any) -> None:
+               brands: BrandDirectory) -> None:
     if not h3.is_valid_cell(cell) or h3.get_resolution(cell) > MAX_RESOLUTION:
         raise InvalidInput("--show", cell, "is not an H3 cell of resolution 0…6", "a cell id as `ledger intel hotspots` prints it")
     resolution = h3.get_resolution(cell)
@@ -231,10 +233,10 @@ def intel_clones(ctx: CliContext, brand: str | None, since: str | None, until: s
     viewer, pseudonyms = _viewer(ctx, engine, for_party)
     scope = _scope(engine, viewer, brand, None, since, until)
     since_ts, until_ts = scope.since or 0, scope.until or 2**62
-    records = load_records(engine, until_ts)
+    directory = load_directory(engine)
     if show_code is not None:
         key = parse_code(show_code).key
-        if not scope.covers_gtin(key.gtin, records.brands):
+        if not scope.covers_gtin(key.gtin, directory.brands):
             raise NotAllowed(f"{viewer.name} may not see scans of {key.canonical}: not its product")
         scans = load_scans(engine, "item_id = :i AND timestamp >= :since AND timestamp < :until",
                            {"i": "0x" + key.item_id.hex(), "since": since_ts, "until": until_ts})
@@ -246,10 +248,11 @@ def intel_clones(ctx: CliContext, brand: str | None, since: str | None, until: s
                                                          for s in shown])))
         return
     scans, items = load_clone_scans(engine, min_places, since_ts, until_ts)
-    codes = [c for c in cloned_codes(scans, items, min_places) if scope.covers_gtin(c.key[4:18], records.brands)]
+    codes = [c for c in cloned_codes(scans, items, min_places) if scope.covers_gtin(c.key[4:18], directory.brands)]
     rings = clone_rings(codes)
-    data: dict[str, Any] = {"codes": [clone_json(c, records) for c in codes[:limit]],
-                            "rings": [ring_json(r, records) for r in rings[:limit]],
+    names = directory.names
+    data: dict[str, Any] = {"codes": [clone_json(c, names) for c in codes[:limit]],
+                            "rings": [ring_json(r, names) for r in rings[:limit]],
                             "codes_total": len(codes), "rings_total": len(rings)}
 
     def human() -> None:
@@ -277,8 +280,7 @@ def intel_trends(ctx: CliContext, brand: str | None, since: str | None, until: s
     viewer, _ = _viewer(ctx, engine, for_party)
     scope = _scope(engine, viewer, brand, gtin, since, until)
     bounds = scope.since or 0, scope.until or 2**62
-    records = load_records(engine, bounds[1])
-    rows = trends(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), records.brands, scope,
+    rows = trends(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), load_directory(engine).brands, scope,
                   "brand" in by, "place" in by, resolution)
     data = [trend_json(t) for t in rows]
 

@@ -6,13 +6,13 @@ is :func:`ledger.intel.privacy.shown_scan`'s decision.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from .clones import ClonedCode, CloneRing
 from .hotspots import Hotspot, HotspotReport
 from .lanes import Lane
-from .records import Records
 from .risk import ItemRisk, RiskReason, ShipmentRisk
 from .trends import TrendRow
 
@@ -45,15 +45,15 @@ def lane_json(rank: int, lane: Lane) -> dict[str, Any]:
             "by_kind": {k.value: n for k, n in r.kinds}}
 
 
-def clone_json(c: ClonedCode, records: Records | None = None) -> dict[str, Any]:
-    brand = (records.name(c.brand) if records else c.brand) if c.brand else None
+def clone_json(c: ClonedCode, names: Mapping[str, str]) -> dict[str, Any]:
+    brand = names.get(c.brand, c.brand) if c.brand else None
     return {"code": c.key, "batch": c.batch, "brand": brand, "places": c.places, "scans": c.scans,
             "clone_alerts": c.clone_alerts, "first_seen": iso(c.first_seen), "last_seen": iso(c.last_seen),
             "clone_cells": list(c.clone_cells), "scan_ids": list(c.scan_ids)}
 
 
-def ring_json(r: CloneRing, records: Records | None = None) -> dict[str, Any]:
-    return {"batch": r.batch, "brand": records.name(r.brand) if records else r.brand, "codes": list(r.codes),
+def ring_json(r: CloneRing, names: Mapping[str, str]) -> dict[str, Any]:
+    return {"batch": r.batch, "brand": names.get(r.brand, r.brand), "codes": list(r.codes),
             "cells": list(r.cells), "scans": r.scans, "first_seen": iso(r.first_seen), "last_seen": iso(r.last_seen)}
 
 
