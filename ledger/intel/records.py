@@ -369,25 +369,27 @@ def _in_list(conn: Connection, sql: str, ids: Sequence[str], params: Mapping[str
         yield from conn.execute(text(sql.format(ids=marks)), {**(params or {}), **{f"i{n}": v for n, v in enumerate(chunk)}})
 
 
-# For each open shipment, the received shipments that brought its items to its sender (e2: the item shipped
-# to the sender), with how many items each brought and how many of those the sender has shipped on (e3).
-_ARRIVALS = (
-    "WITH prior AS (SELECT DISTINCT o.root AS open_root, e2.anchor_root AS prior_root FROM shipment o "
-    "JOIN event e1 ON e1.anchor_root = o.root "
-    "JOIN event e2 ON e2.item_id = e1.item_id AND e2.action = 1 AND e2.counterparty = o.sender "
-    "WHERE o.state = 'open') "
-    "SELECT prior.open_root, p.root, p.count, COUNT(DISTINCT e3.item_id) FROM prior "
-    "JOIN shipment p ON p.root = prior.prior_root AND p.state = 'received' "
-    "JOIN event e4 ON e4.anchor_root = p.root "
-    "JOIN event e3 ON e3.item_id = e4.item_id AND e3.action = 1 AND e3.actor = p.receiver "
-    "GROUP BY prior.open_root, p.root, p.count"
+# For each open shipment, the shipments that brought its items to its sender (e2: an item shipped to the sender).
+_ARRIVED_BY = (
+    "SELECT DISTINCT o.root, e2.anchor_root FROM shipment o JOIN event e1 ON e1.anchor_root = o.root "
+    "JOIN event e2 ON e2.item_id = e1.item_id AND e2.action = 1 AND e2.counterparty = o.sender WHERE o.state = 'open'"
+)
+# For those shipments (received ones): items each brought, and how many of them the receiver has shipped on since.
+# Kept apart from the query above, where SQLite would scan every event for e3 instead of looking it up by item.
+_SHIPPED_ON = (
+    "SELECT p.root, p.count, COUNT(DISTINCT e3.item_id) FROM shipment p JOIN event e4 ON e4.anchor_root = p.root "
+    "LEFT JOIN event e3 ON e3.item_id = e4.item_id AND e3.action = 1 AND e3.actor = p.receiver "
+    "WHERE p.state = 'received' AND p.root IN ({ids}) GROUP BY p.root, p.count"
 )
 
 
 def _arrivals(conn: Connection) -> dict[str, tuple[tuple[str, int, int], ...]]:
+    pairs = [(str(o), str(p)) for o, p in conn.execute(text(_ARRIVED_BY))]
+    shipped_on = {str(root): (int(count), int(n)) for root, count, n in _in_list(conn, _SHIPPED_ON, sorted({p for _, p in pairs}))}
     found: dict[str, list[tuple[str, int, int]]] = {}
-    for open_root, prior, count, shipped_on in conn.execute(text(_ARRIVALS)):
-        found.setdefault(str(open_root), []).append((str(prior), int(count), int(shipped_on)))
+    for open_root, prior in pairs:
+        if prior in shipped_on:
+            found.setdefault(open_root, []).append((prior, *shipped_on[prior]))
     return {root: tuple(sorted(rows)) for root, rows in found.items()}
 
 
