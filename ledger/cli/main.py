@@ -28,10 +28,12 @@ from ..index.engine import unavailable
 from ..proofs.events import Action
 from ..proofs.inspections import InspectionOutcome
 from ..settings import Settings
+from ._alerts import alerts
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
 from ._codes import brands, check, labels, rfid
 from ._context import CliContext, parse_coordinates, pass_ctx, read_input, read_text_input, report_upgrade
 from ._db import db
+from ._intel import intel, risk
 from ._serve import serve, token, user
 from ._verify import verify
 
@@ -351,6 +353,9 @@ cli.add_command(contents_command)
 cli.add_command(serve)
 cli.add_command(user)
 cli.add_command(token)
+cli.add_command(intel)
+cli.add_command(risk)
+cli.add_command(alerts)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Dialect, Index, LargeBinary, String, Text, text
+from sqlalchemy import Column, Dialect, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -20,12 +20,14 @@ from ..codes.identifiers import canonical_key
 from ..proofs.inspections import InspectionOutcome
 
 __all__ = [
+    "AlertCursor",
     "Anchor",
     "ApiToken",
     "Batch",
     "Condition",
     "Container",
     "ContainerContent",
+    "Delivery",
     "Event",
     "Item",
     "LifeCycle",
@@ -37,6 +39,7 @@ __all__ = [
     "Shipment",
     "ShipmentState",
     "Submission",
+    "Subscription",
     "SyncCursor",
     "WebSession",
     "WebUser",
@@ -323,3 +326,52 @@ class ContainerContent(SQLModel, table=True):
     packed_at: int
     unpacked_anchor: str | None = Field(default=None, index=True, max_length=66)
     unpacked_at: int | None = None
+
+
+# -- alerts to the people who must act (issue 13) ----------------------------------------------
+
+
+class Subscription(SQLModel, table=True):
+    """A party's webhook for kinds of alerts (clone, counterfeit, stolen, recall), on everything it may see,
+    one product (``gtin``) or one item (``item_id``: a case). ``secret`` signs the deliveries (HMAC-SHA-256),
+    so it is kept as is: the receiver holds the same secret to check them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    party: str = Field(foreign_key="party.address", index=True, max_length=42)
+    kinds: str = Field(max_length=80)  # comma-separated
+    gtin: str | None = Field(default=None, max_length=14)
+    item_id: str | None = Field(default=None, max_length=66)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=64)
+    label: str = Field(default="", max_length=80)
+    active: bool = True
+    created_at: int
+
+
+class AlertCursor(SQLModel, table=True):
+    """How far the alert watcher has read: the last scan id and anchor sequence it turned into deliveries."""
+
+    id: int = Field(default=1, primary_key=True)
+    scan_id: int = 0
+    anchor_sequence: int = 0
+
+
+class Delivery(SQLModel, table=True):
+    """One alert to one subscription, and what became of it: the delivery log, and the retry queue."""
+
+    # One delivery per alert and subscription, whoever finds it first; the queue is read by due time.
+    __table_args__ = (UniqueConstraint("subscription", "alert", name="uq_delivery_subscription_alert"),
+                      Index("ix_delivery_due", "status", "next_attempt_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription: int = Field(foreign_key="subscription.id", index=True)
+    alert: str = Field(max_length=120)  # the record that raised it: "scan:<id>" or "anchor:<root>"
+    kind: str = Field(max_length=16)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=12)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: int
+    last_status: int | None = None  # HTTP status of the last attempt, if one came back
+    last_error: str = Field(default="", max_length=200)
+    created_at: int
+    delivered_at: int | None = None
