@@ -51,7 +51,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger.custody.inspections import InspectionOutcome  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from ledger.index.bulk import insert_rows  # noqa: E402
@@ -59,6 +58,7 @@ from ledger.index.engine import open_engine, unit_of_work  # noqa: E402
 from ledger.index.migrate import upgrade_index  # noqa: E402
 from ledger.index.write_lock import WriteLock  # noqa: E402
 from ledger.proofs.events import Action, AnchorKind  # noqa: E402
+from ledger.proofs.inspections import InspectionOutcome  # noqa: E402
 from ledger.proofs.keccak import keccak256  # noqa: E402
 
 HOUR, DAY, WEEK = 3600, 86_400, 7 * 86_400

@@ -24,10 +24,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..chain.roles import Role
 from ..codes.signature import Brand, BrandDirectory
-from ..custody.inspections import InspectionOutcome
 from ..geo import Location, haversine_km
 from ..index.bulk import chunks
 from ..proofs.events import Action
+from ..proofs.inspections import InspectionOutcome
 from ..verify.sites import INSPECTION_SITES
 
 __all__ = [

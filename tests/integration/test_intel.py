@@ -68,8 +68,12 @@ def scene(web: WebLedger) -> tuple[WebLedger, dict[str, str]]:
     tick(5)
     ledger.receive("shop", second.root, "Shop (52.37,4.90)")
     tick(24)
-    for serial in (1, 2):  # scanned in Rotterdam, then an hour later in Lagos: two copies of one code
-        verifier.verify(code(serial), ROTTERDAM)
+    customs = ledger.party("customs")
+    officer = Account("olga", "customs", customs.address, Role.OFFICER)
+    # Scanned by an officer in Rotterdam, then an hour later by the public in Lagos: two copies of one code (clone
+    # evidence needs an identified scan; the public's scan is judged against it).
+    for serial in (1, 2):
+        verifier.verify(code(serial), ROTTERDAM, officer)
         tick(1)
         verifier.verify(code(serial), LAGOS)
     ledger.change_status("shop", Action.REPORT_STOLEN, [keys[2]])
@@ -77,8 +81,7 @@ def scene(web: WebLedger) -> tuple[WebLedger, dict[str, str]]:
     verifier.verify(code(3), Location(52.37, 4.90))
     ledger.inspect("customs", [keys[3]], "seized", "Port of Rotterdam (51.9496,4.1453)")
     tick(24)
-    customs = ledger.party("customs")
-    verifier.verify(code(5), ROTTERDAM, Account("olga", "customs", customs.address, Role.OFFICER))
+    verifier.verify(code(5), ROTTERDAM, officer)
     tick(1)
     open_ = ledger.ship("acme", "truck", keys[5:], "Acme plant (51.4416,5.4697)")
     tick(1)
@@ -136,7 +139,8 @@ def test_cli_verbs(scene: tuple[WebLedger, dict[str, str]]) -> None:
     text = _cli(web, "risk", "--at", at)
     assert "1 open shipments" in text and "lane Acme plant → Truck depot via truck: 4 of 5 items" in text
     post = json.loads(_cli(web, "--json", "risk", "--post", "customs", "--at", at))
-    assert [p["code"] for p in post] == [f"/01/{GTIN}/21/5"]
+    # What customs scanned at its post: 5, and the two codes it scanned before they were cloned.
+    assert {p["code"] for p in post} == {f"/01/{GTIN}/21/{n}" for n in (1, 2, 5)}
 
     lanes_json = json.loads(_cli(web, "--json", "intel", "lanes", "--at", at))
     assert [(r["origin"], r["destination"], r["carrier"], r["found_bad"], r["items"]) for r in lanes_json] == [

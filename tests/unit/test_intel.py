@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger.custody.inspections import InspectionOutcome
 
 from ledger.chain.roles import Role
 from ledger.codes.signature import Brand, BrandDirectory
@@ -33,6 +32,7 @@ from ledger.intel.risk import ITEM_WEIGHTS, item_risks, shipment_risks
 from ledger.intel.stats import excess_p_value
 from ledger.intel.trends import trends
 from ledger.intel.webhooks import check_signature, sign
+from ledger.proofs.inspections import InspectionOutcome
 
 ACME, BOLT = "0x" + "a1" * 20, "0x" + "b2" * 20
 TRUCK, VAN, SHOP, DEPOT = "0x" + "c3" * 20, "0x" + "d4" * 20, "0x" + "e5" * 20, "0x" + "f6" * 20
