@@ -156,7 +156,8 @@ _NOTES = """What the columns mean, and what the numbers do not say:
   into its depot before the goods vanish, the short leg out of it), and the stolen truck. (A first run counted only
   a copied consignment's leg on the clone lane: seed 103 then had 1 of 4 on a pattern in its top 1 %, 5.1× the
   base rate, because ranks 2–4 were that distributor's shipments to retail of items with clone alerts — goods of
-  copied consignments, which the narrower truth did not count; seeds 101 and 102 were 21.7× and 23.9×.) No score can tell beforehand which of a lane's or a carrier's consignments will go
+  copied consignments, which the narrower truth did not count; seeds 101 and 102 were 21.7× and 23.9×.)
+  No score can tell beforehand which of a lane's or a carrier's consignments will go
   bad; histories rank all of them up, and what separates the bad ones is the items' own records (the stolen truck)
   and a carrier shipping on only part of a consignment (HELD_BACK). The *base rate* is the share of open shipments
   on a pattern.
