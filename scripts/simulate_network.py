@@ -27,8 +27,8 @@ counterfeit (unregistered) codes, a recalled lot. Planted on top:
   another city (REPORTED_STOLEN, CUSTODY_MISMATCH).
 
 Open shipments (in transit at "now") carry a hidden truth: whether they are on a planted
-pattern that will go bad (a copied consignment on the clone lane, a consignment the carrier
-will divert, the stolen truck). The truth goes to a JSON file for scripts/bench_intel.py.
+pattern (any leg of a consignment whose labels are copied from the clone lane on, both legs
+of a consignment the carrier diverts, the stolen truck). The truth goes to a JSON file for scripts/bench_intel.py.
 
     .venv/bin/python scripts/simulate_network.py --database-url sqlite:////tmp/net.sqlite --seed 1 \\
         --consignments 8000 --truth /tmp/net-truth.json
@@ -381,7 +381,7 @@ class Simulation:
         for shop, part in zip(shops, parts, strict=True):
             t3 = a2 + rng.randint(1, 4) * DAY
             a3 = t3 + rng.randint(6, 30) * HOUR
-            self.ship(part, dist, shop, t3, a3)
+            self.ship(part, dist, shop, t3, a3, bad=copied)  # its codes are being copied: still on the pattern
             for it in part:
                 self.scan(it, a3 + HOUR, self.near(shop.city, 1), "", shop.address, "genuine")
                 for _ in range(rng.choice((1, 2, 2, 3, 4, 5))):
