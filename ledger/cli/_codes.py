@@ -135,7 +135,12 @@ def _write_growing(out: Path, total: int, write: Callable[[BinaryIO, Callable[[i
     partial = out.with_name(out.name + ".part")
     progress = click.progressbar(length=total, label="labels", file=sys.stderr, hidden=not sys.stderr.isatty())
     try:
-        with progress as bar, partial.open("wb") as handle:
+        handle_file = partial.open("wb")
+    except OSError as exc:
+        raise InvalidInput("--out", str(out), f"cannot be written ({exc.strerror or exc})",
+                           "a file in an existing directory you may write to") from None
+    try:
+        with progress as bar, handle_file as handle:
             written = write(handle, lambda done: bar.update(done - bar.pos))
         partial.replace(out)
     except BaseException:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from ledger.codes.identifiers import ItemKey
 from ledger.custody.ledger import Ledger
 from ledger.custody.registration import ItemSpec, serial_range
-from ledger.errors import ActionRefused, NotHolder, RoleError, StateConflict, UnknownItem
+from ledger.errors import ActionRefused, NotHolder, NotOnLedger, RoleError, StateConflict, UnknownItem
 from ledger.index.models import Condition, Event, LifeCycle, Shipment, ShipmentState
 from ledger.index.queries import item_status
 from ledger.index.trail import TrailScope, trail
@@ -81,7 +81,7 @@ def test_handover_refusals(stocked: Ledger) -> None:
     stocked.receive("truck", shipment.root)
     with pytest.raises(StateConflict, match="already received"):
         stocked.receive("truck", shipment.root)
-    with pytest.raises(StateConflict, match="is not on this ledger"):
+    with pytest.raises(NotOnLedger, match="is not on this ledger"):
         stocked.receive("truck", "0x" + "ab" * 32)
     with pytest.raises(RoleError, match="customs may not receive goods"):
         stocked.ship("truck", "customs", KEYS[:1])

@@ -266,7 +266,7 @@ def cli_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], 
 
 
 def _in_subprocess(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ledger.cli.main", *args], env={**os.environ, **env}, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "ledger.cli", *args], env={**os.environ, **env}, capture_output=True,
                           text=True, timeout=600)
 
 

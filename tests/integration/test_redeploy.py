@@ -3,6 +3,7 @@ key files an older redeploy left without party records."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,11 +42,12 @@ def _env(home: Path, chain: str, database_url: str = "") -> dict[str, str]:
 def test_redeploy_after_a_node_restart_restores_parties(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                                         tmp_path: Path, postgres_url: str) -> None:
     home = tmp_path / "home"
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough pw\n"))  # for `user add --password-stdin`
     with hardhat_node() as first:
         env = _env(home, first, postgres_url)
         for args in (["init"], ["party", "add", "acme", "--role", "brand", "--prefix", "9521234"],
                      ["party", "add", "truck", "--role", "carrier"], ["party", "locate", "truck", "51.26,4.40"],
-                     ["user", "add", "tom", "--party", "truck", "--password", "long enough pw"],
+                     ["user", "add", "tom", "--party", "truck", "--password-stdin"],
                      ["register", "--as", "acme", "--gtin", GTIN, "--count", "3"]):
             assert _ledger(monkeypatch, capsys, env, *args)[0] == 0, args
         keys = {p.name: p.read_bytes() for p in (home / "keystore").iterdir()}
