@@ -21,7 +21,7 @@ import pytest
 import schemathesis
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given, reject, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
@@ -187,7 +187,10 @@ def test_api_fuzzed_with_hostile_values(ledger: Ledger, operation: str) -> None:
     def check(case: schemathesis.Case, parts: dict[str, Any], root: str) -> None:
         _spoil(case, parts, root)
         before = _state(web)
-        response = case.call(headers=headers)
+        try:
+            response = case.call(headers=headers)
+        except UnicodeEncodeError:  # a lone surrogate in a header no HTTP client can send: nothing reached the server
+            reject()
         assert response.status_code < 500, (case.body, case.path_parameters, response.text[:300])
         content_type = response.headers.get("Content-Type") or response.headers.get("content-type") or [""]
         # Werkzeug answers a path with empty segments (a key of "/") with a redirect to the merged path.
