@@ -122,8 +122,8 @@ class Writer:
         "premises": ("party", "lat", "lon", "label"),
         "prefixbinding": ("prefix", "brand"),
         "batch": ("root", "brand", "company_prefix", "count", "created_at", "tree"),
-        "item": ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "custodian", "status", "head_hash",
-                 "open_shipment"),
+        "item": ("item_id", "gtin", "serial", "lot", "expiry", "batch_root", "brand", "custodian", "life_cycle", "stolen",
+                 "recalled", "head_hash", "open_shipment"),
         "anchor": ("root", "sequence", "kind", "action", "party", "count", "metadata_hash", "previous_anchor_hash",
                    "anchor_hash", "tx_hash", "block_number", "timestamp", "counterparty", "reference", "signature", "local"),
         "event": ("event_hash", "item_id", "seq", "action", "actor", "counterparty", "timestamp", "previous_hash", "location",
@@ -316,8 +316,9 @@ class Simulation:
         self.recall_done = False
         for n in range(self.consignments):
             for it in self.consignment(n):
-                self.w.add("item", (it.item_id, it.gtin, it.serial, it.lot, None, it.batch, it.brand, it.custodian, it.status,
-                                    it.head, it.open_shipment))
+                # The simulation keeps one status word; the index keeps the life-cycle and the conditions.
+                self.w.add("item", (it.item_id, it.gtin, it.serial, it.lot, None, it.batch, it.brand, it.custodian, "active",
+                                    it.status == "stolen", it.status == "recalled", it.head, it.open_shipment))
         self.fakes()
         self.w.flush()
         self.truth.counts = dict(self.w.counts)
