@@ -120,15 +120,15 @@ def test_alerts_reach_the_people_who_must_act(web: WebLedger, receiver: Receiver
     now = clock[0]
     assert watch_once(engine, now, PSEUDONYMS) == 6  # acme: clone, stolen, recall; customs: clone, stolen, counterfeit
     assert watch_once(engine, now, PSEUDONYMS) == 0  # each alert is queued once
-    verifier.verify(code(2), ROTTERDAM, olga)  # recalled since (an item's status is its latest): a recall alert
-    assert watch_once(engine, now, PSEUDONYMS) == 1  # acme's
+    verifier.verify(code(2), ROTTERDAM, olga)  # recalled since, and still stolen (conditions coexist): a new scan of it
+    assert watch_once(engine, now, PSEUDONYMS) == 3  # acme's recall and stolen, customs' stolen
 
     receiver.failing["/acme"] = 500  # acme's receiver is down
     first = deliver_due(engine, now)
-    assert len(first) == 7
+    assert len(first) == 9  # 6 + 3 queued above
     assert {(d.status, d.attempts, d.last_status) for d in first if d.subscription == customs.id} == {("delivered", 1, 204)}
     failing = [d for d in first if d.subscription == acme.id]
-    assert len(failing) == 4 and {(d.status, d.attempts, d.last_status, d.last_error) for d in failing} == {
+    assert len(failing) == 5 and {(d.status, d.attempts, d.last_status, d.last_error) for d in failing} == {
         ("pending", 1, 500, "HTTP 500")}
     assert deliver_due(engine, now + backoff(1) - 1) == []  # not due yet
     receiver.failing["/acme"] = 503
