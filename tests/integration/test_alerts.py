@@ -153,7 +153,7 @@ def test_alerts_reach_the_people_who_must_act(web: WebLedger, receiver: Receiver
     customs_got = {body["alert"]: body for _, body in receiver.to("/customs")}
     kinds_acme = sorted(str(b["kind"]) for b in acme_got.values())
     assert kinds_acme == ["clone", "recall", "recall", "stolen"]
-    assert sorted(str(b["kind"]) for b in customs_got.values()) == ["clone", "counterfeit", "stolen"]
+    assert sorted(str(b["kind"]) for b in customs_got.values()) == ["clone", "counterfeit", "stolen", "stolen"]
     clone_for_acme = next(b for b in acme_got.values() if b["kind"] == "clone")
     assert clone_for_acme["scan"]["place"] == {"cell": cell_of(LAGOS.lat, LAGOS.lon, 5)}  # type: ignore[index]
     stolen_for_acme = next(b for b in acme_got.values() if b["kind"] == "stolen")
