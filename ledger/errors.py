@@ -39,6 +39,7 @@ __all__ = [
     "ChainLocked",
     "ChainRejected",
     "ChainUnreachable",
+    "ContractMissing",
     "DuplicateItem",
     "EpcisEventRefused",
     "IndexUnavailable",
@@ -276,6 +277,16 @@ class KeystoreError(NotAllowed):
     def __init__(self, party: str, problem: str) -> None:
         self.party, self.problem = party, problem
         super().__init__(f"keystore of {party}: {problem}")
+
+
+class ContractMissing(NotFound):
+    """The chain answers but has no code at the home's contract address: a reset development node, or the wrong chain."""
+
+    def __init__(self, chain: str, address: str) -> None:
+        self.chain, self.address = chain, address
+        super().__init__(f"no ledger contract at {address} on the chain at {chain} (was the node restarted, or is this "
+                         "another chain?); on a development chain run `ledger init --redeploy`, else point "
+                         "LEDGER_CHAIN at the chain the contract was deployed on")
 
 
 class NotInitialised(NotFound):

@@ -30,8 +30,8 @@ Open shipments (in transit at "now") carry a hidden truth: whether they are on a
 pattern (any leg of a consignment whose labels are copied from the clone lane on, both legs
 of a consignment the carrier diverts, the stolen truck). The truth goes to a JSON file for scripts/bench_intel.py.
 
-    .venv/bin/python scripts/simulate_network.py --database-url sqlite:////tmp/net.sqlite --seed 1 \\
-        --consignments 8000 --truth /tmp/net-truth.json
+    .venv/bin/python scripts/simulate_network.py --database-url sqlite:///net.sqlite --seed 1 \\
+        --consignments 8000 --truth net-truth.json
 """
 
 from __future__ import annotations
@@ -472,6 +472,10 @@ def simulate(database_url: str, seed: int, consignments: int, weeks: int = 16, l
     try:
         with tempfile.TemporaryDirectory() as tmp:
             upgrade_index(engine, WriteLock(engine, (lock_dir or Path(tmp)) / "write.lock"))
+        with engine.connect() as connection:
+            if connection.exec_driver_sql("SELECT 1 FROM party LIMIT 1").first() is not None:
+                raise SystemExit(f"{database_url} already holds a network; give a new database (an empty "
+                                 "SQLite file or PostgreSQL database) to simulate into")
         rng = random.Random(seed)
         truth = Truth(seed, START + weeks * WEEK)
         Simulation(Writer(engine, rng), rng, consignments, weeks, truth).run()

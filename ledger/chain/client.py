@@ -32,7 +32,7 @@ from web3.exceptions import ContractLogicError, RequestTimedOut, TimeExhausted, 
 from web3.logs import DISCARD
 from web3.types import Wei
 
-from ..errors import ChainRejected, ChainUnreachable, LedgerError, TxOutcomeUnknown
+from ..errors import ChainRejected, ChainUnreachable, ContractMissing, LedgerError, TxOutcomeUnknown
 from ..proofs.events import AnchorKind
 from .breaker import CircuitBreaker, CircuitOpen
 from .revert import describe_revert, revert_data
@@ -164,7 +164,7 @@ class ChainClient:
 
     def attach(self, address: str) -> None:
         if not self.w3.eth.get_code(to_checksum_address(address)):
-            raise ChainUnreachable(self.label, f"no ledger contract at {address} (was the node restarted? run `ledger init --redeploy`)")
+            raise ContractMissing(self.label, address)
         self._contract = self.w3.eth.contract(address=to_checksum_address(address), abi=self.artifact["abi"])
         self._quick_contract = self.quick_w3.eth.contract(address=to_checksum_address(address), abi=self.artifact["abi"])
 

@@ -277,23 +277,32 @@ class Ledger:
                             "`ledger sync` brings in brands of a shared contract again)")
                 continue
             chain_roles = Role(party.role).chain_roles
+            places = premises.get(party.address, [])
+            places_hash = premises_hash([(r.lat, r.lon, r.label) for r in places])
             if not granted:
                 missing = [f"grant {r}_ROLE to {party.address}" for r in chain_roles if not self.chain.has_role(r, party.address)]
                 missing += [f"bind prefix {p} to it" for p in prefixes if self.chain.prefix_owner(p) != party.address]
-                done.append(f"{party.name} ({party.role}): " + ("ready on this contract" if not missing else
-                            "the contract's admin must " + ", ".join(missing)))
+                if missing:
+                    then = (f"; then `ledger init --redeploy --attach {self.chain.contract.address}` again commits its "
+                            f"{len(places)} premises") if places else ""
+                    done.append(f"{party.name} ({party.role}): the contract's admin must " + ", ".join(missing) + then)
+                    continue
+                committed = ""
+                if self.chain.premises_hash(party.address) != places_hash:  # the party commits its own rows
+                    self.chain.commit_premises(self.keystore.unlock(party.name), places_hash)
+                    committed = f", {len(places)} premises committed again"
+                done.append(f"{party.name} ({party.role}): ready on this contract{committed}")
                 continue
             self.chain.fund(party.address, _GAS_MONEY)
             for chain_role in chain_roles:
                 self.chain.grant_role(admin, chain_role, party.address)
             for prefix in prefixes:
                 self.chain.bind_prefix(admin, prefix, party.address)
-            places = premises.get(party.name, [])
             if places:  # the new contract holds no premises hash yet: the party commits its rows' again
-                self.chain.commit_premises(self.keystore.unlock(party.name),
-                                           premises_hash([(r.lat, r.lon, r.label) for r in places]))
+                self.chain.commit_premises(self.keystore.unlock(party.name), places_hash)
             done.append(f"{party.name} ({party.role}): {', '.join(r + '_ROLE' for r in chain_roles)} granted again"
-                        + (f", prefix {', '.join(prefixes)} bound again" if prefixes else ""))
+                        + (f", prefix {', '.join(prefixes)} bound again" if prefixes else "")
+                        + (f", {len(places)} premises committed again" if places else ""))
         for name in sorted(orphans):
             done.append(f"{name}: a key without a party record; `ledger party add {name} --role ROLE` (with --prefix for "
                         "a brand) onboards it again with this key")

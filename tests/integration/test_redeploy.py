@@ -13,8 +13,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from ledger.cli.main import main
+from ledger.custody.ledger import Ledger
 from ledger.index.engine import open_engine
 from ledger.index.models import Party, PrefixBinding
+from ledger.settings import Settings
 from tests._hardhat import hardhat_node
 
 GTIN = "09521234543213"
@@ -58,7 +60,7 @@ def test_redeploy_after_a_node_restart_restores_parties(monkeypatch: pytest.Monk
         code, out, err = _ledger(monkeypatch, capsys, env, "--json", "init", "--redeploy")
         assert code == 0, err
         assert json.loads(out)["parties"] == ["acme (brand): BRAND_ROLE granted again, prefix 9521234 bound again",
-                                              "truck (carrier): CUSTODIAN_ROLE granted again"]
+                                              "truck (carrier): CUSTODIAN_ROLE, CARRIER_ROLE granted again, 1 premises committed again"]
         # The items went with the old chain; the parties work again, under the same keys.
         code, out, err = _ledger(monkeypatch, capsys, env, "--json", "register", "--as", "acme", "--gtin", GTIN, "--count", "3")
         assert (code, json.loads(out)["count"]) == (0, 3), err
@@ -69,17 +71,30 @@ def test_redeploy_after_a_node_restart_restores_parties(monkeypatch: pytest.Monk
         code, out, _ = _ledger(monkeypatch, capsys, env, "--json", "party", "list")
         listed = {p["name"]: p for p in json.loads(out)}
         assert listed["acme"]["prefixes"] == ["9521234"] and listed["truck"]["premises"][0]["lat"] == 51.26
-        assert _ledger(monkeypatch, capsys, env, "audit")[0] == 0
+        code, out, err = _ledger(monkeypatch, capsys, env, "audit")
+        assert code == 0, out + err
         assert {p.name: p.read_bytes() for p in (home / "keystore").iterdir()} == keys  # no key touched
         # Moving to a contract someone else deployed: nothing can be granted from here, so each line says what to ask.
         other = _env(tmp_path / "other", second)
         code, out, err = _ledger(monkeypatch, capsys, other, "--json", "init")
         assert code == 0, err
-        code, out, err = _ledger(monkeypatch, capsys, env, "--json", "init", "--redeploy", "--attach", json.loads(out)["contract"])
+        contract = json.loads(out)["contract"]
+        code, out, err = _ledger(monkeypatch, capsys, env, "--json", "init", "--redeploy", "--attach", contract)
         assert code == 0, err
         assert json.loads(out)["parties"] == [
             f"acme (brand): the contract's admin must grant BRAND_ROLE to {listed['acme']['address']}, bind prefix 9521234 to it",
-            f"truck (carrier): the contract's admin must grant CUSTODIAN_ROLE to {listed['truck']['address']}"]
+            f"truck (carrier): the contract's admin must grant CUSTODIAN_ROLE to {listed['truck']['address']}, "
+            f"grant CARRIER_ROLE to {listed['truck']['address']}; then `ledger init --redeploy --attach {contract}` "
+            "again commits its 1 premises"]
+        # Once that admin has done so, running it again commits what only the party itself may commit.
+        with Ledger.open(Settings.from_env(other)) as theirs:
+            admin = theirs.keystore.unlock("admin")
+            for role in ("CUSTODIAN", "CARRIER"):
+                theirs.chain.grant_role(admin, role, listed["truck"]["address"])
+            theirs.chain.fund(listed["truck"]["address"], 10**18)
+        code, out, err = _ledger(monkeypatch, capsys, env, "--json", "init", "--redeploy", "--attach", contract)
+        assert code == 0, err
+        assert json.loads(out)["parties"][1] == "truck (carrier): ready on this contract, 1 premises committed again"
     with Session(open_engine(postgres_url)) as s:
         assert s.get(Party, listed["truck"]["address"]) is not None
 
