@@ -83,9 +83,9 @@ def test_redeploy_after_a_node_restart_restores_parties(monkeypatch: pytest.Monk
         assert code == 0, err
         assert json.loads(out)["parties"] == [
             f"acme (brand): the contract's admin must grant BRAND_ROLE to {listed['acme']['address']}, bind prefix 9521234 to it",
-            f"truck (carrier): the contract's admin must grant CUSTODIAN_ROLE to {listed['truck']['address']}, "
-            f"grant CARRIER_ROLE to {listed['truck']['address']}; then `ledger init --redeploy --attach {contract}` "
-            "again commits its 1 premises"]
+            (f"truck (carrier): the contract's admin must grant CUSTODIAN_ROLE to {listed['truck']['address']}, "
+             f"grant CARRIER_ROLE to {listed['truck']['address']}; then `ledger init --redeploy --attach {contract}` "
+             "again commits its 1 premises")]
         # Once that admin has done so, running it again commits what only the party itself may commit.
         with Ledger.open(Settings.from_env(other)) as theirs:
             admin = theirs.keystore.unlock("admin")
