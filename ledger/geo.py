@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from .errors import InvalidInput
 from .untrusted import plain_text
 
-__all__ = ["EARTH_RADIUS_KM", "Location", "haversine_km", "location_from_json", "parse_location"]
+__all__ = ["EARTH_RADIUS_KM", "Location", "haversine_km", "parse_location", "site_location"]
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 _EXPECTED = 'latitude -90…90 and longitude -180…180 in decimal degrees, e.g. {"lat": 51.95, "lon": 4.14}'
-_EXPECTED_JSON = '{"lat": 51.95, "lon": 4.14} (JSON numbers) or {"site": "Port of Rotterdam"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,8 @@ def _number(name: str, raw: object, text: bool) -> float:
         raise InvalidInput(name, raw, "is not a number", _EXPECTED) from None
 
 
-def _site(site: object, sites: Mapping[str, Location] | None) -> Location:
+def site_location(site: object, sites: Mapping[str, Location] | None) -> Location:
+    """The location of the inspection site named ``site``; InvalidInput if ``sites`` has no such name."""
     known = sites or {}
     if not isinstance(site, str) or site not in known:
         raise InvalidInput("site", site, "is not a known inspection site", ", ".join(sorted(known)) or "lat and lon")
@@ -66,31 +66,13 @@ def _site(site: object, sites: Mapping[str, Location] | None) -> Location:
 def parse_location(data: Mapping[str, object], sites: Mapping[str, Location] | None = None) -> Location:
     """A location from form fields or typed text: a known ``site`` name, or ``lat`` and ``lon`` (both or neither).
 
-    An empty site means none was chosen. JSON takes :func:`location_from_json`, which is stricter.
+    An empty site means none was chosen. The JSON API reads locations with its own, stricter models
+    (numbers as JSON numbers): web/_api_bodies.py.
     """
     site = data.get("site")
     if site not in (None, ""):
-        return _site(site, sites)
+        return site_location(site, sites)
     return Location(_number("lat", data.get("lat"), text=True), _number("lon", data.get("lon"), text=True))
-
-
-def location_from_json(data: object, sites: Mapping[str, Location] | None = None) -> Location:
-    """A location from a JSON value, exactly as the API's OpenAPI document describes it.
-
-    ``{"lat": number, "lon": number}`` or ``{"site": "a known site"}``, nothing else: numbers
-    as JSON numbers (not strings), no empty site, no other fields.
-    """
-    if not isinstance(data, dict):
-        raise InvalidInput("location", data, "is not an object", _EXPECTED_JSON)
-    fields = set(data)
-    if fields == {"site"}:
-        if data["site"] == "":
-            raise InvalidInput("site", "", "is empty", "the name of a known inspection site, or lat and lon instead")
-        return _site(data["site"], sites)
-    if fields != {"lat", "lon"}:
-        raise InvalidInput("location", sorted(map(str, fields)), "does not have exactly the fields lat and lon, or site",
-                           _EXPECTED_JSON)
-    return Location(_number("lat", data["lat"], text=False), _number("lon", data["lon"], text=False))
 
 
 def haversine_km(a: Location, b: Location) -> float:

@@ -11,7 +11,7 @@ same key gets 409 and changes nothing.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_wtf.csrf import validate_csrf
@@ -21,14 +21,13 @@ from wtforms.validators import ValidationError
 from ledger.chain.roles import Role
 from ledger.codes.parsing import parse_code
 from ledger.custody.ledger import ActionResult
-from ledger.errors import InvalidInput
 from ledger.geo import Location
 from ledger.index.trail import TrailScope, trail
 from ledger.proofs.events import Action
 from ledger.verify.report import verification_json
 from ledger.verify.scans import recent_scans
 
-from ._api_bodies import json_object, location_field, string_field
+from ._api_bodies import InspectionBody, ReceiptBody, ShipmentBody, StolenBody, VerifyBody, location_of, read_body
 from .actions import HOLDERS, run_once
 from .auth import require_account
 from .context import current_account, ledger, token_of_request, verifier
@@ -36,6 +35,8 @@ from .errors import INVALID_TOKEN
 from .openapi import document
 
 __all__ = ["blueprint"]
+
+Body = TypeVar("Body", VerifyBody, InspectionBody, StolenBody, ShipmentBody, ReceiptBody)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -77,12 +78,12 @@ def _from_this_site() -> bool:
     return True
 
 
-def _body() -> dict[str, Any]:
-    return json_object(request.get_data(), request.is_json)
+def _body(model: type[Body]) -> Body:
+    return read_body(model, request.get_data(), request.is_json)
 
 
-def _location(data: dict[str, Any], required: bool) -> Location | None:
-    return location_field(data, current_app.config["INSPECTION_SITES"], required)
+def _location(body: VerifyBody | InspectionBody | StolenBody) -> Location | None:
+    return location_of(body, current_app.config["INSPECTION_SITES"])
 
 
 def _result(result: ActionResult) -> BaseResponse:
@@ -98,9 +99,9 @@ def openapi() -> BaseResponse:
 
 @blueprint.post("/verify")
 def verify() -> BaseResponse:
-    data = _body()
+    body = _body(VerifyBody)
     account = current_account()
-    result = verifier().verify(string_field(data, "code"), _location(data, required=False), account)
+    result = verifier().verify(body.code, _location(body), account)
     return jsonify(verification_json(result, with_custody=account is not None))
 
 
@@ -137,20 +138,20 @@ def _idempotency_key() -> str | None:
 @blueprint.post("/inspections")
 @require_account(Role.OFFICER, action="record inspections")
 def inspect() -> BaseResponse:
-    data = _body()
-    key = parse_code(string_field(data, "code")).key
-    outcome = string_field(data, "outcome")
-    location = _location(data, required=True)
-    assert location is not None
-    return _result(run_once(_idempotency_key(), lambda: ledger().inspect(_party(), [key], outcome, location.label), False))
+    body = _body(InspectionBody)
+    key = parse_code(body.code).key
+    location = _location(body)
+    assert location is not None  # required by the model
+    return _result(run_once(_idempotency_key(), lambda: ledger().inspect(_party(), [key], body.outcome, location.label),
+                            False))
 
 
 @blueprint.post("/stolen")
 @require_account(Role.OFFICER, *HOLDERS, action="report goods stolen")
 def report_stolen() -> BaseResponse:
-    data = _body()
-    key = parse_code(string_field(data, "code")).key
-    location = _location(data, required=False)
+    body = _body(StolenBody)
+    key = parse_code(body.code).key
+    location = _location(body)
     return _result(run_once(_idempotency_key(), lambda: ledger().change_status(
         _party(), Action.REPORT_STOLEN, [key], location=location.label if location else ""), False))
 
@@ -158,20 +159,13 @@ def report_stolen() -> BaseResponse:
 @blueprint.post("/shipments")
 @require_account(*HOLDERS, action="ship goods")
 def ship() -> BaseResponse:
-    data = _body()
-    codes = data.get("codes")
-    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes) or len(codes) > 10_000:
-        raise InvalidInput("codes", codes if not isinstance(codes, list) else f"{len(codes)} entries",
-                           "is not a list of 1 to 10,000 code strings", '["/01/…/21/…", …]')
-    keys = [parse_code(c).key for c in codes]
-    to = string_field(data, "to")
-    where = string_field(data, "location", required=False)
-    return _result(run_once(_idempotency_key(), lambda: ledger().ship(_party(), to, keys, where), False))
+    body = _body(ShipmentBody)
+    keys = [parse_code(c).key for c in body.codes]
+    return _result(run_once(_idempotency_key(), lambda: ledger().ship(_party(), body.to, keys, body.location or ""), False))
 
 
 @blueprint.post("/shipments/<root>/receipt")
 @require_account(*HOLDERS, action="receive goods")
 def receive(root: str) -> BaseResponse:
-    data = _body()
-    where = string_field(data, "location", required=False)
-    return _result(run_once(_idempotency_key(), lambda: ledger().receive(_party(), root, where), False))
+    body = _body(ReceiptBody)
+    return _result(run_once(_idempotency_key(), lambda: ledger().receive(_party(), root, body.location or ""), False))

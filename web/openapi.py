@@ -1,21 +1,24 @@
-"""The OpenAPI 3.1 document of API v1 (served at /api/v1/openapi.json; schemathesis tests the app against it)."""
+"""The OpenAPI 3.1 document of API v1 (served at /api/v1/openapi.json; schemathesis tests the app against it).
+
+Request bodies are generated from the models the server reads them with (:mod:`web._api_bodies`);
+the answers are described here, beside the code that writes them (ledger/verify/report.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
 from ledger.index.models import Condition, LifeCycle
+
+from ._api_bodies import BODIES, InspectionBody, ReceiptBody, ShipmentBody, StolenBody, VerifyBody
 
 __all__ = ["document"]
 
 _ERROR = {"$ref": "#/components/responses/Error"}
-# A custody event's place (a name or GLN); null, like leaving it out, means none.
-_PLACE = {"type": ["string", "null"], "maxLength": 200}
-_CODE = {"type": "string", "minLength": 1, "maxLength": 4096,
-         "description": "Digital Link URI or path, element string, EPC URN or tag URI, or SGTIN hex",
-         "examples": ["https://verify.example/01/09521234543213/21/12345?sig=…", "(01)09521234543213(21)12345",
-                      "urn:epc:tag:sgtin-96:3.0614141.812345.6789"]}
 _ACTION = {"type": "object", "required": ["root", "kind", "count", "tx_hash", "block_number"], "properties": {
     "root": {"type": "string"}, "kind": {"type": "string"}, "count": {"type": "integer"},
     "tx_hash": {"type": "string"}, "block_number": {"type": "integer"},
@@ -24,30 +27,25 @@ _LIFE_CYCLES = [c.value for c in LifeCycle]
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 64},
                 "description": "Repeating a request with the same key gets 409 and changes nothing."}
+_REF = "#/components/schemas/{model}"
 
 
-def _location(sites: Iterable[str], optional: bool) -> dict[str, Any]:
-    """As ledger.geo.location_from_json reads it: coordinates as JSON numbers, or a known site's name, nothing else.
-
-    Where a location is optional, null means none, as leaving the field out does.
-    """
+def _request_schemas(sites: Iterable[str]) -> dict[str, Any]:
+    """The request bodies' schemas, generated from their models; a site is one of this server's sites."""
+    _, generated = models_json_schema([(model, "validation") for model in BODIES], ref_template=_REF)
+    schemas: dict[str, Any] = generated["$defs"]
     names = sorted(sites)
-    site = {"type": "string", "enum": names} if names else {"type": "string", "minLength": 1, "maxLength": 80}
-    forms: list[dict[str, Any]] = [
-        {"type": "object", "required": ["lat", "lon"], "additionalProperties": False, "properties": {
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
-        {"type": "object", "required": ["site"], "additionalProperties": False, "properties": {"site": site}},
-    ]
-    return {"oneOf": [*forms, {"type": "null"}] if optional else forms}
+    if names:
+        schemas["Site"]["properties"]["site"] = {"type": "string", "enum": names}
+    return schemas
 
 
 def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _ERROR for c in codes}
 
 
-def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}}
 
 
 def _created() -> dict[str, Any]:
@@ -75,8 +73,7 @@ def document(server: str, sites: Iterable[str] = ()) -> dict[str, Any]:
             "/api/v1/verify": {"post": {
                 "operationId": "verify", "summary": "Verdict for a scanned code; the scan is recorded",
                 "security": [{}, {"bearer": []}],
-                "requestBody": _json_body({"type": "object", "required": ["code"], "properties": {
-                    "code": _CODE, "location": _location(sites, optional=True)}}),
+                "requestBody": _json_body(VerifyBody),
                 "responses": {"200": {"description": "Verdict", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Verification"}}}}, **_errors(400, 401, 503)}}},
             "/api/v1/items/{key}/history": {"get": {
@@ -89,27 +86,22 @@ def document(server: str, sites: Iterable[str] = ()) -> dict[str, Any]:
             "/api/v1/inspections": {"post": {
                 "operationId": "inspect", "summary": "Record an inspection (officers)", "security": secured,
                 "parameters": [_IDEMPOTENCY],
-                "requestBody": _json_body({"type": "object", "required": ["code", "outcome", "location"], "properties": {
-                    "code": _CODE, "outcome": {"enum": ["passed", "held", "seized", "suspected_counterfeit"]},
-                    "location": _location(sites, optional=False)}}),
+                "requestBody": _json_body(InspectionBody),
                 "responses": _acted()}},
             "/api/v1/stolen": {"post": {
                 "operationId": "reportStolen", "summary": "Report an item stolen (officers, brands, custodians)",
                 "security": secured, "parameters": [_IDEMPOTENCY],
-                "requestBody": _json_body({"type": "object", "required": ["code"], "properties": {
-                    "code": _CODE, "location": _location(sites, optional=True)}}),
+                "requestBody": _json_body(StolenBody),
                 "responses": _acted()}},
             "/api/v1/shipments": {"post": {
                 "operationId": "ship", "summary": "Ship items to another party (custodians)", "security": secured,
                 "parameters": [_IDEMPOTENCY],
-                "requestBody": _json_body({"type": "object", "required": ["to", "codes"], "properties": {
-                    "to": {"type": "string", "minLength": 1}, "codes": {"type": "array", "items": _CODE, "minItems": 1, "maxItems": 10000},
-                    "location": _PLACE}}),
+                "requestBody": _json_body(ShipmentBody),
                 "responses": _acted()}},
             "/api/v1/shipments/{root}/receipt": {"post": {
                 "operationId": "receive", "summary": "Accept a shipment sent to you (custodians)", "security": secured,
                 "parameters": [{"name": "root", "in": "path", "required": True, "schema": {"type": "string"}}, _IDEMPOTENCY],
-                "requestBody": _json_body({"type": "object", "properties": {"location": _PLACE}}),
+                "requestBody": _json_body(ReceiptBody),
                 "responses": _acted()}},
         },
         "components": {
@@ -118,6 +110,7 @@ def document(server: str, sites: Iterable[str] = ()) -> dict[str, Any]:
             "responses": {"Error": {"description": "Error", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}},
             "schemas": {
+                **_request_schemas(sites),
                 "Error": {"type": "object", "required": ["error", "message", "status"], "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "integer"},
                     "field": {"type": "string"}}},

@@ -23,7 +23,7 @@ from ledger.index.accounts import token_account
 from ledger.verify.report import verification_json
 from ledger.verify.verifier import Verifier
 
-from ._api_bodies import bearer_token, dump_json, is_json_type, json_object, location_field, string_field
+from ._api_bodies import VerifyBody, bearer_token, dump_json, is_json_type, location_of, read_body
 from .errors import INVALID_TOKEN, UNEXPECTED, error_json, index_unavailable, ledger_error_json
 
 if TYPE_CHECKING:
@@ -75,10 +75,9 @@ class VerifyEndpoint:
             if token and account is None:
                 status, message, title = INVALID_TOKEN
                 return status, error_json(status, message, title), asked_session
-            data = json_object(raw, is_json_type(environ.get("CONTENT_TYPE", "")))
+            body = read_body(VerifyBody, raw, is_json_type(environ.get("CONTENT_TYPE", "")))
             asked_session = token is None
-            result = self.verifier.verify(string_field(data, "code"), location_field(data, self.sites, required=False),
-                                          account)
+            result = self.verifier.verify(body.code, location_of(body, self.sites), account)
             return 200, verification_json(result, with_custody=account is not None), asked_session
         except LedgerError as exc:
             if isinstance(exc, IndexUnavailable):

@@ -29,10 +29,18 @@ from ledger.custody.packing import Sscc
 from ledger.custody.registration import read_items_csv
 from ledger.epcis.schema import parse_document
 from ledger.errors import InvalidCode, InvalidImage, InvalidInput, InvalidItemKey, LedgerError, shown
-from ledger.geo import Location, location_from_json, parse_location
+from ledger.geo import Location, parse_location
 from ledger.index.trail import TrailScope
 from ledger.untrusted import anchor_root, plain_text
 from tests.unit._code_strategies import gtins
+from web._api_bodies import VerifyBody, check_body, location_of
+
+ROTTERDAM = {"Port of Rotterdam": Location(51.95, 4.14, "Port of Rotterdam")}
+
+
+def location_from_json(data: object, sites: dict[str, Location] | None = None) -> Location | None:
+    """A JSON API body's location as the server reads it (web/_api_bodies.py)."""
+    return location_of(check_body(VerifyBody, {"code": "x", "location": data}), sites or {})
 
 SIGNED = "https://verify.example/01/09521234543213/21/1?sig=" + "A" * 87
 
@@ -167,14 +175,14 @@ BAD_JSON_LOCATIONS: list[tuple[object, str]] = [
     ({"lat": 51, "lon": 10**5000}, "longitude an integer of over 4,000 digits"),
     ({"lat": "51.9", "lon": 4.1}, "lat '51.9': is a string, not a number"),
     ({"lat": 51.9, "lon": "4.1"}, "lon '4.1': is a string, not a number"),
-    ({"lat": True, "lon": 4.1}, "is missing"),
+    ({"lat": True, "lon": 4.1}, "latitude True: is not a number between -90 and 90"),
     ({"lat": 1e400, "lon": 4.1}, "is not a number between -90 and 90"),
     ({"site": ""}, "site '': is empty"),
     ({"site": "Port of Rotterdam", "lat": 1, "lon": 2}, "does not have exactly the fields lat and lon, or site"),
     ({"lat": 1, "lon": 2, "accuracy": 5}, "does not have exactly the fields"),
     ({"lat": 1}, "does not have exactly the fields"),
     ([1, 2], "location [1, 2]: is not an object"),
-    (None, "location None: is not an object"),
+    ("Rotterdam", "location 'Rotterdam': is not an object"),
     ({"site": "\x00"}, "is not a known inspection site"),
 ]
 
@@ -182,13 +190,14 @@ BAD_JSON_LOCATIONS: list[tuple[object, str]] = [
 @pytest.mark.parametrize(("data", "fragment"), BAD_JSON_LOCATIONS)
 def test_json_locations_are_read_as_the_openapi_document_says(data: object, fragment: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        location_from_json(data, {"Port of Rotterdam": Location(51.95, 4.14, "Port of Rotterdam")})
+        location_from_json(data, ROTTERDAM)
     assert fragment in caught.value.message
 
 
 def test_form_locations_take_text_and_huge_numbers_get_an_error() -> None:
     assert parse_location({"lat": "51.95", "lon": "4.14", "site": ""}) == Location(51.95, 4.14)
     assert location_from_json({"lat": 51, "lon": 4}) == Location(51.0, 4.0)
+    assert location_from_json(None) is None  # optional: null means none, as leaving it out does
     with pytest.raises(InvalidInput, match="is not a number between -90 and 90"):
         parse_location({"lat": 10**400, "lon": 4})
     with pytest.raises(InvalidInput, match="unprintable character U\\+0000"):
