@@ -36,7 +36,7 @@ from ledger.products.pictures import MAX_PICTURE_BYTES, Picture, clean_picture
 from ledger.products.sheet import FeatureText, ProductFacts
 
 from .auth import require_account
-from .context import current_account, ledger
+from .context import current_account, ledger, verifier
 
 __all__ = ["blueprint"]
 
@@ -58,6 +58,8 @@ def _page(gtin: str | None, error: str = "", values: dict[str, Any] | None = Non
             sheet = product_sheet(ledger().engine, validate_gtin(gtin))
         except InvalidInput:
             sheet = None
+        if sheet is not None and sheet.brand != _brand():
+            sheet = None  # another brand's: nothing here to edit (saving is refused by the prefix rule)
     body = render_template("products.html", account=current_account(), products=brand_products(ledger().engine, _brand()),
                            sheet=sheet, gtin=gtin or "", error=error, values=values or {}, max_bytes=MAX_PICTURE_BYTES)
     return Response(body, status)
@@ -69,6 +71,7 @@ def _acting(gtin: str, act: Callable[[], object], done: str) -> Response | BaseR
         act()
     except LedgerError as exc:
         return _page(gtin, exc.message, request.form.to_dict(), exc.http_status)
+    verifier().forget_product(validate_gtin(gtin))  # this worker's next verdict shows the change at once (others within seconds)
     flash(done)
     return redirect(url_for("products.edit", gtin=gtin))
 

@@ -199,6 +199,11 @@ class Verifier:
             self._products[gtin] = (sheet, time.monotonic())
         return sheet
 
+    def forget_product(self, gtin: str) -> None:
+        """Read ``gtin``'s sheet afresh at the next scan (its brand just changed it in this process)."""
+        with self._lock:
+            self._products.pop(gtin, None)
+
     def _name(self, address: str | None) -> str | None:
         if address is None:
             return None

@@ -214,6 +214,14 @@ def test_a_brand_describes_its_product_on_the_web_and_officers_see_it(web: WebLe
     assert anonymous.get("/products/pictures/" + "0" * 64).status_code == 404
     assert anonymous.get("/products/pictures/..%2Fetc").status_code == 404
 
+    # A change shows on the next verdict (the verifier keeps a sheet for seconds; the brand's edit drops it at once).
+    assert _form(ann, "/products", {"gtin": GTIN, "name": "Acme Aspirin Forte"}, f"/products/{GTIN}").status_code == 302
+    assert "Acme Aspirin Forte" in anonymous.get("/verify", query_string={"code": web.link(3)}).get_data(as_text=True)
+    # Another brand's product is not offered for editing.
+    describe(web.ledger.engine, "bolt", ProductFacts.parse(BOLT_GTIN, "Bolt Bolts"), int(time.time()))
+    bolt_page = ann.get(f"/products/{BOLT_GTIN}").get_data(as_text=True)
+    assert "Describe a product" in bolt_page and "Bolt Bolts" not in bolt_page
+
 
 def test_the_web_forms_refuse_bad_input_in_the_page(web: WebLedger) -> None:
     ann = web.signed_in("ann")
