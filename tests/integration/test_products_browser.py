@@ -78,4 +78,19 @@ def test_a_brand_describes_a_product_and_the_verdict_page_shows_it(server: tuple
         assert officer.evaluate("img => img.complete && img.naturalWidth", picture.element_handle()) == 300
         assert officer.evaluate("document.documentElement.scrollWidth") <= 360
         officer.screenshot(path=str(shots / f"verdict-product-{request.node.callspec.id}.png"), full_page=True)
+
+        # Signed in, an officer also sees the identification guide.
+        olga = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+        olga.goto(url + "/sign-in")
+        olga.fill("input[name=user]", "olga")
+        olga.fill("input[name=password]", PASSWORD)
+        olga.click("button[type=submit]")
+        olga.wait_for_url(url + "/")
+        olga.goto(link)
+        olga.wait_for_selector("#product .product-features")
+        assert "The hologram on the cap turns green when tilted" in olga.inner_text("#product .product-features")
+        # The product block fits a phone (the rest of the signed-in page is the phone-first work's: issue 12, item 5).
+        assert olga.evaluate("document.querySelector('#product').scrollWidth <= document.querySelector('#product').clientWidth")
+        assert olga.evaluate("document.querySelector('#product').getBoundingClientRect().right") <= 360
+        olga.screenshot(path=str(shots / f"verdict-product-signed-in-{request.node.callspec.id}.png"), full_page=True)
         browser.close()
