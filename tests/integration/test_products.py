@@ -132,6 +132,11 @@ def test_cli_describes_a_product(env: dict[str, str], tmp_path: Path) -> None:
     assert shown["features"][0]["text"] == "Hologram turns green"
     assert shown["features"][0]["picture"]["url"].startswith("/products/pictures/")
     assert "feature 1: Hologram turns green" in _run(env, "product", "show", GTIN)
+    _run(env, "register", "--as", "acme", "--gtin", GTIN, "--count", "1")
+    verdict = CliRunner().invoke(cli, ["verify", "--no-record", f"(01){GTIN}(21)1"], env=env)
+    assert "  product Acme Aspirin 500, 20 tablets; identifying features: 1" in verdict.output, verdict.output
+    answer = json.loads(CliRunner().invoke(cli, ["--json", "verify", "--no-record", f"(01){GTIN}(21)1"], env=env).output)
+    assert answer["product"]["features"][0]["text"] == "Hologram turns green"  # the operator of the home sees it all
 
 
 @pytest.mark.parametrize(("args", "code", "says"), [
