@@ -55,6 +55,8 @@ __all__ = [
     "KeystoreError",
     "LedgerError",
     "NotPacked",
+    "NotProductOwner",
+    "UnknownProduct",
     "NotHolder",
     "NotInitialised",
     "NotOnLedger",
@@ -184,6 +186,23 @@ class RoleError(NotAllowed):
     def __init__(self, party: str, action: str, needed: str) -> None:
         self.party, self.action, self.needed = party, action, needed
         super().__init__(f"{party} may not {action}: that needs the {needed} role")
+
+
+class NotProductOwner(NotAllowed):
+    """A party tried to describe a product (a GTIN) under a GS1 company prefix it does not own."""
+
+    def __init__(self, party: str, gtin: str, owner: str | None, prefix: str | None) -> None:
+        self.party, self.gtin, self.owner, self.prefix = party, gtin, owner, prefix
+        whose = f"it is under prefix {prefix} of {owner}" if owner else "it is under no GS1 company prefix bound on this ledger"
+        super().__init__(f"{party} may describe only its own products: GTIN {gtin} is not one ({whose})")
+
+
+class UnknownProduct(NotFound):
+    """A GTIN that no brand has described yet (or a picture or feature that is not on it)."""
+
+    def __init__(self, what: str, hint: str = "") -> None:
+        self.what = what
+        super().__init__(f"{what} is not described on this ledger" + (f"; {hint}" if hint else ""))
 
 
 class NotHolder(NotAllowed):

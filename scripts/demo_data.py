@@ -9,6 +9,8 @@ Usage: LEDGER_PASSPHRASE=… python scripts/demo_data.py --home DIR --base-url h
 from __future__ import annotations
 
 import argparse
+import io
+import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -23,6 +25,9 @@ from ledger.custody.registration import ItemSpec
 from ledger.errors import LedgerError
 from ledger.geo import Location
 from ledger.index.accounts import create_token, create_user, token_account
+from ledger.products.catalogue import add_feature, add_picture, describe
+from ledger.products.pictures import Picture, clean_picture
+from ledger.products.sheet import FeatureText, ProductFacts
 from ledger.proofs.events import Action
 from ledger.settings import Settings
 from ledger.verify.sites import INSPECTION_SITES
@@ -30,6 +35,38 @@ from ledger.verify.verifier import Verifier
 
 PASSWORD = "demo password 1"
 MEDICINE, RECALLED, OLD, BOLTS = "09521234543213", "09521234543220", "09521234543237", "80614141123458"
+
+
+def _drawing(draw: str) -> Picture:
+    """A picture drawn here (the demo downloads nothing): the pack's front, or the hologram on its cap."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 320), "#f8fafc")
+    pen = ImageDraw.Draw(image)
+    if draw == "pack":
+        pen.rectangle((60, 40, 420, 280), fill="#1d4ed8", outline="#0f172a", width=4)
+        pen.rectangle((60, 200, 420, 240), fill="#facc15")
+        pen.text((90, 80), "ACME", fill="white", font_size=64)
+        pen.text((90, 160), "Aspirin 500 mg - 20 tablets", fill="white", font_size=22)
+    else:
+        for radius, colour in ((120, "#22c55e"), (90, "#a855f7"), (60, "#06b6d4"), (30, "#eab308")):
+            pen.ellipse((240 - radius, 160 - radius, 240 + radius, 160 + radius), fill=colour)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return clean_picture(out.getvalue())
+
+
+def _describe_products(ledger: Ledger) -> None:
+    """acme's product sheet and identification guide for the medicine (see README, "Product identity and guides")."""
+    now = int(time.time())
+    describe(ledger.engine, "acme", ProductFacts.parse(
+        MEDICINE, "Acme Aspirin 500", "Acetylsalicylic acid 500 mg, white round tablets scored on one side.",
+        "20 tablets", "Acme brand protection, +31 40 123 4567, protect@acme.example"), now)
+    add_picture(ledger.engine, "acme", MEDICINE, _drawing("pack"), now)
+    add_feature(ledger.engine, "acme", MEDICINE, FeatureText.parse(
+        "The hologram on the cap shows four rings that turn from green to purple when tilted."), _drawing("hologram"), now)
+    add_feature(ledger.engine, "acme", MEDICINE, FeatureText.parse(
+        "The yellow band is printed in raised ink: it can be felt with a fingertip."), None, now)
 
 
 def build(home: Path, base: str) -> None:
@@ -49,6 +86,7 @@ def build(home: Path, base: str) -> None:
         ledger.register("acme", [ItemSpec(RECALLED, str(n), "LOT-RECALL", date(2027, 6, 30)) for n in range(1, 201)])
         ledger.register("acme", [ItemSpec(OLD, str(n), "LOT-OLD", date(2024, 1, 31)) for n in range(1, 11)])
         ledger.register("bolt", [ItemSpec(BOLTS, str(n), None, None) for n in range(6789, 6800)])
+        _describe_products(ledger)
         key = lambda serial, gtin=MEDICINE: ItemKey(gtin, str(serial))  # noqa: E731 - a local shorthand
         received = ledger.ship("acme", "swiftfreight", [key(1), key(2), key(3)], "Acme plant, Eindhoven")
         ledger.receive("swiftfreight", received.root, "Port of Rotterdam")

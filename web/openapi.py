@@ -137,7 +137,23 @@ def document(server: str, sites: Iterable[str] = ()) -> dict[str, Any]:
                         "life_cycle": {"enum": _LIFE_CYCLES},
                         "conditions": {"type": "array", "items": {"enum": [c.value for c in Condition]}},
                         "custodian": {"type": "string"}, "in_transit_to": {"type": ["string", "null"]},
-                        "last_inspection": {"type": ["object", "null"]}}}}},
+                        "last_inspection": {"type": ["object", "null"]}}},
+                    "product": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Product"}],
+                                "description": "what the brand says the GTIN is; null if it gave nothing"}}},
+                "Picture": {"type": "object", "required": ["url", "sha256", "media_type", "width", "height"], "properties": {
+                    "url": {"type": "string", "description": "served with ETag and immutable caching"},
+                    "sha256": {"type": "string"}, "media_type": {"enum": ["image/jpeg", "image/png", "image/webp"]},
+                    "width": {"type": "integer"}, "height": {"type": "integer"}}},
+                "Product": {"type": "object", "required": ["gtin", "brand", "name", "pictures", "features"], "properties": {
+                    "gtin": {"type": "string"}, "brand": {"type": "string"}, "name": {"type": "string"},
+                    "description": {"type": "string"}, "pack_size": {"type": "string"},
+                    "contact": {"type": "string", "description": "for customs: empty for anonymous clients"},
+                    "pictures": {"type": "array", "items": {"$ref": "#/components/schemas/Picture"}},
+                    "features": {"type": "array", "description": "how to tell it from a fake: empty for anonymous clients",
+                                 "items": {"type": "object", "required": ["id", "text", "picture"], "properties": {
+                                     "id": {"type": "integer"}, "text": {"type": "string"},
+                                     "picture": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Picture"}]}}}},
+                    "updated_at": {"type": "integer"}}},
                 "History": {"type": "object", "required": ["key", "events", "scans"], "properties": {
                     "key": {"type": "string"}, "events": {"type": "array", "items": {"type": "object"}},
                     "scans": {"type": "array", "items": {"type": "object"}}}},

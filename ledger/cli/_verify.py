@@ -56,6 +56,9 @@ def _show(v: Verification) -> None:
         if custody["in_transit_to"]:
             line += f", in transit to {custody['in_transit_to']}"
         click.echo(line)
+    if v.product:  # the brand's sheet: `ledger product show GTIN` has its pictures and identification guide
+        click.echo(f"  product {v.product.name}" + (f", {v.product.pack_size}" if v.product.pack_size else "")
+                   + (f"; identifying features: {len(v.product.features)}" if v.product.features else ""))
 
 
 @click.command("verify", context_settings={"ignore_unknown_options": True})

@@ -34,6 +34,7 @@ from ._codes import brands, check, labels, rfid
 from ._context import CliContext, parse_coordinates, pass_ctx, read_input, read_text_input, report_upgrade
 from ._db import db
 from ._intel import intel, risk
+from ._products import product
 from ._serve import serve, token, user
 from ._verify import verify
 
@@ -356,6 +357,7 @@ cli.add_command(token)
 cli.add_command(intel)
 cli.add_command(risk)
 cli.add_command(alerts)
+cli.add_command(product)
 
 
 if __name__ == "__main__":

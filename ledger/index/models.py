@@ -35,6 +35,9 @@ __all__ = [
     "PendingAction",
     "PrefixBinding",
     "Premises",
+    "Product",
+    "ProductFeature",
+    "ProductImage",
     "Scan",
     "Shipment",
     "ShipmentState",
@@ -375,3 +378,46 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=200)
     created_at: int
     delivered_at: int | None = None
+
+
+# -- product identity and identification guides (issue 12) -------------------------------------
+
+
+class Product(SQLModel, table=True):
+    """What a brand says a product (a GTIN) is, as rights holders tell customs (the WCO's IPM): only the brand
+    that owns the GTIN's company prefix writes it (``ledger.products.catalogue``)."""
+
+    gtin: str = Field(primary_key=True, max_length=14)
+    brand: str = Field(foreign_key="party.address", index=True, max_length=42)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    pack_size: str = Field(default="", max_length=80)
+    contact: str = Field(default="", max_length=200)
+    updated_at: int
+
+
+class ProductImage(SQLModel, table=True):
+    """A picture of a product or of one of its features, as re-encoded on upload (metadata stripped), kept in the
+    index so that every web worker and host of a scaled-out set-up serves it; ``sha256`` names it in URLs and ETags."""
+
+    __table_args__ = (UniqueConstraint("gtin", "sha256", name="uq_productimage_gtin_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    gtin: str = Field(foreign_key="product.gtin", index=True, max_length=14)
+    sha256: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=8)  # "product" (shown to everyone) | "feature" (signed-in parties only)
+    media_type: str = Field(max_length=16)
+    width: int
+    height: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: int
+
+
+class ProductFeature(SQLModel, table=True):
+    """One feature that tells the genuine product from a fake (a hologram, a stitch, a font), with an optional picture."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    gtin: str = Field(foreign_key="product.gtin", index=True, max_length=14)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    image: int | None = Field(default=None, foreign_key="productimage.id")
+    created_at: int

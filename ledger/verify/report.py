@@ -23,9 +23,10 @@ def as_seen_by(v: Verification, known: bool) -> Verification:
     """``v`` as a caller may see it: whole if the ledger knows the caller; else with generic reasons and no custody."""
     if known:
         return v
+    product = v.product.public() if v.product else None
     reasons = tuple(Reason(r.code, r.code.generic) for r in v.judgement.reasons)
     return replace(v, judgement=Judgement(v.judgement.verdict, reasons), state=None, custodian=None, in_transit_to=None,
-                   last_inspection=None, batch=None)
+                   last_inspection=None, batch=None, product=product)
 
 
 def verification_json(v: Verification, with_custody: bool) -> dict[str, Any]:
@@ -46,6 +47,8 @@ def verification_json(v: Verification, with_custody: bool) -> dict[str, Any]:
         "form": v.form.value,
         "scanned_at": v.scanned_at,
         "custody": custody,
+        # The brand's product sheet (None if it gave none); anonymous callers get it without features and contact.
+        "product": v.product.as_json() if v.product else None,
     }
 
 

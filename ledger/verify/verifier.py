@@ -30,6 +30,7 @@ from ..geo import Location, haversine_km
 from ..index import dbapi
 from ..index.accounts import Account
 from ..index.models import Condition, Party, PrefixBinding
+from ..products.catalogue import ProductSheet, product_sheet
 from ..proofs.events import Action
 from ..proofs.inspections import InspectionOutcome
 from .scans import HISTORY_LIMIT, RECENT_SCANS_SQL, ScanRecord, insert_scan, scan_points, scan_record
@@ -40,6 +41,7 @@ __all__ = ["Inspection", "Verification", "Verifier"]
 _SIGNED_FORMS = {CodeForm.DIGITAL_LINK, CodeForm.DIGITAL_LINK_PATH}
 _REFRESH_SECONDS = 5.0
 _CONFIRMED_LIMIT = 1_000_000
+_PRODUCTS_LIMIT = 10_000
 
 # Everything the verdict needs from the index, in one round trip (parameters: item id, item id, limit).
 # Part 0: the item, the receiver of its open shipment and its events in order — one row per event, or
@@ -90,6 +92,7 @@ class Verification:
     in_transit_to: str | None = None
     last_inspection: Inspection | None = None
     batch: str | None = None
+    product: ProductSheet | None = None  # what the brand says the GTIN is (name, pictures, identification guide)
 
     @property
     def status(self) -> str | None:
@@ -161,6 +164,7 @@ class Verifier:
         self._lock = threading.Lock()
         self._directory: _Directory | None = None
         self._confirmed: set[str] = set()
+        self._products: dict[str, tuple[ProductSheet | None, float]] = {}
 
     # -- caches --------------------------------------------------------------------------
 
@@ -181,6 +185,24 @@ class Verifier:
         fresh = _Directory(brands, names, premises, time.monotonic())
         self._directory = fresh
         return fresh
+
+    def product(self, gtin: str) -> ProductSheet | None:
+        """The product sheet of ``gtin`` (GTIN-14), read again after a few seconds: a ledger has few products and
+        many scans, so the verify path seldom pays the query."""
+        cached = self._products.get(gtin)
+        if cached is not None and time.monotonic() - cached[1] < _REFRESH_SECONDS:
+            return cached[0]
+        sheet = product_sheet(self.ledger.engine, gtin)
+        with self._lock:
+            if len(self._products) >= _PRODUCTS_LIMIT:
+                self._products.clear()
+            self._products[gtin] = (sheet, time.monotonic())
+        return sheet
+
+    def forget_product(self, gtin: str) -> None:
+        """Read ``gtin``'s sheet afresh at the next scan (its brand just changed it in this process)."""
+        with self._lock:
+            self._products.pop(gtin, None)
 
     def _name(self, address: str | None) -> str | None:
         if address is None:
@@ -242,7 +264,7 @@ class Verifier:
             scanned.key, scanned.form, judgement, now, location, owner[0].name,
             row.lot if row else scanned.key.lot, row.expiry if row else scanned.key.expiry, row is not None,
             row.state if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection,
-            row.batch_root if row else None)
+            row.batch_root if row else None, self.product(scanned.key.gtin))
 
     def _last_inspection(self, events: list[_EventRow]) -> Inspection | None:
         for e in reversed(events):
