@@ -1,22 +1,49 @@
-"""The "inspect first" page: open shipments and the items scanned at the officer's post, by risk score.
+"""Intelligence pages: the "inspect first" list for officers, and the dashboard with its downloads.
 
-A thin view over :mod:`ledger.intel` (the same scores and reasons as ``ledger risk``), for signed-in
-officers and auditors. The analysis reads the whole index, so its records and histories are kept for
-a minute per worker: a page that refreshes does not redo them.
+Thin views over :mod:`ledger.intel` (the same scores, hotspots, lanes and trends as ``ledger risk``
+and ``ledger intel``). Who sees what is :mod:`ledger.intel.privacy`'s rule: officers and auditors
+see every brand, a brand its own goods only, custodians nothing (403). The dashboard's map and
+charts are drawn in the browser from ``/intel/dashboard.json`` with libraries the app serves itself
+(``static/vendor``: d3-geo, topojson-client, uPlot, Natural Earth countries from world-atlas);
+nothing is fetched from elsewhere.
+
+The analyses read the whole index, so their inputs (records, histories, scan groups, seizures) and
+results per scope are kept for a minute per worker: a page that refreshes does not redo them.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from ledger.chain.roles import Role
 from ledger.errors import InvalidInput
-from ledger.intel.records import Records, load_post_scans, load_records
+from ledger.intel.export import (
+    MAX_ROWS,
+    cells_geojson,
+    hotspots_csv,
+    hotspots_geojson,
+    lanes_csv,
+    lanes_geojson,
+    places_of,
+    trends_csv,
+    trends_geojson,
+)
+from ledger.intel.hotspots import MAX_RESOLUTION, HotspotReport, Scope, hotspots
+from ledger.intel.lanes import Lane, lanes
+from ledger.intel.privacy import Detail, Viewer, viewer_for
+from ledger.intel.records import Records, ScanGroup, Seizure, load_post_scans, load_records, load_scan_groups, load_seizures
+from ledger.intel.report import trend_json
 from ledger.intel.risk import History, history, item_risks, shipment_risks
+from ledger.intel.trends import TrendRow, trends
 
 from .auth import require_account
 from .context import current_account, ledger
@@ -27,7 +54,12 @@ blueprint = Blueprint("intel", __name__)
 
 _CACHE_SECONDS = 60.0
 _LIMIT = 25
+_LANES_SHOWN = 20
+_MAP_RESOLUTION = 4  # scan volume on the map: cells of about 1,770 km²
+_MAP_CELLS = 2_000
 _EXTENSION = "provenance_intel_cache"
+_VIEWERS = (Role.OFFICER, Role.AUDITOR, Role.ADMIN, Role.BRAND)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,21 +69,59 @@ class _Analysis:
     made: float
 
 
+@dataclass(frozen=True)
+class _Scans:
+    groups: list[ScanGroup]
+    seizures: list[Seizure]
+    made: float
+    results: dict[Hashable, Any] = field(default_factory=dict)  # per scope and analysis, made from these inputs
+
+
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.analysis: _Analysis | None = None
+        self.scans: _Scans | None = None
+        self.results: dict[Hashable, Any] = {}
+
+
+def _cache() -> _Cache:
+    cache: _Cache = current_app.extensions.setdefault(_EXTENSION, _Cache())  # dict.setdefault is atomic
+    return cache
+
+
+def _fresh(made: float) -> bool:
+    return time.monotonic() - made < _CACHE_SECONDS
 
 
 def _analysis() -> _Analysis:
-    cache: _Cache = current_app.extensions.setdefault(_EXTENSION, _Cache())  # dict.setdefault is atomic
+    cache = _cache()
     with cache.lock:  # one thread recomputes; the others wait for its result rather than repeat it
         found = cache.analysis
-        if found is not None and time.monotonic() - found.made < _CACHE_SECONDS:
+        if found is not None and _fresh(found.made):
             return found
         records = load_records(ledger().engine, ledger().clock())
         cache.analysis = _Analysis(records, history(records), time.monotonic())
+        cache.results = {}
         return cache.analysis
+
+
+def _scans() -> _Scans:
+    cache = _cache()
+    with cache.lock:
+        found = cache.scans
+        if found is not None and _fresh(found.made):
+            return found
+        engine = ledger().engine
+        cache.scans = _Scans(load_scan_groups(engine), load_seizures(engine), time.monotonic())
+        return cache.scans
+
+
+def _memo(results: dict[Hashable, Any], key: Hashable, make: Callable[[], T]) -> T:
+    if key not in results:  # two threads may both make it; the results are the same
+        results[key] = make()
+    found: T = results[key]
+    return found
 
 
 @blueprint.get("/inspect-first")
@@ -69,3 +139,142 @@ def inspect_first() -> str:
     return render_template("inspect_first.html", account=account, days=days, base=analysis.history.base,
                            shipments=shipment_risks(analysis.records, analysis.history)[:_LIMIT],
                            items=item_risks(analysis.records, scans, items, shipments_of, analysis.history)[:_LIMIT])
+
+
+# -- the dashboard ------------------------------------------------------------------------------
+
+
+def _viewer() -> Viewer:
+    account = current_account()
+    assert account is not None
+    return viewer_for(account.role, account.address, account.party)
+
+
+def _day(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(datetime.combine(date.fromisoformat(raw), datetime.min.time(), UTC).timestamp())
+    except ValueError:
+        raise InvalidInput(name, raw[:40], "is not a date", "YYYY-MM-DD") from None
+
+
+def _number(name: str, default: int, low: int, high: int, what: str) -> int:
+    raw = request.args.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput(name, raw[:20], f"is not {what} from {low} to {high}", f"e.g. {default}")
+    return int(raw)
+
+
+def _scope(viewer: Viewer, records: Records) -> Scope:
+    """The scope the query string asks for (``brand`` by name, ``since``/``until`` as dates), narrowed to the viewer's."""
+    address = None
+    name = request.args.get("brand", "").strip()
+    if name:
+        brand = next((b for b in records.brands.brands if b.name == name), None)
+        if brand is None:
+            raise InvalidInput("brand", name[:80], "is not a brand on this ledger",
+                               " or ".join(b.name for b in records.brands.brands) or "a brand's name")
+        address = brand.address
+    since, until = _day("since"), _day("until")
+    if since is not None and until is not None and since >= until:
+        raise InvalidInput("until", request.args["until"], "is not after since", "a later day than since")
+    return viewer.scope(Scope(address, None, since, until))
+
+
+def _query(scope: Scope, records: Records) -> dict[str, str]:
+    """The query string that asks for ``scope`` again (for links to downloads and data)."""
+    shown: dict[str, str] = {}
+    if scope.brand is not None and request.args.get("brand"):
+        shown["brand"] = records.name(scope.brand)
+    for name in ("since", "until"):
+        if request.args.get(name):
+            shown[name] = request.args[name].strip()
+    return shown
+
+
+def _lanes(analysis: _Analysis, scope: Scope) -> list[Lane]:
+    return _memo(_cache().results, ("lanes", scope), lambda: lanes(analysis.records, scope))
+
+
+def _hotspots(scans: _Scans, analysis: _Analysis, scope: Scope, resolution: int = 5) -> HotspotReport:
+    return _memo(scans.results, ("hotspots", scope, resolution),
+                 lambda: hotspots(scans.groups, scans.seizures, analysis.records.brands, scope, resolution))
+
+
+def _trends(scans: _Scans, analysis: _Analysis, scope: Scope, by: str, resolution: int = 3) -> list[TrendRow]:
+    return _memo(scans.results, ("trends", scope, by, resolution),
+                 lambda: trends(scans.groups, scans.seizures, analysis.records.brands, scope, by_brand=by == "brand",
+                                by_place=by == "place", resolution=resolution))
+
+
+@blueprint.get("/intel")
+@require_account(*_VIEWERS, action="see the intelligence dashboard")
+def dashboard() -> str:
+    viewer = _viewer()
+    analysis = _analysis()
+    scope = _scope(viewer, analysis.records)
+    query = _query(scope, analysis.records)
+    found = _lanes(analysis, scope)
+    brands = [b.name for b in analysis.records.brands.brands] if viewer.detail is Detail.FULL else []
+    return render_template("dashboard.html", account=current_account(), viewer=viewer, brands=brands, query=query,
+                           lanes=found[:_LANES_SHOWN], lanes_total=len(found), base=analysis.history.base,
+                           data_url=url_for("intel.dashboard_data") + (f"?{urlencode(query)}" if query else ""),
+                           max_rows=MAX_ROWS,
+                           brand_name=analysis.records.name(scope.brand) if scope.brand else None)
+
+
+@blueprint.get("/intel/dashboard.json")
+@require_account(*_VIEWERS, action="see the intelligence dashboard")
+def dashboard_data() -> Response:
+    """What the map and the charts draw: weekly counts, scan volume and seizures per cell, hotspot cells."""
+    viewer = _viewer()
+    analysis, scans = _analysis(), _scans()
+    scope = _scope(viewer, analysis.records)
+    weekly = _trends(scans, analysis, scope, "")
+    by_cell = _trends(scans, analysis, scope, "place", _MAP_RESOLUTION)
+    report = _hotspots(scans, analysis, scope)
+    body = ('{"weeks":' + _json([trend_json(t) for t in weekly])
+            + ',"cells":' + cells_geojson(by_cell, _MAP_CELLS)
+            + ',"hotspots":' + hotspots_geojson(report, _MAP_CELLS)
+            + ',"rate":' + _json(report.rate) + "}")
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "private, max-age=60"})
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+_DOWNLOADS = {("hotspots", "csv"), ("hotspots", "geojson"), ("lanes", "csv"), ("lanes", "geojson"), ("trends", "csv"),
+              ("trends", "geojson")}
+_TYPES = {"csv": "text/csv; charset=utf-8; header=present", "geojson": "application/geo+json"}
+
+
+@blueprint.get("/intel/<name>.<fmt>")
+@require_account(*_VIEWERS, action="download intelligence")
+def download(name: str, fmt: str) -> Response:
+    """Hotspots, lanes or trends as CSV or GeoJSON, for the scope of the query string, at most ``limit`` rows."""
+    if (name, fmt) not in _DOWNLOADS:
+        abort(404, f"no download {name}.{fmt}: hotspots, lanes or trends, as .csv or .geojson")
+    viewer = _viewer()
+    analysis = _analysis()
+    scope = _scope(viewer, analysis.records)
+    limit = _number("limit", MAX_ROWS, 1, MAX_ROWS, "a number of rows")
+    if name == "lanes":
+        found = _lanes(analysis, scope)
+        body = lanes_csv(found, limit) if fmt == "csv" else lanes_geojson(found, places_of(analysis.records.shipments), limit)
+    elif name == "hotspots":
+        resolution = _number("resolution", 5, 0, MAX_RESOLUTION, "an H3 resolution")
+        report = _hotspots(_scans(), analysis, scope, resolution)
+        body = hotspots_csv(report, limit) if fmt == "csv" else hotspots_geojson(report, limit)
+    else:
+        by = request.args.get("by", "").strip()
+        if by not in ("", "brand", "place"):
+            raise InvalidInput("by", by[:20], "is not a way to split trends", "brand or place (or nothing: all)")
+        rows = _trends(_scans(), analysis, scope, by)
+        body = trends_csv(rows, limit) if fmt == "csv" else trends_geojson(rows, limit)
+    day = datetime.fromtimestamp(ledger().clock(), UTC).date().isoformat()
+    return Response(body, content_type=_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{day}.{fmt}"',
+                             "Cache-Control": "private, no-store"})

@@ -147,6 +147,8 @@ class ShipmentRow:
     carrier: str | None  # address of the carrier among sender and receiver, if any
     state: str  # open | received
     brands: tuple[tuple[str, int], ...] = ()  # (brand address, items of it) in the shipment
+    origin_at: Location | None = None  # where ``origin`` is, when known (premises or the event's coordinates)
+    destination_at: Location | None = None
 
     @property
     def open(self) -> bool:
@@ -224,19 +226,18 @@ def parse_place(text_: str) -> Location | None:
     return known
 
 
-def _place_name(party: PartyInfo | None, location: str, fallback: str) -> str:
-    """A lane end: the party's premises nearest the event's place (or its first), else the place's name, else the party."""
+def _place(party: PartyInfo | None, location: str, fallback: str) -> tuple[str, Location | None]:
+    """A lane end and where it is: the party's premises nearest the event's place (or its first), else the
+    place's name, else the party (without a place)."""
     here = parse_place(location) if location else None
     if party and party.places:
-        if here is not None:
-            nearest = min(party.places, key=lambda p: haversine_km(p, here))
-            return nearest.site or f"{party.name} premises"
-        return party.places[0].site or f"{party.name} premises"
+        chosen = min(party.places, key=lambda p: haversine_km(p, here)) if here is not None else party.places[0]
+        return chosen.site or f"{party.name} premises", chosen
     if here is not None and here.site:
-        return here.site
+        return here.site, here
     if location.strip():
-        return location.strip()[:80]
-    return party.name if party else fallback
+        return location.strip()[:80], here
+    return (party.name if party else fallback), None
 
 
 # -- flags ----------------------------------------------------------------------------------
@@ -355,9 +356,10 @@ def _shipments(conn: Connection, parties: Mapping[str, PartyInfo]) -> list[Shipm
     for root, sender, receiver, count, state, shipped_at, ship_location, receipt_location in conn.execute(text(_SHIPMENTS)):
         s, r = parties.get(sender), parties.get(receiver)
         carrier = next((p.address for p in (s, r) if p is not None and p.role is Role.CARRIER), None)
-        rows.append(ShipmentRow(root, sender, receiver, count, shipped_at or 0, _place_name(s, ship_location or "", sender),
-                                _place_name(r, receipt_location or "", receiver), carrier, state,
-                                tuple(sorted(brands.get(root, ())))))
+        (origin, origin_at), (destination, destination_at) = (_place(s, ship_location or "", sender),
+                                                               _place(r, receipt_location or "", receiver))
+        rows.append(ShipmentRow(root, sender, receiver, count, shipped_at or 0, origin, destination, carrier, state,
+                                tuple(sorted(brands.get(root, ()))), origin_at, destination_at))
     return rows
 
 

@@ -16,7 +16,7 @@ from .lanes import Lane
 from .risk import ItemRisk, RiskReason, ShipmentRisk
 from .trends import TrendRow
 
-__all__ = ["clone_json", "hotspots_json", "item_risk_json", "iso", "lane_json", "reason_json", "ring_json",
+__all__ = ["clone_json", "hotspot_json", "hotspots_json", "item_risk_json", "iso", "lane_json", "reason_json", "ring_json",
            "shipment_risk_json", "trend_json"]
 
 
