@@ -56,15 +56,16 @@
       var d = path(f);
       if (d) { title(el("path", { "class": "country", d: d }, land), f.properties.name); }
     });
-    var spots = el("g", { "class": "hotspots" }, svg);
+    var volume = el("g", { "class": "volume" }, svg), spots = el("g", { "class": "hotspots" }, svg);
+    var seized = el("g", { "class": "seizures" }, svg);
     data.hotspots.features.forEach(function (f) {
-      var p = f.properties;
-      title(el("path", { "class": "hotspot", d: path(forD3(f)), "data-cell": p.cell }, spots),
-            "Hotspot " + p.place + ": " + (p.flagged_scans + p.seizures) + " flags where " + p.expected + " were expected (q = " +
-            p.q_value.toPrecision(2) + ")");
+      var p = f.properties, label = "Hotspot " + p.place + ": " + (p.flagged_scans + p.seizures) + " flags where " +
+        p.expected + " were expected (q = " + p.q_value.toPrecision(2) + ")";
+      title(el("path", { "class": "hotspot", d: path(forD3(f)), "data-cell": p.cell }, spots), label);
+      var xy = projection([p.lon, p.lat]);  // a ring around it: a cell of a few km is a dot on a continent
+      if (xy) { title(el("circle", { "class": "hotspot-mark", cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: 9 }, spots), label); }
     });
     var most = Math.max.apply(null, [1].concat(data.cells.features.map(function (f) { return f.properties.scans; })));
-    var volume = el("g", { "class": "volume" }, svg), seized = el("g", { "class": "seizures" }, svg);
     data.cells.features.forEach(function (f) {
       var xy = projection(f.geometry.coordinates), p = f.properties;
       if (!xy) { return; }
