@@ -7,8 +7,8 @@ through Flask's test client, so the times are the app's own (no network, no brow
 an officer (``customs0``, every brand) and a brand (``brand0``, its own goods), each with an API token.
 
 For each viewer and URL: the first request to a freshly made app (cold: it loads what that URL needs from
-the index and runs the analyses), then ``--requests`` more (warm: the per-worker cache of a minute
-serves the inputs and the results per scope), reported as median and p95.
+the index and runs the analyses), then ``--requests`` more (warm: the per-worker cache serves the inputs
+and the results per scope), reported as median and p95.
 
     .venv/bin/python scripts/bench_dashboard.py --seed 201 --consignments 2000 --write
 """
@@ -94,19 +94,21 @@ def main() -> None:
     command = (f"`.venv/bin/python scripts/bench_dashboard.py --seed {args.seed} --consignments {args.consignments} "
                f"--requests {args.requests} --db {args.db} --write`")
     lines = [SECTION, "", f"Machine: {machine()}.", "", f"Command: {command}", "",
-             f"Simulated network (seed {args.seed}, {args.db}): {counts['scans']:,} scans, {counts['items']:,} items, "
+             (f"Simulated network (seed {args.seed}, {args.db}): {counts['scans']:,} scans, {counts['items']:,} items, "
              f"{counts['shipments']:,} shipments. Requests through Flask's test client in one process (the app's own time: "
-             "no network, no browser drawing); an officer sees every brand, a brand its own goods.", "",
+             "no network, no browser drawing); an officer sees every brand, a brand its own goods."), "",
              "| viewer | URL | first request (cold), ms | warm median, ms | warm p95, ms | bytes |",
              "|---|---|---:|---:|---:|---:|"]
     lines += [f"| {user} | `{path}` | {cold * 1000:,.0f} | {median * 1000:,.1f} | {p95 * 1000:,.1f} | {size:,} |"
               for user, path, cold, median, p95, size in rows]
-    lines += ["", "Cold: the first request to a new app (each URL on its own empty cache): it loads what it needs from the "
-              "index (records and histories; scan groups and seizures) and runs the analyses; "
-              "the results are kept for a minute per worker and scope (web/intel.py), so later requests only render. "
+    lines += ["", ("Cold: the first request to a new app (each URL on its own empty cache): it loads what it needs from the "
+              "index (records and histories for the page and lanes; scan groups, seizures and brands for the map, charts, hotspots "
+              "and trends) and runs the analyses. Inputs and results per scope are kept per worker; after a minute the next "
+              "request starts a reload in the background and is served the previous results (web/intel.py), so only a "
+              "worker's first request waits for the index to be read; warm requests only render. "
               "The cold time grows with the index (see the intelligence section above for loading times at 2,000,000 "
               "scans); the issue's target of a dashboard page under 300 ms p95 at 10,000,000 scans needs aggregates "
-              "kept up to date as scans arrive, which are not built (docs/DESIGN.md).", ""]
+              "kept up to date as scans arrive, which are not built (docs/DESIGN.md)."), ""]
     section = "\n".join(lines)
     print(section)
     if args.write:

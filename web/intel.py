@@ -8,23 +8,27 @@ charts are drawn in the browser from ``/intel/dashboard.json`` with libraries th
 nothing is fetched from elsewhere.
 
 The analyses read the whole index, so their inputs (records, histories, scan groups, seizures) and
-results per scope are kept for a minute per worker: a page that refreshes does not redo them.
+results per scope are kept per worker and, once a minute old, reloaded in the background while the old
+ones are served (:class:`_Slot`): a page that refreshes does not redo them, and only a worker's first
+request waits for the index.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from ledger.chain.roles import Role
+from ledger.codes.signature import BrandDirectory
 from ledger.errors import InvalidInput
 from ledger.intel.export import (
     MAX_ROWS,
@@ -40,7 +44,16 @@ from ledger.intel.export import (
 from ledger.intel.hotspots import MAX_RESOLUTION, HotspotReport, Scope, hotspots
 from ledger.intel.lanes import Lane, lanes
 from ledger.intel.privacy import Detail, Viewer, viewer_for
-from ledger.intel.records import Records, ScanGroup, Seizure, load_post_scans, load_records, load_scan_groups, load_seizures
+from ledger.intel.records import (
+    Records,
+    ScanGroup,
+    Seizure,
+    load_directory,
+    load_post_scans,
+    load_records,
+    load_scan_groups,
+    load_seizures,
+)
 from ledger.intel.report import trend_json
 from ledger.intel.risk import History, history, item_risks, shipment_risks
 from ledger.intel.trends import TrendRow, trends
@@ -49,6 +62,8 @@ from .auth import require_account
 from .context import current_account, ledger
 
 __all__ = ["blueprint"]
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("intel", __name__)
 
@@ -66,23 +81,57 @@ T = TypeVar("T")
 class _Analysis:
     records: Records
     history: History
-    made: float
+    results: dict[Hashable, Any] = field(default_factory=dict)  # per scope and analysis, made from these records
 
 
 @dataclass(frozen=True)
 class _Scans:
     groups: list[ScanGroup]
     seizures: list[Seizure]
-    made: float
+    brands: BrandDirectory
     results: dict[Hashable, Any] = field(default_factory=dict)  # per scope and analysis, made from these inputs
+
+
+class _Slot(Generic[T]):
+    """One cached input of the analyses, per worker.
+
+    The first request loads it (others arriving meanwhile wait for that load rather than repeat it). After
+    :data:`_CACHE_SECONDS` the next request starts a reload in a background thread and is served the value
+    it has; so, once loaded, no request waits for the index to be read again. A reload that fails (the
+    database away) keeps the old value and is tried again by the next request.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: T | None = None
+        self.made = 0.0
+        self.reloading = False
+
+    def get(self, load: Callable[[], T]) -> T:
+        with self.lock:
+            if self.value is None:
+                self.value, self.made = load(), time.monotonic()
+            elif time.monotonic() - self.made >= _CACHE_SECONDS and not self.reloading:
+                self.reloading = True
+                threading.Thread(target=self._reload, args=(load,), name="intel-reload", daemon=True).start()
+            return self.value
+
+    def _reload(self, load: Callable[[], T]) -> None:
+        value: T | None = None
+        try:
+            value = load()
+        except Exception:  # noqa: BLE001  the old value stays; the next request tries again
+            log.warning("reloading the intelligence cache failed; serving the previous results", exc_info=True)
+        with self.lock:
+            if value is not None:
+                self.value, self.made = value, time.monotonic()
+            self.reloading = False
 
 
 class _Cache:
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.analysis: _Analysis | None = None
-        self.scans: _Scans | None = None
-        self.results: dict[Hashable, Any] = {}
+        self.analysis: _Slot[_Analysis] = _Slot()
+        self.scans: _Slot[_Scans] = _Slot()
 
 
 def _cache() -> _Cache:
@@ -90,31 +139,21 @@ def _cache() -> _Cache:
     return cache
 
 
-def _fresh(made: float) -> bool:
-    return time.monotonic() - made < _CACHE_SECONDS
-
-
 def _analysis() -> _Analysis:
-    cache = _cache()
-    with cache.lock:  # one thread recomputes; the others wait for its result rather than repeat it
-        found = cache.analysis
-        if found is not None and _fresh(found.made):
-            return found
-        records = load_records(ledger().engine, ledger().clock())
-        cache.analysis = _Analysis(records, history(records), time.monotonic())
-        cache.results = {}
-        return cache.analysis
+    """Records and histories (inspect first, lanes)."""
+    engine, clock = ledger().engine, ledger().clock  # read here: the reload thread has no app context
+
+    def load() -> _Analysis:
+        records = load_records(engine, clock())
+        return _Analysis(records, history(records))
+
+    return _cache().analysis.get(load)
 
 
 def _scans() -> _Scans:
-    cache = _cache()
-    with cache.lock:
-        found = cache.scans
-        if found is not None and _fresh(found.made):
-            return found
-        engine = ledger().engine
-        cache.scans = _Scans(load_scan_groups(engine), load_seizures(engine), time.monotonic())
-        return cache.scans
+    """Scan groups, seizures and the brands (hotspots, trends, the map)."""
+    engine = ledger().engine
+    return _cache().scans.get(lambda: _Scans(load_scan_groups(engine), load_seizures(engine), load_directory(engine).brands))
 
 
 def _memo(results: dict[Hashable, Any], key: Hashable, make: Callable[[], T]) -> T:
@@ -167,15 +206,15 @@ def _number(name: str, default: int, low: int, high: int, what: str) -> int:
     return int(raw)
 
 
-def _scope(viewer: Viewer, records: Records) -> Scope:
+def _scope(viewer: Viewer, brands: BrandDirectory) -> Scope:
     """The scope the query string asks for (``brand`` by name, ``since``/``until`` as dates), narrowed to the viewer's."""
     address = None
     name = request.args.get("brand", "").strip()
     if name:
-        brand = next((b for b in records.brands.brands if b.name == name), None)
+        brand = next((b for b in brands.brands if b.name == name), None)
         if brand is None:
             raise InvalidInput("brand", name[:80], "is not a brand on this ledger",
-                               " or ".join(b.name for b in records.brands.brands) or "a brand's name")
+                               " or ".join(b.name for b in brands.brands) or "a brand's name")
         address = brand.address
     since, until = _day("since"), _day("until")
     if since is not None and until is not None and since >= until:
@@ -183,29 +222,23 @@ def _scope(viewer: Viewer, records: Records) -> Scope:
     return viewer.scope(Scope(address, None, since, until))
 
 
-def _query(scope: Scope, records: Records) -> dict[str, str]:
-    """The query string that asks for ``scope`` again (for links to downloads and data)."""
-    shown: dict[str, str] = {}
-    if scope.brand is not None and request.args.get("brand"):
-        shown["brand"] = records.name(scope.brand)
-    for name in ("since", "until"):
-        if request.args.get(name):
-            shown[name] = request.args[name].strip()
-    return shown
+def _query() -> dict[str, str]:
+    """The query string's scope, as given (for links to downloads and data; :func:`_scope` has checked it)."""
+    return {name: request.args[name].strip() for name in ("brand", "since", "until") if request.args.get(name, "").strip()}
 
 
 def _lanes(analysis: _Analysis, scope: Scope) -> list[Lane]:
-    return _memo(_cache().results, ("lanes", scope), lambda: lanes(analysis.records, scope))
+    return _memo(analysis.results, ("lanes", scope), lambda: lanes(analysis.records, scope))
 
 
-def _hotspots(scans: _Scans, analysis: _Analysis, scope: Scope, resolution: int = 5) -> HotspotReport:
+def _hotspots(scans: _Scans, scope: Scope, resolution: int = 5) -> HotspotReport:
     return _memo(scans.results, ("hotspots", scope, resolution),
-                 lambda: hotspots(scans.groups, scans.seizures, analysis.records.brands, scope, resolution))
+                 lambda: hotspots(scans.groups, scans.seizures, scans.brands, scope, resolution))
 
 
-def _trends(scans: _Scans, analysis: _Analysis, scope: Scope, by: str, resolution: int = 3) -> list[TrendRow]:
+def _trends(scans: _Scans, scope: Scope, by: str, resolution: int = 3) -> list[TrendRow]:
     return _memo(scans.results, ("trends", scope, by, resolution),
-                 lambda: trends(scans.groups, scans.seizures, analysis.records.brands, scope, by_brand=by == "brand",
+                 lambda: trends(scans.groups, scans.seizures, scans.brands, scope, by_brand=by == "brand",
                                 by_place=by == "place", resolution=resolution))
 
 
@@ -214,15 +247,15 @@ def _trends(scans: _Scans, analysis: _Analysis, scope: Scope, by: str, resolutio
 def dashboard() -> str:
     viewer = _viewer()
     analysis = _analysis()
-    scope = _scope(viewer, analysis.records)
-    query = _query(scope, analysis.records)
+    brands = analysis.records.brands
+    scope = _scope(viewer, brands)
+    query = _query()
     found = _lanes(analysis, scope)
-    brands = [b.name for b in analysis.records.brands.brands] if viewer.detail is Detail.FULL else []
-    return render_template("dashboard.html", account=current_account(), viewer=viewer, brands=brands, query=query,
+    return render_template("dashboard.html", account=current_account(), viewer=viewer, query=query,
+                           brands=[b.name for b in brands.brands] if viewer.detail is Detail.FULL else [],
                            lanes=found[:_LANES_SHOWN], lanes_total=len(found), base=analysis.history.base,
                            data_url=url_for("intel.dashboard_data") + (f"?{urlencode(query)}" if query else ""),
-                           max_rows=MAX_ROWS,
-                           brand_name=analysis.records.name(scope.brand) if scope.brand else None)
+                           max_rows=MAX_ROWS, brand_name=analysis.records.name(scope.brand) if scope.brand else None)
 
 
 @blueprint.get("/intel/dashboard.json")
@@ -230,11 +263,11 @@ def dashboard() -> str:
 def dashboard_data() -> Response:
     """What the map and the charts draw: weekly counts, scan volume and seizures per cell, hotspot cells."""
     viewer = _viewer()
-    analysis, scans = _analysis(), _scans()
-    scope = _scope(viewer, analysis.records)
-    weekly = _trends(scans, analysis, scope, "")
-    by_cell = _trends(scans, analysis, scope, "place", _MAP_RESOLUTION)
-    report = _hotspots(scans, analysis, scope)
+    scans = _scans()
+    scope = _scope(viewer, scans.brands)
+    weekly = _trends(scans, scope, "")
+    by_cell = _trends(scans, scope, "place", _MAP_RESOLUTION)
+    report = _hotspots(scans, scope)
     body = ('{"weeks":' + _json([trend_json(t) for t in weekly])
             + ',"cells":' + cells_geojson(by_cell, _MAP_CELLS)
             + ',"hotspots":' + hotspots_geojson(report, _MAP_CELLS)
@@ -258,21 +291,23 @@ def download(name: str, fmt: str) -> Response:
     if (name, fmt) not in _DOWNLOADS:
         abort(404, f"no download {name}.{fmt}: hotspots, lanes or trends, as .csv or .geojson")
     viewer = _viewer()
-    analysis = _analysis()
-    scope = _scope(viewer, analysis.records)
     limit = _number("limit", MAX_ROWS, 1, MAX_ROWS, "a number of rows")
     if name == "lanes":
-        found = _lanes(analysis, scope)
-        body = lanes_csv(found, limit) if fmt == "csv" else lanes_geojson(found, places_of(analysis.records.shipments), limit)
+        analysis = _analysis()
+        found = _lanes(analysis, _scope(viewer, analysis.records.brands))
+        places = _memo(analysis.results, "places", lambda: places_of(analysis.records.shipments))
+        body = lanes_csv(found, limit) if fmt == "csv" else lanes_geojson(found, places, limit)
     elif name == "hotspots":
         resolution = _number("resolution", 5, 0, MAX_RESOLUTION, "an H3 resolution")
-        report = _hotspots(_scans(), analysis, scope, resolution)
+        scans = _scans()
+        report = _hotspots(scans, _scope(viewer, scans.brands), resolution)
         body = hotspots_csv(report, limit) if fmt == "csv" else hotspots_geojson(report, limit)
     else:
         by = request.args.get("by", "").strip()
         if by not in ("", "brand", "place"):
             raise InvalidInput("by", by[:20], "is not a way to split trends", "brand or place (or nothing: all)")
-        rows = _trends(_scans(), analysis, scope, by)
+        scans = _scans()
+        rows = _trends(scans, _scope(viewer, scans.brands), by)
         body = trends_csv(rows, limit) if fmt == "csv" else trends_geojson(rows, limit)
     day = datetime.fromtimestamp(ledger().clock(), UTC).date().isoformat()
     return Response(body, content_type=_TYPES[fmt],
