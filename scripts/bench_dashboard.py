@@ -16,6 +16,7 @@ and the results per scope), reported as median and p95.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -91,12 +92,15 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"write the results to BENCHMARKS.md ({SECTION[3:]})")
     args = parser.parse_args()
     counts, rows = run(args.db, args.seed, args.consignments, args.requests)
+    load = os.getloadavg()
     command = (f"`.venv/bin/python scripts/bench_dashboard.py --seed {args.seed} --consignments {args.consignments} "
                f"--requests {args.requests} --db {args.db} --write`")
     lines = [SECTION, "", f"Machine: {machine()}.", "", f"Command: {command}", "",
              (f"Simulated network (seed {args.seed}, {args.db}): {counts['scans']:,} scans, {counts['items']:,} items, "
              f"{counts['shipments']:,} shipments. Requests through Flask's test client in one process (the app's own time: "
-             "no network, no browser drawing); an officer sees every brand, a brand its own goods."), "",
+             "no network, no browser drawing); an officer sees every brand, a brand its own goods. "
+              f"Load average at the end of the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min; other "
+              "jobs on this 2-core machine), so the times are slower than on an idle one."), "",
              "| viewer | URL | first request (cold), ms | warm median, ms | warm p95, ms | bytes |",
              "|---|---|---:|---:|---:|---:|"]
     lines += [f"| {user} | `{path}` | {cold * 1000:,.0f} | {median * 1000:,.1f} | {p95 * 1000:,.1f} | {size:,} |"
