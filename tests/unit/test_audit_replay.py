@@ -58,7 +58,7 @@ def test_findings_do_not_depend_on_row_order(seqs: tuple[int, ...]) -> None:
         in_rows = sorted(order, key=lambda e: e[2])  # as the loader groups them: by seq, ties in row order
         findings = check_items([item], {item[0]: in_rows}, {item[0]: LEAF}, records, facts, ACTORS, lambda _: None)
         found.add(tuple(str(f) for f in findings))
-    [findings] = found
+    [lines] = found
     # Events sharing a number replay in the order the chain anchored them: the chain and the state hold;
     # only the numbers are wrong.
-    assert {f.split()[0] for f in findings} == ({"SEQUENCE_GAP"} if seqs != (1, 2, 3) else set())
+    assert {line.split()[0] for line in lines} == ({"SEQUENCE_GAP"} if seqs != (1, 2, 3) else set())
