@@ -211,7 +211,7 @@ def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Seq
         last_sequence = registration.sequence if registration else -1
         brand = registration.party if registration else item[I_BRAND]
         state = registered.get(brand) or registered.setdefault(brand, ItemState.registered(brand))
-        events = events_of.get(item[I_ID], ())
+        events = _in_order(events_of.get(item[I_ID], ()), records)
         number = 0
         for event in events:
             number += 1
@@ -246,6 +246,20 @@ def check_items(items: Iterable[Sequence[Any]], events_of: Mapping[str, list[Seq
         if previous != item[I_HEAD] or item[I_STATE:I_STATE_END] != state.row or item[I_BRAND] != state.brand:
             _item_findings(findings, item, previous, state, len(events))
     return findings
+
+
+def _in_order(events: Sequence[Sequence[Any]], records: Mapping[str, AnchorRecord]) -> Sequence[Sequence[Any]]:
+    """An item's events (sorted by their ``seq``) in the order to replay them: as they are when numbered
+    1, 2, 3, …; else by number, then by the chain's order of their anchors, then by hash. So events that
+    share a number replay in the order the chain anchored them, whatever order the database returns
+    its rows in: the findings depend on the index and the chain only."""
+    for number, event in enumerate(events, 1):
+        if event[E_SEQ] != number:
+            break
+    else:
+        return events
+    unanchored = -1
+    return sorted(events, key=lambda e: (e[E_SEQ], r.sequence if (r := records.get(e[E_ROOT])) else unanchored, e[E_HASH]))
 
 
 def _act(event: Sequence[Any], fact: AnchorFacts | None, actors: Mapping[str, Actor]) -> Act | None:
