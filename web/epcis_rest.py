@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.codes.epc import Sgtin
 from ledger.codes.parsing import parse_code
-from ledger.epcis.export import LEDGER_NAMESPACE, document_context, epc_urn
+from ledger.epcis.export import document_context, epc_urn
 from ledger.epcis.query import EventQuery, page_of
 from ledger.epcis.request_signing import ReplayGuard
 from ledger.epcis.requesters import authenticate
@@ -43,7 +43,9 @@ RESOURCES = ("events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPo
 _EVENT_TYPES = ("ObjectEvent", "AggregationEvent")  # what the ledger's actions export as
 _HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0", "GS1-EPCIS-Min": "2.0.0", "GS1-EPCIS-Max": "2.0.0",
             "GS1-CBV-Min": "2.0.0", "GS1-CBV-Max": "2.0.0", "GS1-EPC-Format": "Always_EPC_URN",
-            "GS1-Extensions": f"ledger={LEDGER_NAMESPACE}", "GS1-Vendor-Version": "provenance-ledger"}
+            "GS1-Vendor-Version": "provenance-ledger"}
+# No GS1-Extensions header: the ledger's one extension namespace is in every document's @context, and GS1's
+# OpenAPI types that header as an object, which header validators cannot read from its key=value text.
 _NO_RECORDS = "the sharing policy gives it no records ({policy})"
 
 
@@ -134,29 +136,30 @@ def _events_answer(extra: Mapping[str, str] | None = None,
 # -- discovery ------------------------------------------------------------------------------
 
 
-@blueprint.route("", methods=["GET"])
-@blueprint.route("/", methods=["GET"])
-def top_level() -> BaseResponse:
-    return jsonify({"@context": document_context(), "type": "Collection", "member": list(RESOURCES)})
-
-
 def _options(methods: str) -> Response:
     response = Response(status=204)
     response.headers["Allow"] = methods
     return response
 
 
-@blueprint.route("", methods=["OPTIONS"], provide_automatic_options=False)
-@blueprint.route("/", methods=["OPTIONS"], provide_automatic_options=False)
-@blueprint.route("/events", methods=["OPTIONS"], provide_automatic_options=False)
-@blueprint.route("/eventTypes", methods=["OPTIONS"], provide_automatic_options=False)
-@blueprint.route("/epcs", methods=["OPTIONS"], provide_automatic_options=False)
-def discover() -> Response:
-    """Capabilities: the GS1 headers (versions, EPC format, extensions) and the methods allowed."""
-    return _options("GET, OPTIONS")
+def _discoverable(rule: str, endpoint: str) -> None:
+    """OPTIONS on ``rule`` answers the capabilities: the GS1 headers (versions, EPC format) and the methods allowed."""
+    blueprint.add_url_rule(rule, endpoint, lambda **_: _options("GET, OPTIONS"), methods=["OPTIONS"],
+                           provide_automatic_options=False)
 
 
-@blueprint.get("/eventTypes")
+@blueprint.route("", methods=["GET"], provide_automatic_options=False)
+@blueprint.route("/", methods=["GET"], provide_automatic_options=False)
+def top_level() -> BaseResponse:
+    return jsonify({"@context": document_context(), "type": "Collection", "member": list(RESOURCES)})
+
+
+for _number, _rule in enumerate(("", "/", "/events", "/events/<path:event_id>", "/eventTypes", "/eventTypes/<event_type>/events",
+                                 "/epcs", "/epcs/<path:epc>/events", "/anchors/<root>")):
+    _discoverable(_rule, f"options_{_number}")
+
+
+@blueprint.get("/eventTypes", provide_automatic_options=False)
 def event_types() -> BaseResponse:
     return jsonify({"@context": document_context(), "type": "Collection", "member": list(_EVENT_TYPES)})
 
@@ -164,12 +167,12 @@ def event_types() -> BaseResponse:
 # -- events -----------------------------------------------------------------------------------
 
 
-@blueprint.get("/events")
+@blueprint.get("/events", provide_automatic_options=False)
 def events() -> BaseResponse:
     return _events_answer()
 
 
-@blueprint.get("/events/<path:event_id>")
+@blueprint.get("/events/<path:event_id>", provide_automatic_options=False)
 def event(event_id: str) -> BaseResponse:
     requester = _requester()
     policy = sharing_policy()
@@ -181,7 +184,7 @@ def event(event_id: str) -> BaseResponse:
     raise NotFound(f"no event {event_id} among this home's records")
 
 
-@blueprint.get("/eventTypes/<event_type>/events")
+@blueprint.get("/eventTypes/<event_type>/events", provide_automatic_options=False)
 def events_of_type(event_type: str) -> BaseResponse:
     return _events_answer({"eventType": event_type})
 
@@ -192,13 +195,13 @@ def _collection(field: str, values: Callable[[dict[str, Any]], list[str]]) -> Ba
     return jsonify({"@context": document_context(), "type": "Collection", "member": found})
 
 
-@blueprint.get("/epcs")
+@blueprint.get("/epcs", provide_automatic_options=False)
 def epcs() -> BaseResponse:
     return _collection("epcs", lambda e: [*e.get("epcList", []), *e.get("childEPCs", []),
                                            *([e["parentID"]] if "parentID" in e else [])])
 
 
-@blueprint.get("/epcs/<path:epc>/events")
+@blueprint.get("/epcs/<path:epc>/events", provide_automatic_options=False)
 def events_of_epc(epc: str) -> BaseResponse:
     urn = epc if epc.startswith("urn:epc:") else _epc_of(epc)
 
@@ -232,14 +235,17 @@ for _resource, _field, _param in (("bizSteps", "bizStep", "EQ_bizStep"), ("dispo
     def _events_of(value: str, param: str = _param) -> BaseResponse:
         return _events_answer({param: value})
 
-    blueprint.add_url_rule(f"/{_resource}", f"{_resource}_list", _list, methods=["GET"])
-    blueprint.add_url_rule(f"/{_resource}/<path:value>/events", f"{_resource}_events", _events_of, methods=["GET"])
+    blueprint.add_url_rule(f"/{_resource}", f"{_resource}_list", _list, methods=["GET"], provide_automatic_options=False)
+    blueprint.add_url_rule(f"/{_resource}/<path:value>/events", f"{_resource}_events", _events_of, methods=["GET"],
+                           provide_automatic_options=False)
+    _discoverable(f"/{_resource}", f"options_{_resource}")
+    _discoverable(f"/{_resource}/<path:value>/events", f"options_{_resource}_events")
 
 
 # -- the rows behind an anchor, for followers in other homes -------------------------------
 
 
-@blueprint.get("/anchors/<root>")
+@blueprint.get("/anchors/<root>", provide_automatic_options=False)
 def anchor(root: str) -> BaseResponse:
     requester = _requester()
     return jsonify(anchor_document(ledger(), sharing_policy(), requester, root))

@@ -164,7 +164,8 @@ def test_pages_follow_link_headers_and_tokens_are_tamper_evident(web: WebLedger)
     body, _, mac = token.partition(".")
     altered = body[:-2] + ("A" if body[-2] != "A" else "B") + body[-1] + "." + mac
     cases = [
-        ("/epcis/events?" + urlencode({"perPage": 1, "nextPageToken": altered}), "acme", "was not issued by this repository or was altered"),
+        ("/epcis/events?" + urlencode({"perPage": 1, "nextPageToken": altered}), "acme",
+         "was not issued by this repository or was altered"),
         ("/epcis/events?" + urlencode({"perPage": 2, "nextPageToken": token}), "acme", "was issued for another query"),
         ("/epcis/events?" + urlencode({"perPage": 1, "nextPageToken": token}), "customs", "was issued to another party"),
     ]
