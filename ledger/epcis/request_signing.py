@@ -84,7 +84,7 @@ class SignedRequest:
         if scheme != SCHEME:
             raise RequestNotAuthenticated(f"send a request signed with your party's chain key ({_HEADER_FORM})")
         fields: dict[str, str] = {}
-        for part in rest.split(","):
+        for part in rest.split(",") if rest.strip() else []:
             match = _FIELD.fullmatch(part)
             if match is None or match.group(1) in fields:
                 raise RequestNotAuthenticated(f"the Authorization header is malformed at {part.strip()[:40]!r}; "
