@@ -66,7 +66,7 @@ def _gs1_headers(response: Response) -> Response:
 def _requester() -> Requester:
     """Who asks: a chain-key signature, else this home's own account; 401 with the reason, else."""
     header = request.headers.get("Authorization", "")
-    if header.startswith("Ledger ") or header.strip() == "Ledger":
+    if header.strip().partition(" ")[0].lower() == "ledger":  # auth schemes are case-insensitive (RFC 9110)
         guard: ReplayGuard = current_app.extensions.setdefault(_REPLAYS, ReplayGuard())
         requester = authenticate(ledger().chain, header, request.method, request.path,
                                  request.query_string.decode("latin-1"), request.get_data(), int(time.time()), guard)

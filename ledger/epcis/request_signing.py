@@ -81,7 +81,7 @@ class SignedRequest:
     @classmethod
     def parse(cls, header: str) -> SignedRequest:
         scheme, _, rest = header.strip().partition(" ")
-        if scheme != SCHEME:
+        if scheme.lower() != SCHEME.lower():
             raise RequestNotAuthenticated(f"send a request signed with your party's chain key ({_HEADER_FORM})")
         fields: dict[str, str] = {}
         for part in rest.split(",") if rest.strip() else []:

@@ -224,6 +224,11 @@ def test_refusals_name_their_reason(web: WebLedger) -> None:
         assert body["type"] == "epcisException:SecurityException"
         assert "eventList" not in response.get_data(as_text=True)
     assert get(web, "/epcis/events", None).headers["WWW-Authenticate"] == 'Ledger realm="epcis"'
+    # Anyone may still verify a code and get the verdict, without signing anything.
+    verdict = web.client().post("/api/v1/verify", json={"code": web.link(1)})
+    assert verdict.status_code == 200 and verdict.get_json()["verdict"] == "genuine"
+    lower = sign_request(acme, "GET", "/epcis/events", "", b"", now - 1).replace("Ledger ", "ledger ")
+    assert web.client().get("/epcis/events", headers={"Authorization": lower}).status_code == 200
     header = sign_request(acme, "GET", "/epcis/events", "", b"", now)
     assert web.client().get("/epcis/events", headers={"Authorization": header}).status_code == 200
     replayed = web.client().get("/epcis/events", headers={"Authorization": header})
