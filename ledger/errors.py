@@ -28,6 +28,8 @@ import reprlib
 
 __all__ = [
     "ActionPending",
+    "ReadRefused",
+    "RequestNotAuthenticated",
     "ActionRefused",
     "AlreadyPacked",
     "ChainUnavailable",
@@ -406,3 +408,22 @@ class IndexNotRecognised(Conflict):
         super().__init__(f"the index {database} has ledger tables but no schema version, and they are not the schema the "
                          f"migrations start from ({shown}); nothing was changed: use an empty database, or bring those "
                          f"tables to the baseline schema (docs/DESIGN.md, Index migrations)")
+
+
+class RequestNotAuthenticated(NotAllowed):
+    """A request between organisations without a valid signature of a party's chain key (missing, malformed,
+    forged, outside the clock window or replayed): HTTP 401, ``reason`` says which and what would be right."""
+
+    http_status = 401
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the request is not authenticated: {reason}")
+
+
+class ReadRefused(NotAllowed):
+    """An authenticated party asked for records the home's sharing policy does not give it."""
+
+    def __init__(self, party: str, what: str, reason: str) -> None:
+        self.party, self.what, self.reason = party, what, reason
+        super().__init__(f"{party} may not read {what}: {reason}")

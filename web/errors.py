@@ -25,7 +25,23 @@ __all__ = ["INVALID_TOKEN", "UNEXPECTED", "error_json", "index_unavailable", "le
 log = logging.getLogger(__name__)
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/epcis"))
+
+
+# The EPCIS REST bindings answer errors as RFC 7807 problem documents naming the EPCIS exception.
+_EPCIS_EXCEPTIONS = {400: "QueryParameterException", 401: "SecurityException", 403: "SecurityException",
+                     404: "NoSuchNameException", 405: "ValidationException", 406: "ValidationException",
+                     413: "QueryTooLargeException", 503: "ImplementationException"}
+
+
+def _epcis_problem(status: int, message: str, title: str) -> BaseResponse:
+    kind = _EPCIS_EXCEPTIONS.get(status, "ImplementationException")
+    body = jsonify({"type": f"epcisException:{kind}", "title": title, "status": status, "detail": message})
+    body.status_code = status
+    body.content_type = "application/problem+json"
+    if status == 401:
+        body.headers["WWW-Authenticate"] = 'Ledger realm="epcis"'
+    return body
 
 
 def error_json(status: int, message: str, title: str, **extra: object) -> dict[str, object]:
@@ -56,6 +72,8 @@ def ledger_error_json(exc: LedgerError) -> tuple[int, dict[str, object]]:
 
 
 def respond(status: int, message: str, title: str, **extra: object) -> BaseResponse:
+    if request.path.startswith("/epcis"):
+        return _epcis_problem(status, message, title)
     if _wants_json():
         body = jsonify(error_json(status, message, title, **extra))
         body.status_code = status

@@ -47,7 +47,8 @@ from ..index.trail import TrailEvent, TrailScope, trail
 from ..proofs.events import Action, AnchorKind
 from .hashing import EPCIS_CONTEXT, event_hash_id
 
-__all__ = ["LEDGER_NAMESPACE", "anchor_kind_uri", "export_document", "party_uri", "sscc_urn"]
+__all__ = ["LEDGER_NAMESPACE", "anchor_kind_uri", "document_context", "epc_urn", "export_document", "export_events",
+           "party_uri", "sscc_urn"]
 
 LEDGER_NAMESPACE = "https://ns.provenance-ledger.example/epcis/"
 _ACTIONS = {a.label: a for a in Action}
@@ -152,11 +153,20 @@ class _Exporter:
         return event
 
 
-def export_document(ledger: Ledger, scope: TrailScope, steps: Sequence[TrailEvent] | None = None) -> dict[str, Any]:
-    """The scope's trail (or the given ``steps``) as an EPCISDocument, events in time order."""
-    steps = trail(ledger.engine, scope) if steps is None else steps
+def document_context() -> list[Any]:
+    """The ``@context`` of every document the ledger writes (its event IDs are hashed under it)."""
+    return [EPCIS_CONTEXT, {"ledger": LEDGER_NAMESPACE}]
+
+
+def epc_urn(ledger: Ledger, key: str) -> str:
+    """An item's EPC pure identity URI as the export writes it (split at its brand's company prefix)."""
+    return _Exporter(ledger, ()).epc(key)
+
+
+def export_events(ledger: Ledger, steps: Sequence[TrailEvent]) -> list[dict[str, Any]]:
+    """The steps as EPCIS events, one per anchor, in chain order (block, time, root), each with its eventID."""
     exporter = _Exporter(ledger, sorted({s.anchor_root for s in steps if s.container}))
-    context = [EPCIS_CONTEXT, {"ledger": LEDGER_NAMESPACE}]
+    context = document_context()
     groups: dict[str, list[TrailEvent]] = {}
     for step in steps:
         groups.setdefault(step.anchor_root, []).append(step)
@@ -167,7 +177,12 @@ def export_document(ledger: Ledger, scope: TrailScope, steps: Sequence[TrailEven
     for root, group in sorted(groups.items(), key=lambda g: (g[1][0].block_number, g[1][0].timestamp, g[0])):
         event = exporter.event(group, counterparties.get(root))
         events.append({"eventID": event_hash_id(event, context), **event})
-    return {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
-            "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "epcisBody": {"eventList": events}}
+    return events
 
+
+def export_document(ledger: Ledger, scope: TrailScope, steps: Sequence[TrailEvent] | None = None) -> dict[str, Any]:
+    """The scope's trail (or the given ``steps``) as an EPCISDocument, events in time order."""
+    steps = trail(ledger.engine, scope) if steps is None else steps
+    return {"@context": document_context(), "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "epcisBody": {"eventList": export_events(ledger, steps)}}

@@ -27,7 +27,7 @@ from .bulk import chunks
 from .models import Anchor, ContainerContent, Event, Item, Party
 from .queries import registration_leaf
 
-__all__ = ["TrailEvent", "TrailScope", "trail", "trail_csv"]
+__all__ = ["TrailEvent", "TrailScope", "trail", "trail_csv", "trail_of_items"]
 
 _KINDS = ("item", "lot", "batch", "shipment")
 
@@ -124,6 +124,15 @@ def trail(engine: Engine, scope: TrailScope) -> list[TrailEvent]:
     """The scope's items' events, item by item in key order, each item's from registration on."""
     with Session(engine) as s:
         ids = _item_ids(s, scope)
+    return trail_of_items(engine, ids)
+
+
+def trail_of_items(engine: Engine, ids: Iterable[str] | None) -> list[TrailEvent]:
+    """The events of the items with these ids (None: every item), as :func:`trail` gives them."""
+    with Session(engine) as s:
+        if ids is None:
+            ids = list(s.scalars(select(col(Item.item_id))))
+        ids = list(ids)
         names = {p.address: p.name for p in s.scalars(select(Party))}
         items = sorted((i for chunk in chunks(ids) for i in s.scalars(select(Item).where(col(Item.item_id).in_(chunk)))),
                        key=lambda i: (i.gtin, i.serial))
