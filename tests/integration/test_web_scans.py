@@ -92,7 +92,7 @@ def test_an_officer_gives_a_fresh_scan_an_inspection_site(web: WebLedger) -> Non
 
 def test_error_pages_speak_plainly(web: WebLedger) -> None:
     client = web.client()
-    for url in ("/01/123/21/1", f"/verdict?code=nonsense", "/scans/999/location"):
+    for url in ("/01/123/21/1", "/verdict?code=nonsense", "/scans/999/location"):
         response = client.get(url) if not url.startswith("/scans") else client.post(url, data={})
         html = response.get_data(as_text=True)
         assert response.status_code in (400, 404) and "<h1>" in html, url
