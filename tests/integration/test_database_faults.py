@@ -98,7 +98,7 @@ def _requests(web: WebLedger) -> dict[str, int]:
         "verify": client.post("/api/v1/verify", json={"code": web.link(1)}).status_code,
         "history": client.get(f"/api/v1/items/01/{GTIN}/21/1/history", headers=web.bearer("olga")).status_code,
         "verify with token": client.post("/api/v1/verify", json={"code": web.link(2)}, headers=web.bearer("olga")).status_code,
-        "page": client.get(f"/01/{GTIN}/21/3?sig={web.sig(3)}").status_code,
+        "page": client.get(f"/01/{GTIN}/21/3?sig={web.sig(3)}", follow_redirects=True).status_code,
     }
 
 
