@@ -32,43 +32,46 @@ __all__ = [
     "RequestNotAuthenticated",
     "ActionRefused",
     "AlreadyPacked",
-    "ChainUnavailable",
-    "Unavailable",
-    "Conflict",
-    "NotAllowed",
-    "NotFound",
     "AuditScopeEmpty",
     "ChainLocked",
     "ChainRejected",
+    "ChainUnavailable",
     "ChainUnreachable",
+    "Conflict",
     "ContractMissing",
     "DuplicateItem",
     "EpcisEventRefused",
+    "IndexNotRecognised",
+    "IndexTooNew",
     "IndexUnavailable",
     "InvalidCode",
     "InvalidEpcis",
     "InvalidImage",
-    "IndexNotRecognised",
-    "IndexTooNew",
-    "SHOWN_CHARACTERS",
     "InvalidInput",
     "InvalidItemKey",
     "JournalPending",
     "KeystoreError",
     "LedgerError",
+    "NotAllowed",
+    "NotFound",
     "NotPacked",
     "NotProductOwner",
     "UnknownProduct",
     "NotHolder",
     "NotInitialised",
     "NotOnLedger",
+    "NotPacked",
     "PrefixNests",
     "PrefixOwned",
     "RoleError",
+    "SHOWN_CHARACTERS",
+    "ScanNotOwned",
     "StateConflict",
     "TxOutcomeUnknown",
+    "Unavailable",
     "UnknownItem",
     "UnknownParty",
+    "UnknownScan",
     "shown",
 ]
 
@@ -180,6 +183,21 @@ class UnknownItem(NotFound):
     def __init__(self, key: str) -> None:
         self.key = key
         super().__init__(f"item {key} is not registered on this ledger")
+
+
+class UnknownScan(NotFound):
+    def __init__(self, scan_id: int) -> None:
+        self.scan_id = scan_id
+        super().__init__(f"scan {scan_id} is not a scan of this code on this ledger")
+
+
+class ScanNotOwned(NotAllowed):
+    """A place offered for a scan that the asking browser did not make, or made too long ago."""
+
+    def __init__(self, scan_id: int, minutes: int) -> None:
+        self.scan_id, self.minutes = scan_id, minutes
+        super().__init__(f"scan {scan_id} was not made in this browser in the last {minutes} minutes; only the "
+                         "browser that made a scan may give it its place, soon after")
 
 
 class RoleError(NotAllowed):

@@ -17,10 +17,10 @@ from ledger.custody.ledger import ActionResult
 from ledger.errors import ActionPending, InvalidInput, LedgerError
 from ledger.proofs.events import Action
 
-from . import once
+from . import once, verdict_page
 from .auth import require_account
 from .context import current_account, ledger
-from .verdict_page import location_from
+from .verdict_page import location_from, view_url
 
 __all__ = ["blueprint", "run_once"]
 
@@ -49,21 +49,36 @@ def _account_party() -> str:
     return account.party
 
 
+def _scan_id() -> int | None:
+    scan = request.form.get("scan", "")
+    return int(scan) if scan.isascii() and scan.isdigit() and len(scan) < 19 else None
+
+
 def _back(code: str, message: str) -> BaseResponse:
+    """To the verdict view, which records no scan (the inspection is not a second scan)."""
     flash(message)
-    return redirect(url_for("scan.verify", code=code))
+    return redirect(view_url(code, _scan_id()), 303)
+
+
+def _refused(code: str, exc: InvalidInput) -> tuple[str, int]:
+    """The verdict page again, with the message by the form and the values that were sent."""
+    return verdict_page.view(code, _scan_id(), exc.message, request.form.to_dict()), exc.http_status
 
 
 @blueprint.post("/actions/inspect")
 @require_account(Role.OFFICER, action="record inspections")
-def inspect() -> BaseResponse:
+def inspect() -> BaseResponse | tuple[str, int]:
     code = request.form.get("code", "")
-    location = location_from(request.form)
-    if location is None:
-        raise InvalidInput("location", "", "is missing", "your position or an inspection site")
-    outcome = request.form.get("outcome", "")
     key = parse_code(code).key
-    result = run_once(request.form.get("once"), lambda: ledger().inspect(_account_party(), [key], outcome, location.label))
+    outcome = request.form.get("outcome", "")
+    try:
+        location = location_from(request.form)
+        if location is None:
+            raise InvalidInput("location", "", "is missing", "your position or an inspection site")
+        result = run_once(request.form.get("once"),
+                          lambda: ledger().inspect(_account_party(), [key], outcome, location.label))
+    except InvalidInput as exc:  # a wrong or missing field: the form again, with the message and its values
+        return _refused(code, exc)
     return _back(code, f"Inspection recorded ({outcome.replace('_', ' ')}): tx {result.tx_hash}, block {result.block_number}.")
 
 

@@ -3,6 +3,11 @@
 An action whose outcome on chain is not known yet (ActionPending) is 202 Accepted, not an error:
 it was sent and `ledger sync` or the next start finishes it. An index database that cannot be
 reached is 503, logged once per outage (see ledger.index.engine), not a traceback per request.
+
+The JSON keeps the error's kind as its code (``"error": "InvalidCode"``); a page is for people: its
+heading says in plain words what kind of trouble it is (:data:`PAGE_TITLES`), never a class or a
+library name, and it links back to the page the person came from. The forms where people type (scan,
+inspection) do not come here for a wrong value: they are shown again with the message and the values sent.
 """
 
 from __future__ import annotations
@@ -23,6 +28,21 @@ from .context import ledger as current_ledger
 __all__ = ["INVALID_TOKEN", "UNEXPECTED", "error_json", "index_unavailable", "ledger_error_json", "register"]
 
 log = logging.getLogger(__name__)
+
+# A page's heading by HTTP status: what a person needs to know, in plain words.
+PAGE_TITLES = {
+    202: "Sent; not confirmed yet",
+    400: "Please check what was entered",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not possible here",
+    409: "Already done, or not possible now",
+    413: "The upload is too large",
+    502: "The chain refused this",
+    503: "Please try again shortly",
+}
+_PAGE_TITLE = "Something went wrong"
 
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/epcis"))
@@ -78,7 +98,15 @@ def respond(status: int, message: str, title: str, **extra: object) -> BaseRespo
         body = jsonify(error_json(status, message, title, **extra))
         body.status_code = status
         return body
-    return Response(render_template("error.html", status=status, title=title, message=message), status)
+    back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
+    return Response(render_template("error.html", status=status, title=PAGE_TITLES.get(status, _PAGE_TITLE),
+                                    message=_sentence(message), back=back), status)
+
+
+def _sentence(message: str) -> str:
+    """A message as a sentence: capital first letter, full stop."""
+    message = message.strip()
+    return (message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")) if message else ""
 
 
 def _ledger_error(exc: LedgerError) -> BaseResponse:
@@ -99,7 +127,7 @@ def _http_error(exc: HTTPException) -> BaseResponse:
 
 
 def _csrf_error(exc: CSRFError) -> BaseResponse:
-    return respond(400, f"the form has expired or was not sent from this site ({exc.description}); reload it and try again",
+    return respond(400, "the form has expired or was not sent from this site; reload the page and try again",
                    "CSRF check failed")
 
 

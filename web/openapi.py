@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ledger.index.models import Condition, LifeCycle
+from ledger.verify.verdicts import Directive, Verdict
 
 from ._api_bodies import BODIES, InspectionBody, ReceiptBody, ShipmentBody, StolenBody, VerifyBody
 
@@ -120,9 +121,13 @@ def document(server: str, sites: Iterable[str] = ()) -> dict[str, Any]:
                 "Reason": {"type": "object", "required": ["code", "weight", "sentence", "advice"], "properties": {
                     "code": {"type": "string"}, "weight": {"enum": ["note", "alert", "suspect", "counterfeit"]},
                     "sentence": {"type": "string"}, "advice": {"type": "string"}}},
-                "Verification": {"type": "object", "required": ["verdict", "reasons", "item", "form", "scanned_at", "custody"],
+                "Verification": {"type": "object", "required": ["verdict", "action", "instruction", "reasons", "item", "form",
+                                                                  "scanned_at", "custody"],
                                  "properties": {
-                    "verdict": {"enum": ["genuine", "suspect", "counterfeit"]},
+                    "verdict": {"enum": [v.value for v in Verdict]},
+                    "action": {"enum": [d.value for d in Directive],
+                               "description": "what the officer must do with the goods: the strictest reason's directive"},
+                    "instruction": {"type": "string", "description": "the action as one sentence a person reads"},
                     "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
                     "advice": {"type": ["string", "null"], "description": "what to do: the first (most severe) reason's advice"},
                     "item": {"type": "object", "required": ["key", "gtin", "serial", "registered"], "properties": {

@@ -50,9 +50,8 @@ def trace_page() -> str:
     code = request.args.get("code", "")
     key = parse_code(code).key
     steps = trail(ledger().engine, TrailScope.for_item(key))
-    nodes, height = timeline.layout(steps)
     return render_template("trace.html", account=current_account(), key=key, status=item_status(ledger().engine, key),
-                           steps=steps, nodes=nodes, svg_height=height)
+                           steps=steps, timeline=timeline.entries(steps))
 
 
 @blueprint.get("/trace/flow.svg")

@@ -1,4 +1,4 @@
-"""Geometry of the custody timeline drawn as inline SVG: one node per event on a vertical line."""
+"""The custody timeline as a person reads it: one sentence per event, oldest first ("truck received it from acme")."""
 
 from __future__ import annotations
 
@@ -8,33 +8,41 @@ from datetime import UTC, datetime
 
 from ledger.index.trail import TrailEvent
 
-__all__ = ["ROW", "Node", "layout"]
+__all__ = ["Entry", "entries", "sentence"]
 
-ROW = 64  # px between events: room for two lines of text
-_TOP = 28
-_COLOURS = {
-    "register": "#2563eb", "ship": "#7c3aed", "receive": "#0891b2", "inspect": "#0d9488", "sell": "#65a30d",
-    "recall": "#d97706", "report stolen": "#dc2626", "destroy": "#111827", "decommission": "#4b5563",
+# Per action as the trail names it: the sentence, with {actor}, {other} (the counterparty) and {container}.
+_SENTENCES = {
+    "register": "{actor} registered it",
+    "ship": "{actor} shipped it to {other}",
+    "receive": "{actor} received it from {other}",
+    "inspect": "{actor} inspected it",
+    "sell": "{actor} sold it",
+    "recall": "{actor} recalled it",
+    "report stolen": "{actor} reported it stolen",
+    "destroy": "{actor} destroyed it",
+    "decommission": "{actor} decommissioned it",
+    "pack": "{actor} packed it into {container}",
+    "unpack": "{actor} unpacked it from {container}",
 }
 
 
 @dataclass(frozen=True, slots=True)
-class Node:
-    y: int
-    colour: str
-    title: str
+class Entry:
+    kind: str  # the action, as a CSS class: its dot's colour
+    sentence: str
     when: str
     where: str
     tx_hash: str
     block: int
 
 
-def layout(steps: Sequence[TrailEvent]) -> tuple[list[Node], int]:
-    """Nodes top to bottom (oldest first) and the SVG's height."""
-    nodes = []
-    for i, step in enumerate(steps):
-        who = step.actor + (f" → {step.counterparty}" if step.counterparty else "")
-        when = datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        nodes.append(Node(_TOP + i * ROW, _COLOURS.get(step.action, "#6b7280"), f"{step.action} · {who}", when,
-                          step.location, step.tx_hash, step.block_number))
-    return nodes, _TOP * 2 + max(len(nodes) - 1, 0) * ROW
+def sentence(step: TrailEvent) -> str:
+    """What happened, subject first: "truck received it from acme", never "receive · truck → acme"."""
+    template = _SENTENCES.get(step.action, "{actor}: " + step.action + (" ({other})" if step.counterparty else ""))
+    return template.format(actor=step.actor, other=step.counterparty or "another party", container=step.container or "a case")
+
+
+def entries(steps: Sequence[TrailEvent]) -> list[Entry]:
+    return [Entry(step.action.replace(" ", "-"), sentence(step),
+                  datetime.fromtimestamp(step.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC"), step.location,
+                  step.tx_hash, step.block_number) for step in steps]

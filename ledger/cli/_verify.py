@@ -1,4 +1,4 @@
-"""``ledger verify``: the web's verifier on the command line, with the same verdict, reasons and scan record.
+"""``ledger verify``: the web's verifier on the command line, with the same verdict, action, reasons and scan record.
 
 Exit codes by outcome, worst of all codes given: 0 genuine, 10 genuine with an alert (stolen,
 recalled, expired, held by inspection, chain unreachable), 11 suspect, 12 counterfeit (apart
@@ -47,6 +47,7 @@ def _place(at: str | None, site: str | None) -> Location | None:
 def _show(v: Verification) -> None:
     data = verification_json(v, with_custody=True)
     click.echo(f"{data['verdict'].upper():<12}{data['item']['key']}" + (f"  ({v.brand})" if v.brand else ""))
+    click.echo(f"  {'ACTION ' + data['action'].upper():<24}{data['instruction']}")
     for reason in data["reasons"]:
         click.echo(f"  {reason['code']:<24}{reason['sentence']}")
         click.echo(f"  {'':<24}→ {reason['advice']}")

@@ -96,7 +96,7 @@ def _open(data: bytes) -> Image.Image:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise InvalidImage("image", f"{len(data)} bytes", "has too many pixels", f"at most {MAX_IMAGE_PIXELS:,} pixels") from None
     except (UnidentifiedImageError, OSError):
-        raise InvalidImage("image", f"{len(data)} bytes", "is not an image Pillow can read", "PNG, JPEG, WebP, GIF, BMP or TIFF") from None
+        raise InvalidImage("image", f"{len(data)} bytes", "is not a readable picture", "PNG, JPEG, WebP, GIF, BMP or TIFF") from None
     if width * height > MAX_IMAGE_PIXELS:
         raise InvalidImage("image", f"{width}x{height}", "has too many pixels", _EXPECTED_SIZE)
     # draft() lets JPEG decode at a reduced scale directly, never holding the full image; other formats ignore it.
@@ -116,8 +116,8 @@ def _grayscale(image: Image.Image, size: int) -> Image.Image:
         if gray is not image:
             image.close()  # frees the colour picture before the grayscale one is scaled
         gray.thumbnail((DECODE_MAX_SIDE, DECODE_MAX_SIDE))
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise InvalidImage("image", f"{size} bytes", f"cannot be decoded ({exc})", "an intact image file") from None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise InvalidImage("image", f"{size} bytes", "is damaged or cut short", "an intact image file") from None
     upright = _UPRIGHT.get(orientation)
     return gray.transpose(upright) if upright is not None else gray
 

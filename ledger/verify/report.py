@@ -1,5 +1,8 @@
 """A verification as data: the one JSON shape that the API, the lean endpoint and ``ledger verify --json`` print.
 
+Its headline is ``action`` (release, inspect, hold, seize: :class:`~ledger.verify.verdicts.Directive`)
+with its one-line ``instruction``; ``verdict`` says whether the item is genuine, ``reasons`` why.
+
 Custody details (status, custodian, last inspection) and the reasons' own sentences go only to
 callers the ledger knows: a signed-in party, a token holder, or the operator of this home on the
 command line. Anonymous callers get the verdict, the advice and each reason's generic sentence
@@ -39,6 +42,8 @@ def verification_json(v: Verification, with_custody: bool) -> dict[str, Any]:
                    "last_inspection": asdict(v.last_inspection) if v.last_inspection else None, "batch": v.batch}
     return {
         "verdict": v.judgement.verdict.value,
+        "action": v.judgement.directive.value,
+        "instruction": v.judgement.directive.instruction,
         "reasons": [{"code": r.code.value, "weight": r.weight.name.lower(), "sentence": r.sentence, "advice": r.advice}
                     for r in v.judgement.reasons],
         "advice": v.judgement.advice,

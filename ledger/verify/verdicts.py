@@ -7,6 +7,13 @@ alerts (stolen, recalled, expired, chain unreachable) and notes go with any verd
 come heaviest first, and within a weight in :class:`ReasonCode` order (stolen before recalled),
 so the first reason's advice is the one to follow when several apply.
 
+The headline is the :class:`Directive`: what the officer must do with the goods (release,
+inspect, hold, seize), with a one-line instruction. Each reason code names the directive it
+calls for in the same table as its weight and advice, and a judgement's directive is the
+strictest among its reasons (release when there are none): every item condition that matters
+(stolen, recalled, held, expired, destroyed, cloned, counterfeit…) is a reason, so a stolen
+genuine item is SEIZE, never a green release.
+
 Codes in forms without a brand signature (EPC from an RFID tag, element strings from a
 GS1 DataMatrix or a typed HRI) cannot be checked offline: they are judged against the
 registry alone, and the verdict carries the note ``UNSIGNED_FORM`` so the officer knows a
@@ -28,6 +35,7 @@ from ..proofs.inspections import InspectionOutcome
 
 __all__ = [
     "ChainCheck",
+    "Directive",
     "Judgement",
     "Reason",
     "ReasonCode",
@@ -52,6 +60,33 @@ class Weight(enum.IntEnum):
     ALERT = 1
     SUSPECT = 2
     COUNTERFEIT = 3
+
+
+class Directive(enum.StrEnum):
+    """What the officer must do with the goods, in order of strictness: the verdict page's headline."""
+
+    RELEASE = "release"
+    INSPECT = "inspect"
+    HOLD = "hold"
+    SEIZE = "seize"
+
+    @property
+    def instruction(self) -> str:
+        """The one-line instruction a person reads under the headline."""
+        return _INSTRUCTIONS[self]
+
+    @property
+    def strictness(self) -> int:
+        return _STRICTNESS[self]
+
+
+_INSTRUCTIONS = {
+    Directive.RELEASE: "Nothing stands against these goods: they may be released.",
+    Directive.INSPECT: "Stop the goods and examine them and their papers before deciding.",
+    Directive.HOLD: "Do not release the goods: keep them until the hold is cleared.",
+    Directive.SEIZE: "Seize the goods and record the seizure.",
+}
+_STRICTNESS = {d: rank for rank, d in enumerate(Directive)}
 
 
 class ReasonCode(enum.StrEnum):
@@ -87,34 +122,43 @@ class ReasonCode(enum.StrEnum):
         """The reason in a fixed sentence that names no party, place or distance: what anonymous callers read."""
         return _TABLE[self][2]
 
+    @property
+    def directive(self) -> Directive:
+        """What this reason alone calls for."""
+        return _TABLE[self][3]
+
 
 _DETAIN = "Detain the goods and record the inspection as suspected counterfeit."
 _CHECK = "Hold the goods and check the paperwork and custody history before release."
-# Per code: its weight, the advice, and the generic sentence that anonymous callers get instead of
-# the reason's own, which may name parties, premises, distances or the officer who inspected.
-_TABLE: dict[ReasonCode, tuple[Weight, str, str]] = {
-    ReasonCode.UNREGISTERED: (Weight.COUNTERFEIT, _DETAIN, "No brand ever registered this item on the ledger."),
-    ReasonCode.MISSING_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN, "The label's QR code carries no brand signature."),
-    ReasonCode.BAD_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN, "The brand signature on the code is not valid."),
-    ReasonCode.PREFIX_NOT_OWNED: (Weight.COUNTERFEIT, _DETAIN, "The code is signed by a brand that does not own its GS1 prefix."),
-    ReasonCode.DESTROYED: (Weight.COUNTERFEIT, _DETAIN, "The item was destroyed or decommissioned; no genuine copy should exist."),
-    ReasonCode.CLONE_IMPOSSIBLE_TRAVEL: (Weight.SUSPECT, _CHECK, "This code was scanned too far apart for the time between scans."),
-    ReasonCode.CUSTODY_MISMATCH: (Weight.SUSPECT, _CHECK, "Where or by whom the item was scanned does not match its custody."),
-    ReasonCode.SOLD_REAPPEARED: (Weight.SUSPECT, _CHECK, "The item was sold to a consumer but is scanned in the supply chain."),
-    ReasonCode.TOO_MANY_LOCATIONS: (Weight.SUSPECT, _CHECK, "This code was scanned at more places than its custody explains."),
-    ReasonCode.FLAGGED_BY_INSPECTION: (Weight.SUSPECT, _CHECK, "The latest inspection seized the goods or suspected them."),
+_R, _I, _H, _S = Directive.RELEASE, Directive.INSPECT, Directive.HOLD, Directive.SEIZE
+# Per code: its weight, the advice, the generic sentence that anonymous callers get instead of the
+# reason's own (which may name parties, premises, distances or the officer who inspected), and the
+# directive it calls for. Counterfeit evidence and theft: seize. Suspect evidence and a chain that
+# cannot be checked: stop and inspect. A known bar to release (recall, expiry, an earlier hold or
+# seizure, a record missing from the chain): hold.
+_TABLE: dict[ReasonCode, tuple[Weight, str, str, Directive]] = {
+    ReasonCode.UNREGISTERED: (Weight.COUNTERFEIT, _DETAIN, "No brand ever registered this item on the ledger.", _S),
+    ReasonCode.MISSING_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN, "The label's QR code carries no brand signature.", _S),
+    ReasonCode.BAD_SIGNATURE: (Weight.COUNTERFEIT, _DETAIN, "The brand signature on the code is not valid.", _S),
+    ReasonCode.PREFIX_NOT_OWNED: (Weight.COUNTERFEIT, _DETAIN, "The code is signed by a brand that does not own its GS1 prefix.", _S),
+    ReasonCode.DESTROYED: (Weight.COUNTERFEIT, _DETAIN, "The item was destroyed or decommissioned; no genuine copy should exist.", _S),
+    ReasonCode.CLONE_IMPOSSIBLE_TRAVEL: (Weight.SUSPECT, _CHECK, "This code was scanned too far apart for the time between scans.", _I),
+    ReasonCode.CUSTODY_MISMATCH: (Weight.SUSPECT, _CHECK, "Where or by whom the item was scanned does not match its custody.", _I),
+    ReasonCode.SOLD_REAPPEARED: (Weight.SUSPECT, _CHECK, "The item was sold to a consumer but is scanned in the supply chain.", _I),
+    ReasonCode.TOO_MANY_LOCATIONS: (Weight.SUSPECT, _CHECK, "This code was scanned at more places than its custody explains.", _I),
+    ReasonCode.FLAGGED_BY_INSPECTION: (Weight.SUSPECT, _CHECK, "The latest inspection seized the goods or suspected them.", _H),
     ReasonCode.NOT_ANCHORED: (Weight.SUSPECT, "Hold the goods; ask the ledger operator to run `ledger audit`.",
-                              "The ledger's latest record of this item is not anchored on the chain."),
-    ReasonCode.REPORTED_STOLEN: (Weight.ALERT, "Seize the goods and record the seizure.", "This item has been reported stolen."),
-    ReasonCode.RECALLED: (Weight.ALERT, "Hold the goods: the brand has recalled this lot.", "The brand has recalled this item's lot."),
+                              "The ledger's latest record of this item is not anchored on the chain.", _H),
+    ReasonCode.REPORTED_STOLEN: (Weight.ALERT, "Seize the goods and record the seizure.", "This item has been reported stolen.", _S),
+    ReasonCode.RECALLED: (Weight.ALERT, "Hold the goods: the brand has recalled this lot.", "The brand has recalled this item's lot.", _H),
     ReasonCode.EXPIRED: (Weight.ALERT, "Do not release for sale: the product is past its expiry date.",
-                         "The product is past its expiry date."),
+                         "The product is past its expiry date.", _H),
     ReasonCode.HELD_BY_INSPECTION: (Weight.ALERT, "The goods are on hold from an earlier inspection; release only after it is cleared.",
-                                    "The goods are on hold from an earlier inspection."),
+                                    "The goods are on hold from an earlier inspection.", _H),
     ReasonCode.CHAIN_UNREACHABLE: (Weight.ALERT, "Treat the verdict as provisional and verify again when the chain is back.",
-                                   "The chain could not be reached to check the ledger's records just now."),
+                                   "The chain could not be reached to check the ledger's records just now.", _I),
     ReasonCode.UNSIGNED_FORM: (Weight.NOTE, "If in doubt, also scan the QR label: it carries the brand's signature.",
-                               "This code form carries no brand signature; it was checked against the registry only."),
+                               "This code form carries no brand signature; it was checked against the registry only.", _R),
 }
 
 
@@ -206,6 +250,11 @@ class Judgement:
     def advice(self) -> str | None:
         """What to do: the advice of the first (the most severe) reason."""
         return self.reasons[0].advice if self.reasons else None
+
+    @property
+    def directive(self) -> Directive:
+        """The headline: the strictest directive among the reasons; release when none calls for more."""
+        return max((r.code.directive for r in self.reasons), key=lambda d: d.strictness, default=Directive.RELEASE)
 
 
 def _signature(f: ScanFacts) -> list[Reason]:

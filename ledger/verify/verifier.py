@@ -25,7 +25,7 @@ from ..codes.parsing import CodeForm, ScannedCode, parse_code
 from ..codes.signature import Brand, BrandDirectory, verify_code_signature
 from ..custody.ledger import Ledger
 from ..custody.state import ItemState
-from ..errors import ChainUnreachable, InvalidCode
+from ..errors import ChainUnreachable, InvalidCode, StateConflict, UnknownScan
 from ..geo import Location, haversine_km
 from ..index import dbapi
 from ..index.accounts import Account
@@ -33,7 +33,7 @@ from ..index.models import Condition, Party, PrefixBinding
 from ..products.catalogue import ProductSheet, product_sheet
 from ..proofs.events import Action
 from ..proofs.inspections import InspectionOutcome
-from .scans import HISTORY_LIMIT, RECENT_SCANS_SQL, ScanRecord, insert_scan, scan_points, scan_record
+from .scans import HISTORY_LIMIT, RECENT_SCANS_SQL, ScanRecord, insert_scan, locate_scan, scan_by_id, scan_points, scan_record
 from .verdicts import ChainCheck, Judgement, Rules, ScanFacts, judge
 
 __all__ = ["Inspection", "Verification", "Verifier"]
@@ -93,6 +93,7 @@ class Verification:
     last_inspection: Inspection | None = None
     batch: str | None = None
     product: ProductSheet | None = None  # what the brand says the GTIN is (name, pictures, identification guide)
+    scan_id: int | None = None  # the scan this verification recorded, if it recorded one
 
     @property
     def status(self) -> str | None:
@@ -256,15 +257,31 @@ class Verifier:
             current = ScanRecord(now, location, scanner.address if scanner else None, "", ())
             facts = self._facts(scanned, directory, row, events, inspection, history, current, scanner, now)
             judgement = judge(facts, self.rules)
-            if record:
-                insert_scan(engine, cur, item_id, scanned.key.canonical,
-                            replace(current, verdict=judgement.verdict.value, reasons=judgement.codes))
+            scan_id = insert_scan(engine, cur, item_id, scanned.key.canonical,
+                                  replace(current, verdict=judgement.verdict.value, reasons=judgement.codes)) if record else None
         receiver = row.receiver if row else None
         return Verification(
             scanned.key, scanned.form, judgement, now, location, owner[0].name,
             row.lot if row else scanned.key.lot, row.expiry if row else scanned.key.expiry, row is not None,
             row.state if row else None, self._name(row.custodian) if row else None, self._name(receiver), inspection,
-            row.batch_root if row else None, self.product(scanned.key.gtin))
+            row.batch_root if row else None, self.product(scanned.key.gtin), scan_id)
+
+    def locate(self, scan_id: int, text: str, location: Location, scanner: Account | None = None) -> Verification:
+        """Give the recorded scan ``scan_id`` of the code in ``text`` its place, once, and judge the code there.
+
+        The scan keeps its time and scanner; its verdict and reasons become those judged with the place.
+        UnknownScan if there is no such scan of this code; StateConflict if it has a place already.
+        """
+        key = parse_code(text).key
+        found = scan_by_id(self.ledger.engine, scan_id)
+        if found is None or found[0] != key.canonical:
+            raise UnknownScan(scan_id)
+        if found[1].location is not None:
+            raise StateConflict(f"scan {scan_id}", "has a place already; a scan's place is given once")
+        result = replace(self.verify(text, location, scanner, record=False), scan_id=scan_id)
+        if not locate_scan(self.ledger.engine, scan_id, location, result.judgement.verdict.value, result.judgement.codes):
+            raise StateConflict(f"scan {scan_id}", "has a place already; a scan's place is given once")
+        return result
 
     def _last_inspection(self, events: list[_EventRow]) -> Inspection | None:
         for e in reversed(events):

@@ -181,6 +181,13 @@ def test_cli_verify_is_the_verifier(ready: dict[str, str]) -> None:
     assert (code, stolen["verdict"], "REPORTED_STOLEN" in reasons(stolen)) == (10, "genuine", True)
     code, unknown = verdict_of(ready, "(01)09521234543213(21)777")
     assert (code, unknown["verdict"], reasons(unknown) >= {"UNREGISTERED"}) == (12, "counterfeit", True)
+    # The headline is the action, in the JSON and the human output; the exit codes stay the verdict's.
+    assert (unsigned["action"], stolen["action"], unknown["action"]) == ("seize", "seize", "seize")
+    assert stolen["instruction"] == "Seize the goods and record the seizure."
+    code, fine = verdict_of(ready, "(01)09521234543213(21)1")
+    assert (code, fine["verdict"], fine["action"]) == (0, "genuine", "release")
+    human = CliRunner().invoke(cli, ["verify", "(01)09521234543213(21)3"], env=ready, catch_exceptions=False)
+    assert human.exit_code == 10 and human.output.splitlines()[1].split()[:2] == ["ACTION", "SEIZE"], human.output
 
 
 def test_cli_verify_records_scans_and_clones_are_suspect(ready: dict[str, str]) -> None:

@@ -63,7 +63,7 @@ def test_stolen_then_recalled_shows_both_and_the_advice_is_to_seize(web: WebLedg
     assert str(custody.pop("batch")).startswith("0x")
     assert custody == {"status": "stolen", "life_cycle": "active", "conditions": ["stolen", "recalled"],
                        "custodian": "acme", "in_transit_to": None, "last_inspection": None}
-    page = web.client().get(web.link(2))
+    page = web.client().get(web.link(2), follow_redirects=True)
     html = page.get_data(as_text=True)
     assert page.status_code == 200, html
     stolen, recalled = html.find('class="alert-line" data-code="REPORTED_STOLEN"'), html.find('class="alert-line" data-code="RECALLED"')
@@ -264,7 +264,7 @@ def test_anonymous_callers_learn_the_verdict_not_who_holds_the_item_or_where(web
         assert not [s for s in secrets if s in answer], answer
         assert all("acme" not in r["sentence"] for r in anonymous["reasons"]), answer  # type: ignore[attr-defined]
         assert anonymous["advice"]
-        page = web.client().get(f"{web.link(serial)}&lat={SHANGHAI['lat']}&lon={SHANGHAI['lon']}")
+        page = web.client().get(f"{web.link(serial)}&lat={SHANGHAI['lat']}&lon={SHANGHAI['lon']}", follow_redirects=True)
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and 'data-verdict="suspect"' in html, html
         assert not [s for s in secrets if s in html], html
@@ -275,6 +275,6 @@ def test_anonymous_callers_learn_the_verdict_not_who_holds_the_item_or_where(web
         assert codes(known) == expected and known["custody"]["custodian"] == "acme"  # type: ignore[index]
         assert "km from the nearest premises (Amsterdam DC) of acme" in known["reasons"][0]["sentence"]  # type: ignore[index]
         path = web.link(serial).removeprefix("https://verify.example")  # the session cookie is for the app's host
-        signed_in = web.signed_in("ann").get(f"{path}&lat={SHANGHAI['lat']}&lon={SHANGHAI['lon']}")
+        signed_in = web.signed_in("ann").get(f"{path}&lat={SHANGHAI['lat']}&lon={SHANGHAI['lon']}", follow_redirects=True)
         assert "km from the nearest premises (Amsterdam DC) of acme" in signed_in.get_data(as_text=True)
     assert "by customs" in known["reasons"][1]["sentence"]  # type: ignore[index]

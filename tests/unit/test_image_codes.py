@@ -32,7 +32,7 @@ def test_gs1_datamatrix_comes_back_as_element_string() -> None:
 
 
 def test_not_an_image() -> None:
-    with pytest.raises(InvalidImage, match="is not an image Pillow can read"):
+    with pytest.raises(InvalidImage, match="is not a readable picture"):
         read_codes(b"%PDF-1.4 definitely not a picture")
 
 

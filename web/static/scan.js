@@ -19,6 +19,35 @@
     button.addEventListener("click", function () { locate(button.form); });
   });
 
+  // Verdict page of a scan this browser just made without a place: ask the device once, and give the
+  // position to that scan (the server re-judges it there and shows the view again; a reload asks nothing).
+  var place = document.getElementById("place-form");
+  if (place && navigator.geolocation) {
+    var asked = "asked-place-" + place.getAttribute("data-ask-geo");
+    var placeStatus = document.getElementById("place-status");
+    var site = place.querySelector("select[name=site]");
+    var send = function (pos) {
+      if (site && site.value) { return; }  // the officer picked an inspection site meanwhile
+      place.querySelector("[data-geo=lat]").value = pos.coords.latitude.toFixed(5);
+      place.querySelector("[data-geo=lon]").value = pos.coords.longitude.toFixed(5);
+      place.submit();
+    };
+    var ask = function () {
+      placeStatus.textContent = "Asking this device for its position…";
+      navigator.geolocation.getCurrentPosition(send, function (err) {
+        placeStatus.textContent = "No position (" + err.message + ")" + (site ? ": pick an inspection site." : ".");
+      }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+    };
+    place.addEventListener("submit", function (event) {
+      if ((site && site.value) || place.querySelector("[data-geo=lat]").value) { return; }
+      event.preventDefault();
+      ask();
+    });
+    var once = true;
+    try { once = !window.sessionStorage.getItem(asked); window.sessionStorage.setItem(asked, "1"); } catch (e) { /* private mode */ }
+    if (once) { ask(); }
+  }
+
   var start = document.getElementById("start-camera");
   var form = document.getElementById("scan-form");
   if (!start || !form) { return; }
