@@ -1,4 +1,4 @@
-"""``ledger intel hotspots|lanes|clones|trends`` and ``ledger risk``: intelligence from the index alone.
+"""``ledger intel hotspots|lanes|clones|trends|purge`` and ``ledger risk``: intelligence from the index alone.
 
 They read the index (no chain, no passphrase). ``--for PARTY`` shows what that party may see
 under the sharing rules (:mod:`ledger.intel.privacy`); without it the operator sees everything.
@@ -39,12 +39,14 @@ from ..intel.records import (
 from ..intel.report import (
     clone_json,
     hotspots_json,
+    iso,
     item_risk_json,
     lane_json,
     ring_json,
     shipment_risk_json,
     trend_json,
 )
+from ..intel.retention import boundary, purge
 from ..intel.risk import history, item_risks, shipment_risks
 from ..intel.trends import trends
 from ._context import CliContext, pass_ctx
@@ -118,7 +120,7 @@ def _common(f: F) -> F:
 
 @click.group()
 def intel() -> None:
-    """Intelligence over the ledger's records: hotspots, lanes, clone rings, trends."""
+    """Intelligence over the ledger's records: hotspots, lanes, clone rings, trends; retention of raw scans."""
 
 
 @intel.command("hotspots")
@@ -292,6 +294,23 @@ def intel_trends(ctx: CliContext, brand: str | None, since: str | None, until: s
                        f"{t.stolen:>7,} {t.seizures:>7,} {100 * t.rate:>6.2f}%")
 
     ctx.emit(data, human)
+
+
+@intel.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(0, 36_500), metavar="DAYS",
+              help="Purge scans older than DAYS days (rounded down to a Monday); default LEDGER_SCAN_RETENTION_DAYS (365).")
+@click.option("--at", "at", metavar="TIME", help="Count the days back from this time (default: now).")
+@pass_ctx
+def intel_purge(ctx: CliContext, days: int | None, at: str | None) -> None:
+    """Retention: keep weekly aggregates of old scans, then remove their places and scanners."""
+    now = _at(at)
+    older_than = ctx.settings.scan_retention_days if days is None else days
+    report = purge(ctx.index(), boundary(now, older_than), now)
+    data = {"before": iso(report.before), "previous": iso(report.previous) if report.previous else None, "scans": report.scans,
+            "aggregates": report.aggregates, "delivery_payloads": report.payloads}
+    ctx.emit(data, lambda: click.echo(
+        f"scans before {data['before']}: {report.scans:,} lost their place and scanner; {report.aggregates:,} weekly "
+        f"aggregates kept; {report.payloads:,} delivery payloads cleared"))
 
 
 @click.command("risk")
