@@ -45,7 +45,7 @@ def parse_address(text: str) -> str:
     >>> parse_address("olga@customs")
     Traceback (most recent call last):
     ...
-    ledger.errors.InvalidInput: --email 'olga@customs' is not an e-mail address: expected a mailbox such as officer@customs.example
+    ledger.errors.InvalidInput: --email 'olga@customs': is not an e-mail address; expected a mailbox such as officer@customs.example
     """
     if len(text) > 254 or not _ADDRESS.fullmatch(text) or len(text.split("@", 1)[0]) > 64:
         raise InvalidInput("--email", text[:80], "is not an e-mail address", "a mailbox such as officer@customs.example")
