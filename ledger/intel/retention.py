@@ -65,8 +65,9 @@ _AGGREGATE = (f"INSERT INTO scanaggregate (gtin, lat_grid, lon_grid, week, scans
               f"GROUP BY {SCAN_GROUP_KEY}")
 _SCRUB = ("UPDATE scan SET lat = NULL, lon = NULL, party = NULL, site = '' WHERE timestamp < :before "
           "AND (lat IS NOT NULL OR lon IS NOT NULL OR party IS NOT NULL OR site <> '')")
-_PAYLOADS = ("UPDATE delivery SET payload = '{\"purged\":true}' WHERE created_at < :before AND status <> 'pending' "
-             "AND payload <> '{\"purged\":true}'")
+_PURGED_PAYLOAD = '{"purged":true}'
+_PAYLOADS = ("UPDATE delivery SET payload = :purged WHERE created_at < :before AND status <> 'pending' "
+             "AND payload <> :purged")
 
 
 def purge(engine: Engine, before: int, now: int) -> PurgeReport:
@@ -80,7 +81,7 @@ def purge(engine: Engine, before: int, now: int) -> PurgeReport:
         if before > previous:
             aggregates = conn.execute(text(_AGGREGATE), {"previous": previous, "before": before}).rowcount
         scans = conn.execute(text(_SCRUB), {"before": before}).rowcount
-        payloads = conn.execute(text(_PAYLOADS), {"before": before}).rowcount
+        payloads = conn.execute(text(_PAYLOADS), {"before": before, "purged": _PURGED_PAYLOAD}).rowcount
         conn.execute(text("INSERT INTO scanpurge (purged_before, purged_at, scans, aggregates) VALUES (:b, :at, :s, :a)"),
                      {"b": max(before, previous), "at": now, "s": scans, "a": aggregates})
     return PurgeReport(max(before, previous), previous, scans, aggregates, payloads)
