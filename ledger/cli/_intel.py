@@ -25,7 +25,7 @@ from ..errors import InvalidInput, NotAllowed, UnknownParty
 from ..intel.clones import clone_rings, cloned_codes
 from ..intel.hotspots import MAX_RESOLUTION, Scope, cell_of, hotspots
 from ..intel.lanes import lanes
-from ..intel.privacy import FULL_VIEW, Detail, Pseudonyms, Viewer, pseudonym_key, shown_scan, viewer_for
+from ..intel.privacy import FULL_VIEW, Detail, Pseudonyms, Viewer, pseudonym_key, shared_counts, shown_scan, viewer_for
 from ..intel.records import (
     load_clone_scans,
     load_directory,
@@ -142,7 +142,8 @@ def intel_hotspots(ctx: CliContext, brand: str | None, since: str | None, until:
     if show_cell is not None:
         _show_cell(ctx, engine, show_cell, scope, viewer, pseudonyms, directory.brands)
         return
-    report = hotspots(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), directory.brands, scope, resolution, alpha)
+    groups, seizures = shared_counts(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), viewer, resolution)
+    report = hotspots(groups, seizures, directory.brands, scope, resolution, alpha)
     data = hotspots_json(report)
 
     def human() -> None:
@@ -162,6 +163,7 @@ def _show_cell(ctx: CliContext, engine: Engine, cell: str, scope: Scope, viewer:
     if not h3.is_valid_cell(cell) or h3.get_resolution(cell) > MAX_RESOLUTION:
         raise InvalidInput("--show", cell, "is not an H3 cell of resolution 0…6", "a cell id as `ledger intel hotspots` prints it")
     resolution = h3.get_resolution(cell)
+    shared_counts([], [], viewer, resolution)  # a brand: no finer cells than its sharing rules allow
     boundary = h3.cell_to_boundary(cell)
     lats, lons = [p[0] for p in boundary], [p[1] for p in boundary]
     since, until = scope.since or 0, scope.until or 2**62
@@ -282,8 +284,9 @@ def intel_trends(ctx: CliContext, brand: str | None, since: str | None, until: s
     viewer, _ = _viewer(ctx, engine, for_party)
     scope = _scope(engine, viewer, brand, gtin, since, until)
     bounds = scope.since or 0, scope.until or 2**62
-    rows = trends(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), load_directory(engine).brands, scope,
-                  "brand" in by, "place" in by, resolution)
+    groups, seizures = shared_counts(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), viewer,
+                                     resolution if "place" in by else 0)
+    rows = trends(groups, seizures, load_directory(engine).brands, scope, "brand" in by, "place" in by, resolution)
     data = [trend_json(t) for t in rows]
 
     def human() -> None:
