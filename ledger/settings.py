@@ -10,10 +10,17 @@
 | LEDGER_RESOLVER_URL | http://127.0.0.1:8000 | the verifier's public base URL, printed into label QR codes |
 | LEDGER_CHAIN_READ_TIMEOUT | 2 | seconds a verification waits for the chain before answering from the index |
 | LEDGER_CHAIN_WRITE_TIMEOUT | 120 | seconds an action waits for its transaction to be mined before it is left pending |
+| LEDGER_SCAN_RETENTION_DAYS | 365 | days raw scan places and scanners are kept before `ledger intel purge` removes them |
+| LEDGER_SMTP_HOST | (none: no e-mail) | the SMTP server e-mail alerts go through |
+| LEDGER_SMTP_PORT | 587 (465 with ssl, 25 with none) | its port |
+| LEDGER_SMTP_SECURITY | starttls | `starttls`, `ssl` (TLS from the start) or `none` (a relay on the same host only) |
+| LEDGER_SMTP_USER, LEDGER_SMTP_PASSWORD | (none) | login, if the server wants one |
+| LEDGER_SMTP_SENDER | alerts@localhost | the From address of e-mail alerts |
 """
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +28,60 @@ from pathlib import Path
 
 from .errors import InvalidInput
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "SmtpSecurity", "SmtpSettings"]
+
+
+class SmtpSecurity(enum.StrEnum):
+    STARTTLS = "starttls"
+    SSL = "ssl"
+    NONE = "none"
+
+
+_DEFAULT_PORTS = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.SSL: 465, SmtpSecurity.NONE: 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP server e-mail alerts go through (:mod:`ledger.intel.mail`)."""
+
+    host: str
+    port: int = 0  # 0: the security's usual port
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "alerts@localhost"
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not self.host or len(self.host) > 253 or any(c.isspace() or c in "/@" for c in self.host):
+            raise InvalidInput("LEDGER_SMTP_HOST", self.host, "is not a host name", "e.g. smtp.example.com or 127.0.0.1")
+        if self.port == 0:
+            object.__setattr__(self, "port", _DEFAULT_PORTS[self.security])
+        if not 0 < self.port < 65536:
+            raise InvalidInput("LEDGER_SMTP_PORT", self.port, "is not a port", "1 to 65535, e.g. 587")
+        if (self.user is None) != (self.password is None):
+            raise InvalidInput("LEDGER_SMTP_USER" if self.user is None else "LEDGER_SMTP_PASSWORD", "", "is missing",
+                               "both LEDGER_SMTP_USER and LEDGER_SMTP_PASSWORD, or neither")
+        if "@" not in self.sender or any(c.isspace() for c in self.sender):
+            raise InvalidInput("LEDGER_SMTP_SENDER", self.sender, "is not an e-mail address", "e.g. alerts@ledger.example.com")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings | None:
+        """The SMTP settings in ``env``, or None without LEDGER_SMTP_HOST (no e-mail alerts then)."""
+        host = env.get("LEDGER_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        raw_security = env.get("LEDGER_SMTP_SECURITY", "starttls").strip().lower()
+        try:
+            security = SmtpSecurity(raw_security)
+        except ValueError:
+            raise InvalidInput("LEDGER_SMTP_SECURITY", raw_security, "is not a kind of SMTP security",
+                               "starttls, ssl or none") from None
+        raw_port = env.get("LEDGER_SMTP_PORT", "0").strip()
+        if not (raw_port.isascii() and raw_port.isdigit() and len(raw_port) <= 5):
+            raise InvalidInput("LEDGER_SMTP_PORT", raw_port, "is not a port", "1 to 65535, e.g. 587")
+        return cls(host, int(raw_port), security, env.get("LEDGER_SMTP_USER") or None, env.get("LEDGER_SMTP_PASSWORD") or None,
+                   env.get("LEDGER_SMTP_SENDER", "alerts@localhost").strip())
 
 
 @dataclass(frozen=True)
@@ -34,6 +94,8 @@ class Settings:
     resolver_url: str = "http://127.0.0.1:8000"
     chain_read_timeout: float = 2.0
     chain_write_timeout: float = 120.0
+    scan_retention_days: int = 365
+    smtp: SmtpSettings | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -48,6 +110,9 @@ class Settings:
                             ("LEDGER_CHAIN_WRITE_TIMEOUT", self.chain_write_timeout)):
             if not 0 < value <= 3600:
                 raise InvalidInput(name, value, "is not a number of seconds from 0 to 3600", "e.g. 2 or 120")
+        if not 1 <= self.scan_retention_days <= 36_500:
+            raise InvalidInput("LEDGER_SCAN_RETENTION_DAYS", self.scan_retention_days, "is not a number of days from 1 to 36500",
+                               "e.g. 365")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -70,6 +135,12 @@ class Settings:
                     values[key] = float(env[name])
                 except ValueError:
                     raise InvalidInput(name, env[name], "is not a number", "seconds, e.g. 2 or 120") from None
+        if "LEDGER_SCAN_RETENTION_DAYS" in env:
+            raw = env["LEDGER_SCAN_RETENTION_DAYS"].strip()
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+                raise InvalidInput("LEDGER_SCAN_RETENTION_DAYS", raw, "is not a number of days", "e.g. 365")
+            values["scan_retention_days"] = int(raw)
+        values["smtp"] = SmtpSettings.from_env(env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         values = {k: v for k, v in values.items() if v is not None}
         home = values["home"]

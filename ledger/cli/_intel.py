@@ -1,4 +1,4 @@
-"""``ledger intel hotspots|lanes|clones|trends`` and ``ledger risk``: intelligence from the index alone.
+"""``ledger intel hotspots|lanes|clones|trends|purge`` and ``ledger risk``: intelligence from the index alone.
 
 They read the index (no chain, no passphrase). ``--for PARTY`` shows what that party may see
 under the sharing rules (:mod:`ledger.intel.privacy`); without it the operator sees everything.
@@ -25,7 +25,7 @@ from ..errors import InvalidInput, NotAllowed, UnknownParty
 from ..intel.clones import clone_rings, cloned_codes
 from ..intel.hotspots import MAX_RESOLUTION, Scope, cell_of, hotspots
 from ..intel.lanes import lanes
-from ..intel.privacy import FULL_VIEW, Detail, Pseudonyms, Viewer, pseudonym_key, shown_scan, viewer_for
+from ..intel.privacy import FULL_VIEW, Detail, Pseudonyms, Viewer, pseudonym_key, shared_counts, shown_scan, viewer_for
 from ..intel.records import (
     load_clone_scans,
     load_directory,
@@ -39,12 +39,14 @@ from ..intel.records import (
 from ..intel.report import (
     clone_json,
     hotspots_json,
+    iso,
     item_risk_json,
     lane_json,
     ring_json,
     shipment_risk_json,
     trend_json,
 )
+from ..intel.retention import boundary, purge
 from ..intel.risk import history, item_risks, shipment_risks
 from ..intel.trends import trends
 from ._context import CliContext, pass_ctx
@@ -118,7 +120,7 @@ def _common(f: F) -> F:
 
 @click.group()
 def intel() -> None:
-    """Intelligence over the ledger's records: hotspots, lanes, clone rings, trends."""
+    """Intelligence over the ledger's records: hotspots, lanes, clone rings, trends; retention of raw scans."""
 
 
 @intel.command("hotspots")
@@ -140,7 +142,8 @@ def intel_hotspots(ctx: CliContext, brand: str | None, since: str | None, until:
     if show_cell is not None:
         _show_cell(ctx, engine, show_cell, scope, viewer, pseudonyms, directory.brands)
         return
-    report = hotspots(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), directory.brands, scope, resolution, alpha)
+    groups, seizures = shared_counts(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), viewer, resolution)
+    report = hotspots(groups, seizures, directory.brands, scope, resolution, alpha)
     data = hotspots_json(report)
 
     def human() -> None:
@@ -160,6 +163,7 @@ def _show_cell(ctx: CliContext, engine: Engine, cell: str, scope: Scope, viewer:
     if not h3.is_valid_cell(cell) or h3.get_resolution(cell) > MAX_RESOLUTION:
         raise InvalidInput("--show", cell, "is not an H3 cell of resolution 0…6", "a cell id as `ledger intel hotspots` prints it")
     resolution = h3.get_resolution(cell)
+    shared_counts([], [], viewer, resolution)  # a brand: no finer cells than its sharing rules allow
     boundary = h3.cell_to_boundary(cell)
     lats, lons = [p[0] for p in boundary], [p[1] for p in boundary]
     since, until = scope.since or 0, scope.until or 2**62
@@ -280,8 +284,9 @@ def intel_trends(ctx: CliContext, brand: str | None, since: str | None, until: s
     viewer, _ = _viewer(ctx, engine, for_party)
     scope = _scope(engine, viewer, brand, gtin, since, until)
     bounds = scope.since or 0, scope.until or 2**62
-    rows = trends(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), load_directory(engine).brands, scope,
-                  "brand" in by, "place" in by, resolution)
+    groups, seizures = shared_counts(load_scan_groups(engine, *bounds), load_seizures(engine, *bounds), viewer,
+                                     resolution if "place" in by else 0)
+    rows = trends(groups, seizures, load_directory(engine).brands, scope, "brand" in by, "place" in by, resolution)
     data = [trend_json(t) for t in rows]
 
     def human() -> None:
@@ -292,6 +297,23 @@ def intel_trends(ctx: CliContext, brand: str | None, since: str | None, until: s
                        f"{t.stolen:>7,} {t.seizures:>7,} {100 * t.rate:>6.2f}%")
 
     ctx.emit(data, human)
+
+
+@intel.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(0, 36_500), metavar="DAYS",
+              help="Purge scans older than DAYS days (rounded down to a Monday); default LEDGER_SCAN_RETENTION_DAYS (365).")
+@click.option("--at", "at", metavar="TIME", help="Count the days back from this time (default: now).")
+@pass_ctx
+def intel_purge(ctx: CliContext, days: int | None, at: str | None) -> None:
+    """Retention: keep weekly aggregates of old scans, then remove their places and scanners."""
+    now = _at(at)
+    older_than = ctx.settings.scan_retention_days if days is None else days
+    report = purge(ctx.index(), boundary(now, older_than), now)
+    data = {"before": iso(report.before), "previous": iso(report.previous) if report.previous else None, "scans": report.scans,
+            "aggregates": report.aggregates, "delivery_payloads": report.payloads}
+    ctx.emit(data, lambda: click.echo(
+        f"scans before {data['before']}: {report.scans:,} lost their place and scanner; {report.aggregates:,} weekly "
+        f"aggregates kept; {report.payloads:,} delivery payloads cleared"))
 
 
 @click.command("risk")

@@ -335,7 +335,7 @@ class ContainerContent(SQLModel, table=True):
 
 
 class Subscription(SQLModel, table=True):
-    """A party's webhook for kinds of alerts (clone, counterfeit, stolen, recall), on everything it may see,
+    """A party's webhook (or e-mail address) for kinds of alerts (clone, counterfeit, stolen, recall), on everything it may see,
     one product (``gtin``) or one item (``item_id``: a case). ``secret`` signs the deliveries (HMAC-SHA-256),
     so it is kept as is: the receiver holds the same secret to check them."""
 
@@ -344,7 +344,8 @@ class Subscription(SQLModel, table=True):
     kinds: str = Field(max_length=80)  # comma-separated
     gtin: str | None = Field(default=None, max_length=14)
     item_id: str | None = Field(default=None, max_length=66)
-    url: str = Field(max_length=500)
+    url: str = Field(default="", max_length=500)  # the webhook; "" for an e-mail subscription
+    email: str | None = Field(default=None, max_length=254)  # the address told by e-mail instead of a webhook
     secret: str = Field(max_length=64)
     label: str = Field(default="", max_length=80)
     active: bool = True
@@ -374,7 +375,7 @@ class Delivery(SQLModel, table=True):
     status: str = Field(max_length=12)  # pending | delivered | failed
     attempts: int = 0
     next_attempt_at: int
-    last_status: int | None = None  # HTTP status of the last attempt, if one came back
+    last_status: int | None = None  # HTTP status (e-mail: SMTP reply code) of the last attempt, if one came back
     last_error: str = Field(default="", max_length=200)
     created_at: int
     delivered_at: int | None = None
@@ -421,3 +422,33 @@ class ProductFeature(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     image: int | None = Field(default=None, foreign_key="productimage.id")
     created_at: int
+
+
+class ScanAggregate(SQLModel, table=True):
+    """Scans of one product at one place (0.01° grid, about 1 km) in one week, kept when the raw scans of that
+    week were purged (:mod:`ledger.intel.retention`): what the hotspot and trend analyses read for purged weeks."""
+
+    __table_args__ = (Index("ix_scanaggregate_week", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: int  # Monday-based week number since the epoch (ledger.intel.records.week_of)
+    gtin: str = Field(max_length=14)
+    lat_grid: int | None = None  # round(lat * 100); NULL for scans without a place
+    lon_grid: int | None = None
+    scans: int
+    suspect: int = 0
+    counterfeit: int = 0
+    stolen: int = 0
+    flagged: int = 0
+    site: str = Field(default="", max_length=80)  # a site name among the scans (a post's label), for cell labels
+
+
+class ScanPurge(SQLModel, table=True):
+    """One retention purge: scans before ``purged_before`` (a Monday 00:00 UTC) lost their places and scanners,
+    and their weeks are in scanaggregate. The latest boundary is where the analyses switch to aggregates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    purged_before: int
+    purged_at: int
+    scans: int  # scans whose place and scanner were removed
+    aggregates: int  # scanaggregate rows written

@@ -19,7 +19,8 @@ transaction with the cursor, so an alert is queued once however often the watche
 
 Who may subscribe, and to what, follows the sharing rules (:mod:`ledger.intel.privacy`): officers
 and auditors to any product, brands to their own products only (and their payloads show places as
-cells and scanners as pseudonyms); custodians are refused.
+cells and scanners as pseudonyms); custodians are refused. A subscription is told by webhook or,
+naming an e-mail address instead of a URL, by e-mail (:mod:`ledger.intel.mail`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from ..codes.signature import BrandDirectory
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..index.engine import unit_of_work
 from ..index.models import Subscription
+from .mail import parse_address
 from .privacy import Detail, Pseudonyms, Viewer, shown_scan, viewer_for
 from .records import ScanRow, load_directory, scan_row
 from .report import iso
@@ -125,6 +127,11 @@ class SubscriptionRow:
     gtin: str | None = None
     item_id: str | None = None
     active: bool = True
+    email: str | None = None  # told by e-mail instead of the webhook (url is then "")
+
+    @property
+    def target(self) -> str:
+        return f"mailto:{self.email}" if self.email else self.url
 
     def viewer(self) -> Viewer:
         return viewer_for(self.role, self.party, self.party_name)
@@ -171,15 +178,21 @@ def _check_url(url: str) -> str:
 
 
 def subscribe(engine: Engine, party_name: str, kinds: Sequence[AlertKind], url: str, now: int, gtin: str | None = None,
-              code: ItemKey | None = None, label: str = "") -> tuple[SubscriptionRow, str]:
-    """Add a subscription for ``party_name``; returns it and its signing secret (shown to the caller once)."""
+              code: ItemKey | None = None, label: str = "", email: str | None = None) -> tuple[SubscriptionRow, str]:
+    """Add a subscription for ``party_name``, told at the webhook ``url`` or (``url`` empty) at the e-mail address
+    ``email``; returns it and its signing secret (shown to the caller once; e-mail deliveries are not signed)."""
     if not kinds:
         raise InvalidInput("--on", "", "names no kind of alert", ", ".join(k.value for k in AlertKind))
     if gtin is not None and not (gtin.isdigit() and len(gtin) == 14):
         raise InvalidInput("--gtin", gtin, "is not a GTIN-14", "14 digits")
     if len(label) > 80:
         raise InvalidInput("--label", label[:40] + "…", "is longer than 80 characters", "a short name")
-    _check_url(url)
+    if email is not None:
+        if url:
+            raise InvalidInput("--email", email[:80], "was given with --url", "either a webhook URL or an e-mail address")
+        email = parse_address(email)
+    else:
+        _check_url(url)
     directory = load_directory(engine)
     party = next((p for p in directory.parties.values() if p.name == party_name), None)
     if party is None:
@@ -193,12 +206,13 @@ def subscribe(engine: Engine, party_name: str, kinds: Sequence[AlertKind], url: 
     secret = secrets.token_hex(32)
     item_id = "0x" + code.item_id.hex() if code else None
     row = Subscription(party=party.address, kinds=",".join(k.value for k in kinds), gtin=gtin, item_id=item_id, url=url,
-                       secret=secret, label=label, created_at=now)
+                       email=email, secret=secret, label=label, created_at=now)
     with unit_of_work(engine) as s:
         s.add(row)
         s.flush()
     assert row.id is not None
-    return SubscriptionRow(row.id, party.address, party.name, party.role, tuple(kinds), url, label, gtin, item_id), secret
+    return SubscriptionRow(row.id, party.address, party.name, party.role, tuple(kinds), url, label, gtin, item_id,
+                           email=email), secret
 
 
 def list_subscriptions(engine: Engine, active_only: bool = True) -> list[SubscriptionRow]:
@@ -208,9 +222,10 @@ def list_subscriptions(engine: Engine, active_only: bool = True) -> list[Subscri
 
 def _subscriptions(conn: Connection, active_only: bool) -> list[SubscriptionRow]:
     rows = conn.execute(text(
-        "SELECT s.id, s.party, p.name, p.role, s.kinds, s.url, s.label, s.gtin, s.item_id, s.active "
+        "SELECT s.id, s.party, p.name, p.role, s.kinds, s.url, s.label, s.gtin, s.item_id, s.active, s.email "
         "FROM subscription s JOIN party p ON p.address = s.party ORDER BY s.id")).all()
-    return [SubscriptionRow(int(r[0]), r[1], r[2], Role(r[3]), AlertKind.parse_list(r[4]), r[5], r[6], r[7], r[8], bool(r[9]))
+    return [SubscriptionRow(int(r[0]), r[1], r[2], Role(r[3]), AlertKind.parse_list(r[4]), r[5], r[6], r[7], r[8], bool(r[9]),
+                            r[10])
             for r in rows if r[9] or not active_only]
 
 

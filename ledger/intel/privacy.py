@@ -20,7 +20,13 @@ distributors,
 retailers
 ============  ===============================================================================
 
-Web users' names never appear: a scan records the party, not the person who scanned.
+The analyses' own results follow the same rules for a brand (:func:`shared_counts`): hotspot and
+trend cells no finer than resolution 5, and cells labelled by their centre, never by the site
+names of the scans and seizures in them (a post's name says who scanned).
+
+Web users' names never appear: a scan records the party, not the person who scanned. Raw places
+and scanners are kept for a retention period only (:mod:`ledger.intel.retention`); after it the
+analyses read weekly aggregates that carry neither a scanner nor more than a 0.01° grid point.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,9 +47,10 @@ import h3
 from ..chain.roles import Role
 from ..errors import NotAllowed, RoleError
 from .hotspots import Scope
-from .records import ScanRow
+from .records import ScanGroup, ScanRow, Seizure
 
-__all__ = ["BRAND_CELL_RESOLUTION", "Detail", "Pseudonyms", "Viewer", "pseudonym_key", "shown_scan", "viewer_for"]
+__all__ = ["BRAND_CELL_RESOLUTION", "Detail", "Pseudonyms", "Viewer", "pseudonym_key", "shared_counts", "shown_scan",
+           "viewer_for"]
 
 BRAND_CELL_RESOLUTION = 5
 _KEY_FILE = "intel-pseudonyms.key"
@@ -125,3 +132,23 @@ def shown_scan(scan: ScanRow, viewer: Viewer, names: Mapping[str, str], pseudony
                           {"cell": str(h3.latlng_to_cell(scan.place.lat, scan.place.lon, BRAND_CELL_RESOLUTION))})
         shown["scanner"] = pseudonyms.of(scan.party)
     return shown
+
+
+class _FinerThanShared(NotAllowed):
+    def __init__(self, viewer: str, resolution: int) -> None:
+        self.viewer = viewer
+        self.resolution = resolution
+        super().__init__(f"{viewer} may see places as H3 cells of resolution {BRAND_CELL_RESOLUTION} or coarser, not "
+                         f"{resolution}; ask for --resolution {BRAND_CELL_RESOLUTION} or less")
+
+
+def shared_counts(groups: Sequence[ScanGroup], seizures: Sequence[Seizure], viewer: Viewer, resolution: int
+                  ) -> tuple[list[ScanGroup], list[Seizure]]:
+    """The counts a hotspot or trend analysis at ``resolution`` may use for ``viewer``: all of them for full detail;
+    for a brand, without site names, and refused (NotAllowed) finer than :data:`BRAND_CELL_RESOLUTION`."""
+    if viewer.detail is Detail.FULL:
+        return list(groups), list(seizures)
+    if resolution > BRAND_CELL_RESOLUTION:
+        raise _FinerThanShared(viewer.name, resolution)
+    return ([replace(g, site="") if g.site else g for g in groups],
+            [replace(z, place=replace(z.place, site="")) if z.place is not None and z.place.site else z for z in seizures])

@@ -53,6 +53,9 @@ __all__ = [
     "load_scans",
     "load_scan_groups",
     "load_seizures",
+    "purge_boundary",
+    "SCAN_GROUP_COLUMNS",
+    "SCAN_GROUP_KEY",
     "parse_place",
     "week_of",
     "week_start",
@@ -416,22 +419,41 @@ def load_records(engine: Engine, now: int) -> Records:
 
 # Scans of each product at each place (0.01° grid) in each week. GTIN from the canonical key
 # /01/{gtin}/21/…; ROUND(x) without digits is in both SQLite and PostgreSQL (round(double, int) is not).
-_SCAN_GROUPS = (
-    "SELECT SUBSTR(key, 5, 14), CAST(ROUND(lat * 100) AS INTEGER), CAST(ROUND(lon * 100) AS INTEGER), "
-    "(timestamp + 259200) / 604800, COUNT(*), "
+# ledger.intel.retention writes the same groups into scanaggregate before it purges raw scans.
+SCAN_GROUP_KEY = ("SUBSTR(key, 5, 14), CAST(ROUND(lat * 100) AS INTEGER), CAST(ROUND(lon * 100) AS INTEGER), "
+                  "(timestamp + 259200) / 604800")
+SCAN_GROUP_COLUMNS = (
+    f"{SCAN_GROUP_KEY}, COUNT(*), "
     "SUM(CASE WHEN verdict = 'suspect' THEN 1 ELSE 0 END), SUM(CASE WHEN verdict = 'counterfeit' THEN 1 ELSE 0 END), "
     "SUM(CASE WHEN reasons LIKE '%REPORTED_STOLEN%' THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN verdict <> 'genuine' OR reasons LIKE '%REPORTED_STOLEN%' THEN 1 ELSE 0 END), MAX(site) "
-    "FROM scan WHERE timestamp >= :since AND timestamp < :until "
-    "GROUP BY SUBSTR(key, 5, 14), CAST(ROUND(lat * 100) AS INTEGER), CAST(ROUND(lon * 100) AS INTEGER), "
-    "(timestamp + 259200) / 604800"
+    "SUM(CASE WHEN verdict <> 'genuine' OR reasons LIKE '%REPORTED_STOLEN%' THEN 1 ELSE 0 END), MAX(site)"
+)
+_SCAN_GROUPS = f"SELECT {SCAN_GROUP_COLUMNS} FROM scan WHERE timestamp >= :since AND timestamp < :until GROUP BY {SCAN_GROUP_KEY}"
+# The same groups of purged weeks, from the aggregates the purge kept.
+_AGGREGATE_GROUPS = (
+    "SELECT gtin, lat_grid, lon_grid, week, SUM(scans), SUM(suspect), SUM(counterfeit), SUM(stolen), SUM(flagged), MAX(site) "
+    "FROM scanaggregate WHERE week >= :first AND week < :end GROUP BY gtin, lat_grid, lon_grid, week"
 )
 
 
+def purge_boundary(conn: Connection) -> int:
+    """The latest retention purge's boundary (0: never purged): scans before it are counted in scanaggregate only."""
+    return int(conn.execute(text("SELECT COALESCE(MAX(purged_before), 0) FROM scanpurge")).scalar_one())
+
+
 def load_scan_groups(engine: Engine, since: int = 0, until: int = 2**62) -> list[ScanGroup]:
-    """Every scan in [since, until), counted by product, place (about 1 km) and week."""
+    """Every scan in [since, until), counted by product, place (about 1 km) and week.
+
+    Weeks before the retention boundary (:mod:`ledger.intel.retention`) come from the aggregates kept
+    when their raw scans were purged, whole weeks at a time: a period starting or ending inside a
+    purged week counts all of that week.
+    """
     with engine.connect() as conn:
-        rows = conn.execute(text(_SCAN_GROUPS), {"since": since, "until": until}).all()
+        boundary = purge_boundary(conn)
+        rows = list(conn.execute(text(_SCAN_GROUPS), {"since": max(since, boundary), "until": until}).all())
+        if since < boundary:
+            end = min(week_of(boundary), week_of(until - 1) + 1)
+            rows += conn.execute(text(_AGGREGATE_GROUPS), {"first": week_of(since), "end": end}).all()
     return [ScanGroup(gtin, la / 100 if la is not None else None, lo / 100 if lo is not None else None, int(week), int(n),
                       int(sus or 0), int(cf or 0), int(st or 0), int(fl or 0), site or "")
             for gtin, la, lo, week, n, sus, cf, st, fl, site in rows]

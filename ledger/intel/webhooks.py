@@ -11,6 +11,10 @@ A 2xx answer delivers it. Anything else (another status, a refused connection, a
 retried after 2, 4, 8 … seconds (doubling, at most an hour apart) until :data:`MAX_ATTEMPTS`,
 then the delivery is ``failed``. Every attempt's status or error is kept in the delivery log.
 
+The queue is also the e-mail channel's (:mod:`ledger.intel.mail`): a subscription with an e-mail
+address gets its deliveries as messages through the SMTP server of :class:`Mailer`, with the same
+retries and log (``last_status`` is then the SMTP reply code of a refusal, e.g. 451).
+
 >>> header = sign(b"k" * 32, 1_780_000_000, b'{"kind":"clone"}')
 >>> header.startswith("t=1780000000,v1=")
 True
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 
 import requests
@@ -31,8 +36,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ..index.engine import unit_of_work
+from ..settings import SmtpSettings
+from .mail import SmtpRefused, message, send
 
-__all__ = ["MAX_ATTEMPTS", "TIMEOUT_SECONDS", "DeliveryRow", "backoff", "check_signature", "deliver_due", "delivery_log", "sign"]
+__all__ = ["MAX_ATTEMPTS", "TIMEOUT_SECONDS", "DeliveryRow", "Mailer", "backoff", "check_signature", "deliver_due",
+           "delivery_log", "sign"]
 
 MAX_ATTEMPTS = 10
 TIMEOUT_SECONDS = 5.0
@@ -78,29 +86,56 @@ class DeliveryRow:
     delivered_at: int | None
 
 
-_DUE = ("SELECT d.id, d.payload, d.attempts, d.kind, s.url, s.secret FROM delivery d JOIN subscription s ON s.id = d.subscription "
+@dataclass(frozen=True)
+class Mailer:
+    """How e-mail deliveries leave: the SMTP server (None: none configured, and e-mail deliveries fail and are
+    retried until one is) and the web app's base URL the messages link to."""
+
+    smtp: SmtpSettings | None
+    base_url: str
+
+
+_DUE = ("SELECT d.id, d.payload, d.attempts, d.kind, s.url, s.secret, s.email FROM delivery d "
+        "JOIN subscription s ON s.id = d.subscription "
         "WHERE d.status = 'pending' AND d.next_attempt_at <= :now ORDER BY d.next_attempt_at, d.id LIMIT :limit")
 
 
-def deliver_due(engine: Engine, now: int, session: requests.Session | None = None, limit: int = 100) -> list[DeliveryRow]:
-    """Attempt every pending delivery that is due; returns the deliveries as they stand after the attempts."""
+def _post(http: requests.Session, url: str, secret: str, data: bytes, now: int, delivery_id: int, kind: str
+          ) -> tuple[int | None, str]:
+    try:
+        answer = http.post(url, data=data, timeout=TIMEOUT_SECONDS, allow_redirects=False, headers={
+            "Content-Type": "application/json", "User-Agent": "provenance-ledger-alerts",
+            "X-Ledger-Signature": sign(bytes.fromhex(secret), now, data), "X-Ledger-Delivery": str(delivery_id),
+            "X-Ledger-Alert": kind})
+    except requests.RequestException as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:200]
+    return answer.status_code, "" if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
+
+
+def _mail(mailer: Mailer | None, to: str, body: str, delivery_id: int) -> tuple[int | None, str]:
+    if mailer is None or mailer.smtp is None:
+        return None, "no SMTP server configured (LEDGER_SMTP_HOST)"
+    try:
+        send(mailer.smtp, message(json.loads(body), to, mailer.smtp.sender, mailer.base_url, delivery_id))
+    except SmtpRefused as exc:
+        return (exc.code or None), str(exc)
+    except OSError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:200]
+    return 250, ""
+
+
+def deliver_due(engine: Engine, now: int, session: requests.Session | None = None, limit: int = 100,
+                mailer: Mailer | None = None) -> list[DeliveryRow]:
+    """Attempt every pending delivery that is due (webhooks by HTTP, e-mail through ``mailer``); returns the
+    deliveries as they stand after the attempts."""
     with engine.connect() as conn:
         due = conn.execute(text(_DUE), {"now": now, "limit": limit}).all()
     http = session or requests.Session()
-    for delivery_id, body, attempts, kind, url, secret in due:
-        data = str(body).encode()
-        status: int | None = None
-        error = ""
-        try:
-            answer = http.post(url, data=data, timeout=TIMEOUT_SECONDS, allow_redirects=False, headers={
-                "Content-Type": "application/json", "User-Agent": "provenance-ledger-alerts",
-                "X-Ledger-Signature": sign(bytes.fromhex(secret), now, data), "X-Ledger-Delivery": str(delivery_id),
-                "X-Ledger-Alert": kind})
-            status = answer.status_code
-            if not 200 <= status < 300:
-                error = f"HTTP {status}"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:200]
+    for delivery_id, body, attempts, kind, url, secret, email in due:
+        if email:
+            status, error = _mail(mailer, str(email), str(body), int(delivery_id))
+        else:
+            status, error = _post(http, str(url), str(secret), str(body).encode(), now, int(delivery_id), str(kind))
         tried = int(attempts) + 1
         with unit_of_work(engine) as s:
             if not error:

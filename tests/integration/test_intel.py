@@ -180,6 +180,12 @@ def test_cli_sharing_rules(scene: tuple[WebLedger, dict[str, str]], capsys: pyte
     assert again["scans"][0]["scanner"] == scan["scanner"]  # the same pseudonym every time
     full = json.loads(_cli(web, "--json", "intel", "clones", "--show", code(5)))
     assert full["scans"][0]["scanner"] == "customs" and full["scans"][0]["place"]["site"] == "Port of Rotterdam"
+    # Counts by place: a brand sees cells by their centre, not the sites of the scans and seizures in them.
+    places_full = {r["place"] for r in json.loads(_cli(web, "--json", "intel", "trends", "--by", "place"))}
+    places_acme = json.loads(_cli(web, "--json", "intel", "trends", "--by", "place", "--for", "acme"))
+    assert "Lagos market" in places_full and all(r["place"].startswith("near ") for r in places_acme if r["cell"])
+    assert {r["cell"] for r in places_acme} == {r["cell"] for r in json.loads(_cli(web, "--json", "intel", "trends", "--by",
+                                                                                         "place"))}
     lanes_for_bolt = json.loads(_cli(web, "--json", "intel", "lanes", "--for", "bolt", "--at", _at(web)))
     assert lanes_for_bolt == []  # no bolt goods travelled
     for key, value in _env(web).items():
@@ -189,6 +195,9 @@ def test_cli_sharing_rules(scene: tuple[WebLedger, dict[str, str]], capsys: pyte
         (["intel", "trends", "--for", "truck"], "truck"),
         (["intel", "clones", "--for", "bolt", "--show", code(1)], "bolt may not see scans"),
         (["risk", "--for", "acme"], "the risk ranking is for officers and auditors"),
+        (["intel", "hotspots", "--for", "acme", "--resolution", "6"], "acme may see places as H3 cells of resolution 5"),
+        (["intel", "trends", "--for", "acme", "--by", "place", "--resolution", "6"], "resolution 5 or coarser, not 6"),
+        (["intel", "hotspots", "--for", "acme", "--show", cell_of(LAGOS.lat, LAGOS.lon, 6)], "--resolution 5 or less"),
         (["intel", "hotspots", "--show", "not-a-cell"], "is not an H3 cell"),
         (["intel", "hotspots", "--gtin", "123"], "is not a GTIN-14"),
         (["intel", "lanes", "--since", "yesterday"], "is not a date"),
