@@ -24,6 +24,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_keys.exceptions import BadSignature, ValidationError
 from eth_utils.address import to_checksum_address
 
 from ..errors import BadJoinRequest
@@ -85,8 +86,8 @@ class JoinRequest:
         """The address whose key made the signature (any signature recovers to some address: compare it)."""
         try:
             return str(Account.recover_message(self.signable(), signature=self.signature))
-        except (ValueError, TypeError) as exc:  # not a valid secp256k1 signature (v, r or s out of range)
-            raise BadJoinRequest("signature", "0x" + self.signature.hex(), f"is not a valid signature ({exc})",
+        except (ValueError, TypeError, BadSignature, ValidationError) as exc:  # v, r or s out of range
+            raise BadJoinRequest("signature", "0x" + self.signature.hex(), f"is not a valid signature ({type(exc).__name__})",
                                  "the signature the requester's `ledger party add` wrote") from None
 
     def to_json(self) -> str:
