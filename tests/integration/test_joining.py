@@ -314,3 +314,24 @@ def test_hostile_request_files_are_refused_with_the_reason(shared_network: Netwo
     assert message in err, (case, err)
     assert "Traceback" not in err and len(err) < 1000
     assert _names(cli, network.admin) == before  # nothing granted, nothing written
+
+
+BAD_URLS = [
+    ("ftp://swift.example", "is not an http(s) URL with a host"),
+    ("https://", "is not an http(s) URL with a host"),
+    ("https://swift.example/a b", "printable ASCII"),
+    ("https://swift.example:99999/", "is not a URL"),
+    ("https://" + "s" * 200 + ".example", "is too long"),
+    ("https://swïft.example", "printable ASCII"),
+]
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_URLS)
+def test_a_bad_service_url_is_refused_before_anything_is_made(shared_network: Network, cli: Cli, url: str,
+                                                               message: str) -> None:
+    for home in (shared_network.admin, shared_network.joiner):  # granting at once, and writing a join request
+        keys = sorted((home.path / "keystore").glob("*.json"))
+        code, _, err = cli(home, "party", "add", "swift", "--role", "carrier", "--url", url)
+        assert code == 1 and f"--url '{url[:20]}" in err and message in err, err
+        assert sorted((home.path / "keystore").glob("*.json")) == keys  # no key made
+        assert not (home.path / "join-requests" / "swift.json").exists()
