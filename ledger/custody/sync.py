@@ -58,6 +58,7 @@ def sync(ledger: Ledger) -> SyncReport:
         start = cursor.next_block
     report = SyncReport(start, head, reconciled, adopted=adopted)
     artifact = ledger.chain.runs_artifact()  # an older contract has no directory
+    own = set(ledger.keystore.names())  # this home's parties keep the names their key files have
     for low in range(start, head + 1, _STEP):
         high = min(head, low + _STEP - 1)
         anchors = ledger.chain.anchors_between(low, high)
@@ -90,7 +91,7 @@ def sync(ledger: Ledger) -> SyncReport:
                 s.add(PrefixBinding(prefix=prefix, brand=brand))
                 report.new_prefixes += 1
             for address, name, url in profiles:
-                report.profiles += _take_profile(s, address, name, url, roles[address])
+                report.profiles += _take_profile(s, address, name, url, roles[address], own)
             stored = s.get(SyncCursor, 1)
             if stored is None:
                 s.add(SyncCursor(id=1, next_block=high + 1))
@@ -99,7 +100,7 @@ def sync(ledger: Ledger) -> SyncReport:
     return report
 
 
-def _take_profile(s: Session, address: str, name: str, url: str, role: Role | None) -> int:
+def _take_profile(s: Session, address: str, name: str, url: str, role: Role | None, own: set[str]) -> int:
     """Put one published directory entry into the party table; 1 if it changed a row. The contract let only a role
     holder publish, and only a name of ASCII letters, digits, - _ . and a printable URL."""
     row = s.get(Party, address)
@@ -112,6 +113,8 @@ def _take_profile(s: Session, address: str, name: str, url: str, role: Role | No
         s.add(Party(address=address, name=label, role=role, created_at=datetime.now(UTC), service_url=url))
         s.flush()
         return 1
+    if row.name in own:  # ours: `--as NAME` names its key file; a different published name is the audit's finding
+        label = row.name
     if (row.name, row.service_url) == (label, url) or (row.name == directory_label(name, address) and row.service_url == url):
         return 0
     row.name, row.service_url = label, url

@@ -24,8 +24,9 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_keys.exceptions import BadSignature, ValidationError
+from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
+from eth_utils.exceptions import ValidationError
 
 from ..errors import BadJoinRequest
 from ..untrusted import load_json
