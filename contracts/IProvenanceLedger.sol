@@ -49,11 +49,20 @@ interface IProvenanceLedger {
     error KindNotAllowed(AnchorKind kind, address caller);
     /// @notice `account` holds neither BRAND_ROLE nor CUSTODIAN_ROLE, so it keeps no goods and has no premises.
     error NotAGoodsHolder(address account);
+    /// @notice `account` holds none of BRAND_ROLE, CUSTODIAN_ROLE, OFFICER_ROLE or AUDITOR_ROLE, so it is no party
+    /// and has no entry in the directory.
+    error NotAParty(address account);
+    /// @notice A directory name is 1 to 80 bytes of ASCII letters, digits, '-', '_' and '.'.
+    error InvalidProfileName(string name);
+    /// @notice A service URL is at most 200 bytes of printable ASCII without spaces (empty: no service).
+    error InvalidServiceUrl(string url);
 
     /// @notice A GS1 company prefix was bound to a brand.
     event PrefixBound(string prefix, address indexed brand);
     /// @notice A goods holder committed the hash of its set of premises (zero: it has none).
     event PremisesCommitted(address indexed party, bytes32 premisesHash);
+    /// @notice A party published its directory entry: the name it goes by and the URL of its service.
+    event ProfilePublished(address indexed party, string name, string url);
     /// @notice A root was appended to the anchor chain.
     event AnchorRecorded(
         uint256 indexed sequence,
@@ -104,6 +113,23 @@ interface IProvenanceLedger {
      * string label), degrees in units of 1e-7; zero for no premises.
      */
     function commitPremises(bytes32 hash) external;
+
+    /**
+     * @notice Publishes the caller's own directory entry (replacing its earlier one), so that every
+     * organisation on the chain learns the name it goes by and where its service answers. Only holders of
+     * BRAND_ROLE, CUSTODIAN_ROLE, OFFICER_ROLE or AUDITOR_ROLE, each for itself.
+     * @param name 1 to 80 bytes of ASCII letters, digits, '-', '_' and '.'.
+     * @param url The party's service URL, at most 200 bytes of printable ASCII without spaces; "" for none.
+     */
+    function publishProfile(string calldata name, string calldata url) external;
+
+    /**
+     * @notice The directory entry a party last published.
+     * @param party The party's address.
+     * @return name The published name, or "" if it never published one.
+     * @return url The published service URL, or "".
+     */
+    function profileOf(address party) external view returns (string memory name, string memory url);
 
     /**
      * @notice The brand a company prefix is bound to.

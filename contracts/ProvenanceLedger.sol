@@ -24,6 +24,8 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
     /// @notice Auditors: read-only, recognised off-chain.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
 
+    uint256 private constant _MAX_NAME_LENGTH = 80;
+    uint256 private constant _MAX_URL_LENGTH = 200;
     uint256 private constant _MIN_PREFIX_LENGTH = 6;
     uint256 private constant _MAX_PREFIX_LENGTH = 12;
 
@@ -35,11 +37,19 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
         uint40 digits;
     }
 
+    /// @dev A party's directory entry, as it published it.
+    struct Profile {
+        string name;
+        string url;
+    }
+
     /// @dev keccak256(bytes(prefix)) => the bound prefix that `prefix` is (length equal to its own) or starts
     /// (longer: the first bound prefix that extends it; GS1 company prefixes never nest, see bindPrefix).
     mapping(bytes32 prefixKey => BoundPrefix) private _prefixes;
     /// @dev Goods holder => hash of its premises.
     mapping(address party => bytes32 premisesHash) private _premisesHashes;
+    /// @dev Party => its published directory entry.
+    mapping(address party => Profile) private _profiles;
     /// @dev Merkle root => anchor (two slots).
     mapping(bytes32 root => Anchor) private _anchors;
 
@@ -93,6 +103,24 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
         if (!hasRole(BRAND_ROLE, msg.sender) && !hasRole(CUSTODIAN_ROLE, msg.sender)) revert NotAGoodsHolder(msg.sender);
         _premisesHashes[msg.sender] = hash;
         emit PremisesCommitted(msg.sender, hash);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function publishProfile(string calldata name, string calldata url) external {
+        if (
+            !hasRole(BRAND_ROLE, msg.sender) && !hasRole(CUSTODIAN_ROLE, msg.sender) && !hasRole(OFFICER_ROLE, msg.sender)
+                && !hasRole(AUDITOR_ROLE, msg.sender)
+        ) revert NotAParty(msg.sender);
+        if (!_isProfileName(bytes(name))) revert InvalidProfileName(name);
+        if (!_isServiceUrl(bytes(url))) revert InvalidServiceUrl(url);
+        _profiles[msg.sender] = Profile(name, url);
+        emit ProfilePublished(msg.sender, name, url);
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function profileOf(address party) external view returns (string memory name, string memory url) {
+        Profile storage profile = _profiles[party];
+        return (profile.name, profile.url);
     }
 
     /// @inheritdoc IProvenanceLedger
@@ -242,6 +270,29 @@ contract ProvenanceLedger is IProvenanceLedger, AccessControl {
             digits /= 10;
         }
         return string(text);
+    }
+
+    /// @dev Whether `name` is 1 to 80 bytes of ASCII letters, digits, '-', '_' and '.'.
+    function _isProfileName(bytes calldata name) private pure returns (bool) {
+        uint256 length = name.length;
+        if (length == 0 || length > _MAX_NAME_LENGTH) return false;
+        for (uint256 i = 0; i < length; ++i) {
+            bytes1 c = name[i];
+            bool ok = (c >= "0" && c <= "9") || (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "-" || c == "_"
+                || c == ".";
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    /// @dev Whether `url` is at most 200 bytes of printable ASCII without spaces (0x21 to 0x7e).
+    function _isServiceUrl(bytes calldata url) private pure returns (bool) {
+        uint256 length = url.length;
+        if (length > _MAX_URL_LENGTH) return false;
+        for (uint256 i = 0; i < length; ++i) {
+            if (url[i] < 0x21 || url[i] > 0x7e) return false;
+        }
+        return true;
     }
 
     /// @dev Reverts with InvalidPrefix unless `prefix` is 6 to 12 ASCII digits; returns its value.

@@ -33,6 +33,7 @@ __all__ = [
     "ActionRefused",
     "AlreadyPacked",
     "AuditScopeEmpty",
+    "BadJoinRequest",
     "ChainLocked",
     "ChainRejected",
     "ChainUnavailable",
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidImage",
     "InvalidInput",
     "InvalidItemKey",
+    "JoinRequestForged",
     "JournalPending",
     "KeystoreError",
     "LedgerError",
@@ -58,6 +60,7 @@ __all__ = [
     "NotProductOwner",
     "UnknownProduct",
     "NotHolder",
+    "NotContractAdmin",
     "NotInitialised",
     "NotOnLedger",
     "NotPacked",
@@ -171,6 +174,35 @@ class DuplicateItem(Conflict):
     def __init__(self, key: str, where: str) -> None:
         self.key, self.where = key, where
         super().__init__(f"item {key} is {where}; nothing was registered")
+
+
+class BadJoinRequest(InvalidInput):
+    """A join request file that is malformed, or whose fields the administrator cannot grant (role, prefixes,
+    expiry, another chain or contract); ``field`` names the field."""
+
+    def __init__(self, field: str, value: object, problem: str, expected: str) -> None:
+        super().__init__(f"join request {field}", value, problem, expected)
+        self.request_field = field
+
+
+class JoinRequestForged(NotAllowed):
+    """A join request whose signature was not made by the key of the address it names (forged, or a field was
+    changed after signing)."""
+
+    def __init__(self, address: str, signer: str) -> None:
+        self.address, self.signer = address, signer
+        super().__init__(f"join request for {address}: its signature was made by {signer}, not by {address} (a field "
+                         "was changed after signing, or the request is forged); ask the requester for the file its "
+                         "`ledger party add` wrote, unchanged")
+
+
+class NotContractAdmin(NotAllowed):
+    """This home's admin key does not administer the contract, so it cannot grant roles or bind prefixes."""
+
+    def __init__(self, contract: str, action: str) -> None:
+        self.contract, self.action = contract, action
+        super().__init__(f"this home cannot {action}: it does not hold the admin key of contract {contract}; "
+                         "the contract's administrator runs `ledger party grant REQUEST_FILE` in its own home")
 
 
 class UnknownParty(NotFound):

@@ -8,7 +8,10 @@ events and anchors, each against what proves it.
 - parties' names and addresses (``--as``, ``--to``, names in verdicts): each key file of this home
   must have the party row of its name at the key's address;
 - premises (CUSTODY_MISMATCH for goods at rest): each party's rows must hash to what the party
-  committed on chain (``premisesHash``), for the parties of this home and any party with rows.
+  committed on chain (``premisesHash``), for the parties of this home and any party with rows;
+- the directory (names and service URLs other homes reach a party by): each party that published an entry
+  (``profileOf``) has its name (or, where another address took that name here, ``NAME-<6 hex digits>``) and URL
+  in its row; a row with a URL for a party that published none is found too (:func:`check_profiles`).
 
 docs/DESIGN.md lists everything else the index holds and why it needs no proof.
 """
@@ -26,7 +29,7 @@ from ..index.models import Party, PrefixBinding, Premises
 from ..proofs.premises import premises_hash
 from .findings import Finding, FindingCode
 
-__all__ = ["check_directory"]
+__all__ = ["check_directory", "check_profiles"]
 
 _LOG_BLOCKS = 5_000  # blocks per eth_getLogs request: nodes cap the range a query may span
 _KINDS = ("CARRIER", "DISTRIBUTOR", "RETAILER")
@@ -43,7 +46,8 @@ def check_directory(session: Session, chain: ChainClient, keystore: Keystore) ->
     premises = list(session.scalars(select(Premises)))
     common = [*check_prefix_bindings(bindings, chain), *check_party_keys(parties, keystore)]
     if chain.runs_artifact():
-        return [*common, *check_party_roles(parties, chain), *check_premises(parties, premises, keystore, chain)]
+        return [*common, *check_party_roles(parties, chain), *check_premises(parties, premises, keystore, chain),
+                *check_profiles(parties, chain)]
     # An older deployment holds no premises hashes and no custodian kinds: say so once, check what it has.
     outdated = Finding(FindingCode.CONTRACT_OUTDATED, f"contract {chain.contract.address}",
                        "its code is not this version's artifact",
@@ -132,4 +136,26 @@ def check_premises(parties: list[Party], rows: list[Premises], keystore: Keystor
             findings.append(Finding(FindingCode.PREMISES_MISMATCH, f"party {name}",
                                     f"has {count} premises in the index, hashing to {_h(mine)}",
                                     f"{_h(committed)}, the premises hash it committed on chain (premisesHash)"))
+    return findings
+
+
+def check_profiles(parties: list[Party], chain: ChainClient) -> list[Finding]:
+    """Each party's name and service URL against the entry it published on chain (``profileOf``). A party that
+    published none may have any name here (a local label: decisions go by address), but no URL."""
+    findings = []
+    for party in parties:
+        if party.role == Role.ADMIN:
+            continue
+        name, url = chain.profile_of(party.address)
+        if not name:
+            if party.service_url:
+                findings.append(Finding(FindingCode.PROFILE_MISMATCH, f"party {party.name}",
+                                        f"has the service URL {party.service_url!r}",
+                                        f"none: {party.address} published no directory entry (profileOf)"))
+            continue
+        names = (name, f"{name[:73]}-{party.address[2:8].lower()}")  # as `ledger sync` labels a name taken here
+        if party.name not in names or party.service_url != url:
+            findings.append(Finding(FindingCode.PROFILE_MISMATCH, f"party {party.address}",
+                                    f"is named {party.name!r} with the service URL {party.service_url!r}",
+                                    f"name {name!r} and service URL {url!r}, the entry it published (profileOf)"))
     return findings

@@ -46,6 +46,7 @@ class FindingCode(enum.StrEnum):
     PARTY_ROLE_MISMATCH = "PARTY_ROLE_MISMATCH"
     PARTY_KEY_MISMATCH = "PARTY_KEY_MISMATCH"
     PREMISES_MISMATCH = "PREMISES_MISMATCH"
+    PROFILE_MISMATCH = "PROFILE_MISMATCH"
 
     @property
     def sentence(self) -> str:
@@ -84,6 +85,8 @@ _SENTENCES = {
     FindingCode.PARTY_ROLE_MISMATCH: "a party's role in the index is not a role it holds on chain",
     FindingCode.PARTY_KEY_MISMATCH: "a party of this home is not at the address its key file holds",
     FindingCode.PREMISES_MISMATCH: "a party's premises in the index are not those it committed on chain",
+    FindingCode.PROFILE_MISMATCH: "a party's name or service URL in the index is not the directory entry it published "
+                                  "on chain",
 }
 
 

@@ -249,6 +249,10 @@ class ChainClient:
     def bind_prefix(self, admin: LocalAccount, prefix: str, brand: str) -> None:
         self._send(admin, self.contract.functions.bindPrefix(prefix, brand), f"bind prefix {prefix}")
 
+    def publish_profile(self, party: LocalAccount, name: str, url: str) -> None:
+        """Publish ``party``'s own directory entry (its name and service URL) on chain."""
+        self._send(party, self.contract.functions.publishProfile(name, url), "publish the directory entry")
+
     def commit_premises(self, party: LocalAccount, premises_hash: bytes) -> None:
         self._send(party, self.contract.functions.commitPremises(premises_hash), "commit the premises")
 
@@ -373,6 +377,15 @@ class ChainClient:
         bound, owner = self.contract.functions.conflictingPrefix(prefix).call()
         return None if int(owner, 16) == 0 else (str(bound), str(owner))
 
+    def profile_of(self, party: str) -> tuple[str, str]:
+        """The (name, service URL) ``party`` last published; ("", "") if it never published one."""
+        name, url = self.contract.functions.profileOf(to_checksum_address(party)).call()
+        return str(name), str(url)
+
+    def is_admin(self, address: str) -> bool:
+        """Whether ``address`` administers the contract (grants roles, binds prefixes)."""
+        return self.has_role("ADMIN", address)
+
     def premises_hash(self, party: str) -> bytes:
         return bytes(self.contract.functions.premisesHash(party).call())
 
@@ -392,3 +405,9 @@ class ChainClient:
     def prefix_bindings_between(self, from_block: int, to_block: int) -> list[tuple[str, str]]:
         logs = self.contract.events.PrefixBound().get_logs(from_block=from_block, to_block=to_block)
         return [(str(log["args"]["prefix"]), str(log["args"]["brand"])) for log in logs]
+
+    def profiles_between(self, from_block: int, to_block: int) -> list[tuple[str, str, str]]:
+        """``ProfilePublished`` logs in block order: (party, name, url)."""
+        logs = self.contract.events.ProfilePublished().get_logs(from_block=from_block, to_block=to_block)
+        ordered = sorted(logs, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
+        return [(str(log["args"]["party"]), str(log["args"]["name"]), str(log["args"]["url"])) for log in ordered]

@@ -27,6 +27,7 @@ from ..geo import Location
 from ..index.engine import unavailable
 from ..proofs.events import Action
 from ..proofs.inspections import InspectionOutcome
+from ..proofs.join_request import MAX_REQUEST_BYTES
 from ..settings import Settings
 from ._alerts import alerts
 from ._audit import audit_command, contents_command, epcis_group, pack_command, trace_command, unpack_command
@@ -70,9 +71,11 @@ def init(ctx: CliContext, attach: str | None, redeploy: bool) -> None:
     ledger = Ledger.init(ctx.with_passphrase(confirm=True), attach_to=attach, redeploy=redeploy)
     ctx.adopt(ledger)
     report_upgrade(ledger.schema_upgrade)
+    admin = ledger.keystore.unlock("admin").address if "admin" in ledger.keystore.names() else None
     info: dict[str, object] = {"home": str(ctx.settings.home), "contract": ledger.chain.contract.address,
                                "chain_id": ledger.chain.chain_id, "chain": ledger.chain.label,
-                               "admin": ledger.keystore.unlock("admin").address}
+                               "admin": admin or "none: this home joins a contract another organisation administers "
+                                                 "(`ledger party add` writes join requests for it)"}
     if redeploy:
         info["parties"] = ledger.restored
     ctx.emit(info, lambda: click.echo("\n".join(
@@ -88,14 +91,43 @@ def party() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role if r is not Role.ADMIN]))
 @click.option("--prefix", "prefixes", multiple=True, help="GS1 company prefix the brand owns (repeatable).")
+@click.option("--url", "service_url", default="", metavar="SERVICE_URL",
+              help="Where the party's service answers (published in the directory on chain).")
 @pass_ctx
-def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...]) -> None:
-    """Create NAME's key (or use the home's key file of NAME), grant its role on chain and bind its GS1 prefixes."""
-    kept = name.strip() in ctx.ledger.keystore.names()
-    p = ctx.ledger.add_party(name, Role.parse(role), prefixes)
+def party_add(ctx: CliContext, name: str, role: str, prefixes: tuple[str, ...], service_url: str) -> None:
+    """Create NAME's key (or use the home's key file of NAME), grant its role on chain, bind its GS1 prefixes and
+    publish its directory entry. In a home that joined another organisation's contract, write a join request
+    signed by the new key instead, for the contract's administrator to grant (`ledger party grant FILE`)."""
+    ledger = ctx.ledger
+    if ledger.admin_account() is None:
+        pending = ledger.request_join(name, Role.parse(role), prefixes, service_url)
+        info = {"name": pending.name, "role": pending.role.value, "address": pending.address,
+                "prefixes": list(pending.prefixes), "service_url": pending.service_url,
+                "existing_key": pending.existing_key, "granted": False, "request": str(pending.request)}
+        ctx.emit(info, lambda: click.echo(
+            f"created the key of {pending.name} ({pending.role.value}) {pending.address}; this home cannot grant roles "
+            f"on contract {ledger.chain.contract.address}, so it wrote the join request {pending.request}\n"
+            "send that file to the contract's administrator, who runs `ledger party grant FILE`; then `ledger sync` "
+            f"(or the first command as {pending.name}) takes the party up here"))
+        return
+    kept = name.strip() in ledger.keystore.names()
+    p = ledger.add_party(name, Role.parse(role), prefixes, service_url)
     data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": list(prefixes), "existing_key": kept}
     ctx.emit(data, lambda: click.echo(f"added {p.name} ({p.role}) {p.address}" + (f" prefixes {', '.join(prefixes)}" if prefixes else "")
                                       + (" with the key already in this home" if kept else "")))
+
+
+@party.command("grant")
+@click.argument("request_file", metavar="REQUEST_FILE", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def party_grant(ctx: CliContext, request_file: Path) -> None:
+    """Check a join request another organisation sent (its signature, role, prefixes, age, chain and contract) and
+    grant it on chain: the role, the GS1 prefixes it claims. Only in the home of the contract's administrator."""
+    p = ctx.ledger.grant_join(read_input(request_file, "REQUEST_FILE", MAX_REQUEST_BYTES))
+    prefixes = next((bound for row, bound in ctx.ledger.parties() if row.address == p.address), [])
+    data = {"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes}
+    ctx.emit(data, lambda: click.echo(f"granted {p.name} ({p.role}) {p.address}"
+                                      + (f" prefixes {', '.join(prefixes)}" if prefixes else "")))
 
 
 @party.command("locate", context_settings={"ignore_unknown_options": True})  # so "-33.9,18.4" is LAT,LON
@@ -129,14 +161,14 @@ def party_list(ctx: CliContext) -> None:
     """List the parties this index knows."""
     premises = ctx.ledger.premises()
     parties = ctx.ledger.parties()
-    rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes,
+    rows = [{"name": p.name, "role": p.role, "address": p.address, "prefixes": prefixes, "service_url": p.service_url,
              "premises": [{"lat": m.lat, "lon": m.lon, "label": m.label} for m in premises.get(p.address, [])]}
             for p, prefixes in parties]
 
     def human() -> None:
         for p, prefixes in parties:
             places = "; ".join(f"{m.label or 'premises'} ({m.lat:.4f},{m.lon:.4f})" for m in premises.get(p.address, []))
-            click.echo(f"{p.name:20} {p.role:12} {p.address}  {' '.join(prefixes)}  {places}".rstrip())
+            click.echo(f"{p.name:20} {p.role:12} {p.address}  {' '.join(prefixes)}  {places}  {p.service_url}".rstrip())
 
     ctx.emit(rows, human)
 
@@ -281,8 +313,10 @@ def sync_command(ctx: CliContext) -> None:
     """Read the contract's logs since the last sync and bring the index up to date."""
     report = sync(ctx.ledger)
     ctx.emit(report, lambda: click.echo(
-        "\n".join(report.reconciled + [(f"blocks {report.from_block}–{report.to_block}: {report.new_anchors} new anchors, "
-                                       f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes")])))
+        "\n".join(report.reconciled + [f"{name}: granted on chain, taken up by this home" for name in report.adopted]
+                  + [(f"blocks {report.from_block}–{report.to_block}: {report.new_anchors} new anchors, "
+                      f"{report.known_anchors} already indexed, {report.new_prefixes} new prefixes, "
+                      f"{report.profiles} directory entries")])))
 
 
 for _command in (labels, rfid, brands, check, verify):

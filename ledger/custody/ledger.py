@@ -13,6 +13,7 @@ transaction again if the node lost it, and meanwhile the action is reported pend
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -38,6 +39,7 @@ from ..errors import (
     InvalidInput,
     JournalPending,
     KeystoreError,
+    NotContractAdmin,
     NotInitialised,
     NotOnLedger,
     PrefixNests,
@@ -75,12 +77,14 @@ from ..index.models import (
 from ..index.write_lock import WriteLock, anchoring, exclusive
 from ..proofs.events import ZERO_ADDRESS, Action, AnchorKind, CustodyEvent
 from ..proofs.inspections import InspectionOutcome
+from ..proofs.join_request import JoinRequest
 from ..proofs.merkle import MerkleTree, event_leaf
 from ..proofs.premises import premises_hash
 from ..proofs.typed_data import ActionMessage, Domain, RegistrationMessage, sign
 from ..settings import Settings
 from ..untrusted import anchor_root, is_name, plain_text
 from .containers import record_packing, refuse_packed, shipment_items
+from .joining import PendingJoin, adopt_granted, check_service_url, grant_request, is_profile_name, request_path, write_request
 from .registration import ITEM_COLUMNS, BatchPlan, ItemSpec, plan_batch
 from .rules import check_items, check_receive, load_states
 from .state import RULES, STATE_COLUMNS, Act, Actor, effect
@@ -141,13 +145,18 @@ class Ledger:
             engine.dispose()
             raise
         keystore = _keystore(settings)
-        admin = keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
         chain = _connect(settings)
-        chain.fund(admin.address, _GAS_MONEY)
+        # Joining another organisation's contract: this home administers nothing, so it makes no admin key; its
+        # parties ask the contract's administrator for their roles (`ledger party add` writes a join request).
+        joining = attach_to is not None and "admin" not in keystore.names()
+        admin = None if joining else keystore.unlock("admin") if "admin" in keystore.names() else keystore.create("admin")
+        if admin is not None:
+            chain.fund(admin.address, _GAS_MONEY)
         if attach_to:
             chain.attach(attach_to)
             address, block = attach_to, 0
         else:
+            assert admin is not None
             address, block = chain.deploy(admin)
         settings.deployment_file.write_text(json.dumps(
             {"address": address, "chain_id": chain.chain_id, "deployed_at_block": block}, indent=2) + "\n")
@@ -160,7 +169,7 @@ class Ledger:
                 for table in (ContainerContent, Container, Event, Item, Batch, Shipment, Anchor, PendingAction, Scan,
                               SyncCursor):
                     s.execute(delete(table))
-            if s.get(Party, admin.address) is None:
+            if admin is not None and s.get(Party, admin.address) is None:
                 s.add(Party(address=admin.address, name="admin", role=Role.ADMIN, created_at=_now()))
         if redeploy:
             ledger.restored = ledger.restore_parties(granted=attach_to is None)
@@ -196,8 +205,17 @@ class Ledger:
 
     # -- parties -------------------------------------------------------------------------
 
-    @exclusive
-    def add_party(self, name: str, role: Role, prefixes: Sequence[str] = ()) -> Party:
+    gas_money = _GAS_MONEY
+
+    def admin_account(self) -> LocalAccount | None:
+        """This home's admin key if it administers the contract (grants roles, binds prefixes), else None: a home
+        that joined another organisation's contract asks its administrator instead (``request_join``)."""
+        if "admin" not in self.keystore.names():
+            return None
+        admin = self.keystore.unlock("admin")
+        return admin if self.chain.is_admin(admin.address) else None
+
+    def _check_new_party(self, name: str, role: Role, prefixes: Sequence[str], service_url: str) -> str:
         name = name.strip()
         if not is_name(name):
             raise InvalidInput("party name", name, "is empty, too long or has spaces/symbols", "letters, digits, - _ . (≤ 80)")
@@ -206,6 +224,18 @@ class Ledger:
                                "brand, carrier, distributor, retailer, officer or auditor")
         if prefixes and role is not Role.BRAND:
             raise RoleError(name, "own GS1 company prefixes", "brand")
+        check_service_url(service_url)
+        if service_url and not is_profile_name(name):
+            raise InvalidInput("party name", name, "cannot be published in the directory on chain with its --url",
+                               "ASCII letters, digits, - _ . (≤ 80)")
+        return name
+
+    @exclusive
+    def add_party(self, name: str, role: Role, prefixes: Sequence[str] = (), service_url: str = "") -> Party:
+        """Onboard a party of this home's own contract: key, role and prefixes on chain, and its directory entry
+        (name and service URL) published with its own key. A home that does not administer the contract uses
+        :meth:`request_join` instead."""
+        name = self._check_new_party(name, role, prefixes, service_url)
         # A key file without a party record (a home redeployed by an older version, or an index replaced) is this
         # home's key — it opens with the home's passphrase — so the party is onboarded again with it.
         kept = self.keystore.unlock(name) if name in self.keystore.names() else None
@@ -215,21 +245,56 @@ class Ledger:
                                     f"shows them); act as it with `--as {name}`, or choose another name for a new party")
             if kept is not None and (holder := s.get(Party, kept.address)) is not None:
                 raise StateConflict(f"key file of {name}", f"holds the key of party {holder.name}; choose another name")
-        self._refuse_taken_prefixes(prefixes)
-        admin = self.keystore.unlock("admin")
+        self.refuse_taken_prefixes(prefixes)
+        admin = self.admin_account()
+        if admin is None:
+            raise NotContractAdmin(self.chain.contract.address, f"grant {name} its role")
         account = kept or self.keystore.create(name)
         self.chain.fund(account.address, _GAS_MONEY)
         for chain_role in role.chain_roles:
             self.chain.grant_role(admin, chain_role, account.address)
         for prefix in prefixes:
             self.chain.bind_prefix(admin, prefix, account.address)
-        party = Party(address=account.address, name=name, role=role, created_at=_now())
+        if is_profile_name(name) and self.chain.runs_artifact():  # a name in another script stays this home's label
+            self.chain.publish_profile(account, name, service_url)
+        party = Party(address=account.address, name=name, role=role, created_at=_now(), service_url=service_url)
         with unit_of_work(self.engine) as s:
             s.add(party)
             s.add_all(PrefixBinding(prefix=p, brand=account.address) for p in prefixes)
         return party
 
-    def _refuse_taken_prefixes(self, prefixes: Sequence[str]) -> None:
+    @exclusive
+    def request_join(self, name: str, role: Role, prefixes: Sequence[str] = (), service_url: str = "") -> PendingJoin:
+        """In a home that cannot grant roles: make the party's key here and write its join request, signed by that
+        key, for the contract's administrator (`ledger party grant FILE`); the party is adopted once granted."""
+        name = self._check_new_party(name, role, prefixes, service_url)
+        if not is_profile_name(name):
+            raise InvalidInput("party name", name, "cannot be published in the directory on chain",
+                               "ASCII letters, digits, - _ . (≤ 80)")
+        with Session(self.engine) as s:
+            if s.scalars(select(Party).where(col(Party.name) == name)).first() is not None:
+                raise StateConflict(f"party {name}", "already exists (`ledger party list` shows it); choose another name")
+        self.refuse_taken_prefixes(prefixes)
+        kept = name in self.keystore.names()
+        account = self.keystore.unlock(name) if kept else self.keystore.create(name)
+        with contextlib.suppress(ChainRejected):  # a production network has no dev accounts: the party buys its gas
+            self.chain.fund(account.address, _GAS_MONEY)
+        request = JoinRequest(account.address, name, role.value, tuple(prefixes), service_url, self.domain.chain_id,
+                              self.domain.contract, self.clock()).signed(account)
+        path = write_request(self.settings.home, request)
+        return PendingJoin(name, role, account.address, tuple(prefixes), service_url, path, kept)
+
+    @exclusive
+    def grant_join(self, data: bytes) -> Party:
+        """Check a join request file's bytes and grant it (this home must administer the contract)."""
+        return grant_request(self, data, self.clock())
+
+    @exclusive
+    def adopt_granted(self, only: str | None = None) -> list[Party]:
+        """Take up this home's parties whose join requests the administrator has granted (see custody.joining)."""
+        return adopt_granted(self, only)
+
+    def refuse_taken_prefixes(self, prefixes: Sequence[str]) -> None:
         """Refuse, before anything is signed, prefixes that are malformed, or equal to or nested with a bound
         prefix (in the index, or on chain where another organisation may have bound one not yet synced) or
         with each other: GS1 company prefixes never nest, so a GTIN belongs to the one bound prefix it starts with."""
@@ -262,7 +327,6 @@ class Ledger:
         sync`) are dropped with their prefixes, premises and web users; key files without a party record are named
         with the command that onboards them again. Returns one line per party, saying what was done or is to do.
         """
-        admin = self.keystore.unlock("admin")
         held = set(self.keystore.names())
         orphans = held - {"admin"}
         done: list[str] = []
@@ -288,16 +352,19 @@ class Ledger:
                     done.append(f"{party.name} ({party.role}): the contract's admin must " + ", ".join(missing) + then)
                     continue
                 committed = ""
+                self._republish(party)
                 if self.chain.premises_hash(party.address) != places_hash:  # the party commits its own rows
                     self.chain.commit_premises(self.keystore.unlock(party.name), places_hash)
                     committed = f", {len(places)} premises committed again"
                 done.append(f"{party.name} ({party.role}): ready on this contract{committed}")
                 continue
+            admin = self.keystore.unlock("admin")
             self.chain.fund(party.address, _GAS_MONEY)
             for chain_role in chain_roles:
                 self.chain.grant_role(admin, chain_role, party.address)
             for prefix in prefixes:
                 self.chain.bind_prefix(admin, prefix, party.address)
+            self._republish(party)
             if places:  # the new contract holds no premises hash yet: the party commits its rows' again
                 self.chain.commit_premises(self.keystore.unlock(party.name), places_hash)
             done.append(f"{party.name} ({party.role}): {', '.join(r + '_ROLE' for r in chain_roles)} granted again"
@@ -307,6 +374,13 @@ class Ledger:
             done.append(f"{name}: a key without a party record; `ledger party add {name} --role ROLE` (with --prefix for "
                         "a brand) onboards it again with this key")
         return done
+
+    def _republish(self, party: Party) -> None:
+        """Publish ``party``'s directory entry again where the contract does not hold it (a new contract)."""
+        if not self.chain.runs_artifact():
+            return  # an older contract has no directory
+        if is_profile_name(party.name) and self.chain.profile_of(party.address) != (party.name, party.service_url):
+            self.chain.publish_profile(self.keystore.unlock(party.name), party.name, party.service_url)
 
     def _drop_party(self, party: Party) -> None:
         with unit_of_work(self.engine) as s:
@@ -323,6 +397,8 @@ class Ledger:
             raise UnknownParty(name)  # no party has such a name; and the database is not asked about NUL characters
         with Session(self.engine) as s:
             party = s.scalars(select(Party).where(col(Party.name) == name)).first()
+        if party is None and request_path(self.settings.home, name).exists():  # granted since? (first use after joining)
+            party = next(iter(self.adopt_granted(name)), None)
         if party is None:
             raise UnknownParty(name)
         return party

@@ -134,6 +134,8 @@ class Party(SQLModel, table=True):
     name: str = Field(unique=True, index=True, max_length=80)
     role: Role = Field(sa_column=_enum_column(Role, 16))
     created_at: datetime
+    # The URL of the party's service as it published it on chain (publishProfile); "" if none.
+    service_url: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
 
 
 class Premises(SQLModel, table=True):

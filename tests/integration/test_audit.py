@@ -203,7 +203,9 @@ TAMPERING: list[tuple[str, Callable[[World, Connection], None], set[FindingCode]
      {FindingCode.PARTY_ROLE_MISMATCH, FindingCode.CUSTODY_RULE_BROKEN}),
     ("make an officer a brand", _sql("UPDATE party SET role = 'brand' WHERE name = 'customs'"),
      {FindingCode.PARTY_ROLE_MISMATCH, FindingCode.CUSTODY_RULE_BROKEN}),
-    ("swap two parties' names", _swap_names("truck", "shop"), {FindingCode.PARTY_KEY_MISMATCH}),
+    ("swap two parties' names", _swap_names("truck", "shop"), {FindingCode.PARTY_KEY_MISMATCH, FindingCode.PROFILE_MISMATCH}),
+    ("point a party's service URL elsewhere", _sql("UPDATE party SET service_url = 'https://evil.example' WHERE name = 'truck'"),
+     {FindingCode.PROFILE_MISMATCH}),
     # Customs' inspection is then by a party the index does not know, which no rule lets inspect.
     ("delete a party", _sql("DELETE FROM party WHERE name = 'customs'"),
      {FindingCode.PARTY_KEY_MISMATCH, FindingCode.CUSTODY_RULE_BROKEN}),

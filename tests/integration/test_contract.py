@@ -164,7 +164,7 @@ def test_abi_surface_matches_the_spec() -> None:
         # IProvenanceLedger
         "bindPrefix", "anchorRegistration", "anchorEvents", "prefixOwner", "getAnchor", "isAnchored",
         "latestAnchorHash", "anchorCount", "verifyItem", "verifyEvent", "conflictingPrefix", "commitPremises",
-        "premisesHash",
+        "premisesHash", "publishProfile", "profileOf",
         # roles
         "DEFAULT_ADMIN_ROLE", "BRAND_ROLE", "CUSTODIAN_ROLE", "OFFICER_ROLE", "AUDITOR_ROLE",
         # OpenZeppelin AccessControl / ERC165
@@ -172,11 +172,11 @@ def test_abi_surface_matches_the_spec() -> None:
     }
     assert ERRORS.names() == {
         "InvalidPrefix", "NotABrand", "PrefixAlreadyBound", "PrefixNests", "PrefixNotOwned", "RootAlreadyAnchored",
-        "ZeroRoot", "EmptyAnchor", "KindNotAllowed", "NotAGoodsHolder",
-        "AccessControlUnauthorizedAccount", "AccessControlBadConfirmation",
+        "ZeroRoot", "EmptyAnchor", "KindNotAllowed", "NotAGoodsHolder", "NotAParty", "InvalidProfileName",
+        "InvalidServiceUrl", "AccessControlUnauthorizedAccount", "AccessControlBadConfirmation",
     }
     events = {e["name"] for e in ARTIFACT["abi"] if e["type"] == "event"}
-    assert {"PrefixBound", "AnchorRecorded", "BatchRegistered", "PremisesCommitted"} <= events
+    assert {"PrefixBound", "AnchorRecorded", "BatchRegistered", "PremisesCommitted", "ProfilePublished"} <= events
     recorded = next(e for e in ARTIFACT["abi"] if e["type"] == "event" and e["name"] == "AnchorRecorded")
     assert [(i["name"], i["type"], i["indexed"]) for i in recorded["inputs"]] == [
         ("sequence", "uint256", True), ("root", "bytes32", True), ("party", "address", True),
