@@ -78,10 +78,10 @@ def verify(ctx: CliContext, code: str | None, image: Path | None, party: str | N
     place = _place(at, site)
     scanner = None
     if party:
-        p = ctx.ledger.party(party)
+        p = ctx.reader.party(party)
         scanner = Account(f"cli:{p.name}", p.name, p.address, Role(p.role))
     texts = read_codes(read_input(image, "--image", MAX_IMAGE_BYTES)) if image else [code or ""]
-    verifier = Verifier(ctx.ledger)
+    verifier = Verifier(ctx.reader)
     results = [verifier.verify(text, place, scanner, record=not no_record) for text in texts]
 
     def human() -> None:
