@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
@@ -12,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from ..errors import InvalidInput, NotInitialised
+from ..errors import InvalidInput, KeystoreError, NotInitialised
 from ..geo import Location, parse_location
 from ..settings import Settings
 
@@ -33,8 +34,19 @@ class CliContext:
         self._engine: Engine | None = None
 
     def with_passphrase(self, confirm: bool = False) -> Settings:
+        """The settings with the keystore passphrase, asked for (on the terminal, or read from standard input)
+        unless LEDGER_PASSPHRASE gives it; only commands that sign call this."""
         if self.settings.passphrase is None:
-            phrase = click.prompt("Keystore passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+            try:
+                if sys.stdin is None:  # closed (`<&-`): nothing to ask
+                    raise click.exceptions.Abort
+                phrase = click.prompt("Keystore passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+            except click.exceptions.Abort:
+                if sys.stdin is not None and sys.stdin.isatty():
+                    raise  # Ctrl-C or Ctrl-D at the prompt: "aborted"
+                raise KeystoreError("(all)", "this command signs, and no passphrase was given: LEDGER_PASSPHRASE is not "
+                                    "set and standard input is closed or ended before one was typed; set "
+                                    "LEDGER_PASSPHRASE or run the command at a terminal") from None
             self.settings = Settings(**{**self.settings.__dict__, "passphrase": phrase})
         return self.settings
 
