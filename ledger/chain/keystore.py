@@ -33,10 +33,6 @@ class Keystore:
         self._iterations = kdf_iterations
         self._unlocked: dict[str, LocalAccount] = {}
 
-    @property
-    def locked(self) -> bool:
-        return self._passphrase is None
-
     def _passphrase_for(self, name: str) -> str:
         if self._passphrase is None:
             raise KeystoreError(name, "the keystore is locked: this command opened the ledger without the passphrase, "

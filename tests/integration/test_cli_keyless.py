@@ -13,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
+from ledger.chain.keystore import Keystore
 from ledger.cli.main import cli
 from ledger.custody.ledger import Ledger
+from ledger.errors import KeystoreError
 from ledger.index.models import Scan
 from ledger.settings import Settings
 
@@ -124,3 +126,15 @@ def test_a_command_that_signs_still_prompts(home: Path) -> None:
                                 input="keyless passphrase\n")
     assert result.exit_code == 0, result.output
     assert "Keystore passphrase" in result.output
+
+
+def test_a_locked_keystore_lists_keys_and_unlocks_none(home: Path) -> None:
+    keystore = Keystore(home / "keystore", None)
+    assert keystore.names() == ["acme", "admin", "customs", "truck"]
+    with Ledger.open(Settings.from_env({"LEDGER_HOME": str(home)}), signing=False) as ledger:
+        assert keystore.address_of("acme") == ledger.party("acme").address
+        assert ledger.keystore.names() == keystore.names()
+        with pytest.raises(KeystoreError, match="the keystore is locked: this command opened the ledger without"):
+            ledger.keystore.unlock("acme")
+    with pytest.raises(KeystoreError, match="the passphrase is empty"):
+        Keystore(home / "keystore", "")
