@@ -11,6 +11,9 @@ On a shared machine the wall time grows with the load while the CPU time hardly 
 the load average during the run. The breakdown (one `python -X importtime` run per command) shares the import
 time out by top-level package: what remains of each command's start-up.
 
+``--baseline CHECKOUT`` also runs each command from another checkout of the code (its ``ledger`` package
+first on PYTHONPATH), interleaved with this one's runs so both see the same load: the before and after.
+
     .venv/bin/python scripts/bench_startup.py --runs 9 --write
 """
 
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from _bench import ROOT, machine, replace_section
 
-COMMAND = ".venv/bin/python scripts/bench_startup.py --runs 9 --write"
+COMMAND = ".venv/bin/python scripts/bench_startup.py --runs 9 --baseline /work/main --write"
 TARGETS = {"--help": 0.5, "check": 0.5, "verify": 1.0}
 
 
@@ -95,9 +98,15 @@ def breakdown(args: list[str], env: dict[str, str], top: int = 7) -> str:
     return f"{len(by_package)} packages; {shown}"
 
 
+def _commit(checkout: Path) -> str:
+    done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--baseline", type=Path, help="Another checkout to measure alongside (e.g. the main branch's).")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
@@ -109,24 +118,39 @@ def main() -> None:
             "check": lambda i: ["check", links[i], "--brands", str(brands)],
             "verify": lambda i: ["verify", links[i]],
         }
+        # The baseline gets the passphrase: before issue 12, verify asked for it.
+        base_env = ({**env, "PYTHONPATH": str(options.baseline.resolve()), "LEDGER_PASSPHRASE": "bench passphrase"}
+                    if options.baseline else None)
         rows, notes = [], []
         load = [os.getloadavg()[0]]
         timed(["--help"], env)  # once unmeasured, so the first measured run finds the files in the page cache
         for name, args_of in commands.items():
-            samples = [timed(args_of(i), env) for i in range(options.runs)]
+            samples, base = [], []
+            for i in range(options.runs):
+                samples.append(timed(args_of(i), env))
+                if base_env is not None:
+                    # verify: the baseline judges the same item again (one more scan of it; still genuine)
+                    base.append(timed(args_of(i), base_env))
             load.append(os.getloadavg()[0])
             wall = statistics.median(s[0] for s in samples)
             cpu = statistics.median(s[1] for s in samples)
-            rows.append(f"| `ledger {' '.join(args_of(0)[:1])}` | {wall:.2f} s | {cpu:.2f} s | {TARGETS[name]} s |")
+            before = (f" {statistics.median(s[0] for s in base):.2f} s | {statistics.median(s[1] for s in base):.2f} s |"
+                      if base else "")
+            rows.append(f"| `ledger {' '.join(args_of(0)[:1])}` |{before} {wall:.2f} s | {cpu:.2f} s | {TARGETS[name]} s |")
             notes.append(f"- `{name}`: {breakdown(args_of(options.runs), env)}")
             print(rows[-1], flush=True)
-        table = "\n".join(["| command | median wall | median CPU (user + sys) | target |", "|---|---:|---:|---:|", *rows])
+        head = "| command |" + (" before: wall | before: CPU |" if base_env else "") + " wall | CPU (user + sys) | target |"
+        rule = "|---|" + ("---:|---:|" if base_env else "") + "---:|---:|---:|"
+        table = "\n".join([head, rule, *rows])
+        baseline = (f" \"Before\" is {options.baseline} at commit {_commit(options.baseline)}, measured in turn with "
+                    f"this checkout (commit {_commit(ROOT)}) in the same run." if options.baseline else "")
         section = (f"## CLI start-up (issue 14)\n\nMachine: {machine()}. Load average during the run: "
                    f"{min(load):.1f} to {max(load):.1f} on {os.cpu_count()} cores.\n\nCommand: `{COMMAND}` "
                    f"(medians of {options.runs} runs, each a new process; embedded chain, SQLite index, no "
-                   f"LEDGER_PASSPHRASE, standard input closed)\n\n{table}\n\nWhere each command's import time goes "
-                   f"(`python -X importtime`, self time by top-level package, share of the total):\n\n"
-                   + "\n".join(notes) + "\n")
+                   f"LEDGER_PASSPHRASE, standard input closed).{baseline} Under this load the wall time is several "
+                   f"times the CPU time; the CPU time is what the command costs.\n\n{table}\n\n"
+                   f"Where each command's import time goes now (`python -X importtime`, self time by top-level "
+                   f"package, share of the total):\n\n" + "\n".join(notes) + "\n")
         print(section)
         if options.write:
             replace_section("## CLI start-up (issue 14)", section)
