@@ -11,8 +11,9 @@ On a shared machine the wall time grows with the load while the CPU time hardly 
 the load average during the run. The breakdown (one `python -X importtime` run per command) shares the import
 time out by top-level package: what remains of each command's start-up.
 
-``--baseline CHECKOUT`` also runs each command from another checkout of the code (its ``ledger`` package
-first on PYTHONPATH), interleaved with this one's runs so both see the same load: the before and after.
+``--baseline COMMIT`` also runs each command with the ``ledger`` package of that commit (extracted with
+``git archive`` into the temporary directory, first on PYTHONPATH), interleaved with this checkout's runs so
+both see the same load: the before and after.
 
     .venv/bin/python scripts/bench_startup.py --runs 9 --write
 """
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from _bench import ROOT, machine, replace_section
 
-COMMAND = ".venv/bin/python scripts/bench_startup.py --runs 9 --baseline /work/main --write"
+COMMAND = ".venv/bin/python scripts/bench_startup.py --runs 9 --baseline 55eb5cb --write"
 TARGETS = {"--help": 0.5, "check": 0.5, "verify": 1.0}
 
 
@@ -98,15 +99,24 @@ def breakdown(args: list[str], env: dict[str, str], top: int = 7) -> str:
     return f"{len(by_package)} packages; {shown}"
 
 
-def _commit(checkout: Path) -> str:
-    done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return done.stdout.strip() or "?"
+def _commit(revision: str) -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", revision], capture_output=True, text=True,
+                          check=True)
+    return done.stdout.strip()
+
+
+def _extract(revision: str, into: Path) -> Path:
+    """The ``ledger`` package of ``revision``, extracted under ``into``: the directory to put on PYTHONPATH."""
+    into.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "ledger"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9)
-    parser.add_argument("--baseline", type=Path, help="Another checkout to measure alongside (e.g. the main branch's).")
+    parser.add_argument("--baseline", metavar="COMMIT", help="A commit whose `ledger` to measure alongside (the before).")
     parser.add_argument("--write", action="store_true", help="Write the results into BENCHMARKS.md.")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
@@ -119,8 +129,8 @@ def main() -> None:
             "verify": lambda i: ["verify", links[i]],
         }
         # The baseline gets the passphrase: before issue 12, verify asked for it.
-        base_env = ({**env, "PYTHONPATH": str(options.baseline.resolve()), "LEDGER_PASSPHRASE": "bench passphrase"}
-                    if options.baseline else None)
+        base_env = ({**env, "PYTHONPATH": str(_extract(options.baseline, Path(tmp) / "baseline")),
+                     "LEDGER_PASSPHRASE": "bench passphrase"} if options.baseline else None)
         rows, notes = [], []
         load = [os.getloadavg()[0]]
         timed(["--help"], env)  # once unmeasured, so the first measured run finds the files in the page cache
@@ -142,8 +152,8 @@ def main() -> None:
         head = "| command |" + (" before: wall | before: CPU |" if base_env else "") + " wall | CPU (user + sys) | target |"
         rule = "|---|" + ("---:|---:|" if base_env else "") + "---:|---:|---:|"
         table = "\n".join([head, rule, *rows])
-        baseline = (f" \"Before\" is {options.baseline} at commit {_commit(options.baseline)}, measured in turn with "
-                    f"this checkout (commit {_commit(ROOT)}) in the same run." if options.baseline else "")
+        baseline = (f" \"Before\" is commit {_commit(options.baseline)}, measured in turn with this checkout (commit "
+                    f"{_commit('HEAD')}) in the same run." if options.baseline else "")
         section = (f"## CLI start-up (issue 14)\n\nMachine: {machine()}. Load average during the run: "
                    f"{min(load):.1f} to {max(load):.1f} on {os.cpu_count()} cores.\n\nCommand: `{COMMAND}` "
                    f"(medians of {options.runs} runs, each a new process; embedded chain, SQLite index, no "
