@@ -2,6 +2,10 @@
 
 Private keys stay inside :class:`eth_account.signers.local.LocalAccount` objects: they are
 never logged, printed or put in an error message.
+
+A keystore opened without a passphrase is *locked*: it lists the keys and the addresses their files
+name (both in clear text), which is all that work signing nothing needs (verifying, tracing, auditing,
+syncing), and refuses to create or unlock a key with a KeystoreError that says so.
 """
 
 from __future__ import annotations
@@ -20,13 +24,25 @@ __all__ = ["Keystore"]
 
 
 class Keystore:
-    def __init__(self, directory: Path, passphrase: str, kdf_iterations: int = 65536) -> None:
-        if not passphrase:
+    def __init__(self, directory: Path, passphrase: str | None, kdf_iterations: int = 65536) -> None:
+        """``passphrase`` None: a locked keystore (see the module's doc); an empty one is refused."""
+        if passphrase is not None and not passphrase:
             raise KeystoreError("(all)", "the passphrase is empty; set LEDGER_PASSPHRASE or type one at the prompt")
         self.directory = directory
         self._passphrase = passphrase
         self._iterations = kdf_iterations
         self._unlocked: dict[str, LocalAccount] = {}
+
+    @property
+    def locked(self) -> bool:
+        """Opened without a passphrase: keys are listed, never unlocked."""
+        return self._passphrase is None
+
+    def _passphrase_for(self, name: str) -> str:
+        if self._passphrase is None:
+            raise KeystoreError(name, "the keystore is locked: this command opened the ledger without the passphrase, "
+                                "as it signs nothing; a command that signs asks for it (or reads LEDGER_PASSPHRASE)")
+        return self._passphrase
 
     def _path(self, name: str) -> Path:
         return self.directory / f"{name}.json"
@@ -44,11 +60,12 @@ class Keystore:
             return None
 
     def create(self, name: str) -> LocalAccount:
+        passphrase = self._passphrase_for(name)
         path = self._path(name)
         if path.exists():
             raise KeystoreError(name, f"a key already exists at {path}")
         account: LocalAccount = Account.create()
-        encrypted = Account.encrypt(account.key, self._passphrase, kdf="scrypt", iterations=self._iterations)
+        encrypted = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=self._iterations)
         self.directory.mkdir(parents=True, exist_ok=True)
         # Written owner-only, and atomically, so a crash never leaves half a key file.
         tmp = path.with_suffix(".tmp")
@@ -62,11 +79,12 @@ class Keystore:
     def unlock(self, name: str) -> LocalAccount:
         if name in self._unlocked:
             return self._unlocked[name]
+        passphrase = self._passphrase_for(name)
         path = self._path(name)
         if not path.exists():
             raise KeystoreError(name, f"no key file at {path}; this ledger home does not hold that party's key")
         try:
-            key = Account.decrypt(json.loads(path.read_text()), self._passphrase)
+            key = Account.decrypt(json.loads(path.read_text()), passphrase)
         except ValueError:
             raise KeystoreError(name, "wrong passphrase (MAC mismatch)") from None
         account: LocalAccount = Account.from_key(key)

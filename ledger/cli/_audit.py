@@ -1,6 +1,6 @@
 """The auditor's commands: `ledger audit`, `ledger trace`, `ledger epcis …`, `ledger pack`/`unpack`/`contents`.
 
-Registered on the main group at the end of ``ledger/cli/main.py``.
+Listed in ``VERBS`` of ``ledger/cli/main.py``, which imports this module only when one of them runs.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from ..audit.scope import AuditScope
 from ..codes.identifiers import ItemKey
 from ..codes.parsing import parse_code
 from ..custody.packing import ContainerTree, hierarchy, pack, unpack
-from ..epcis.export import export_document
-from ..epcis.importer import import_document
-from ..epcis.schema import MAX_DOCUMENT_BYTES
 from ..errors import InvalidInput
 from ..index.queries import item_status
 from ..index.trail import TrailScope, trail, trail_csv
@@ -58,7 +55,7 @@ def audit_command(ctx: CliContext, brand: str | None, batch: str | None, item: s
                 bar = stack.enter_context(click.progressbar(length=total, label=f"auditing {scope}", file=sys.stderr))
             bar.update(done - bar.pos)
 
-        report = audit(ctx.ledger, scope, progress)
+        report = audit(ctx.reader, scope, progress)
 
     def human() -> None:
         click.echo(f"audited {report.scope}: {report.anchors} anchors, {report.signatures} signatures, "
@@ -115,11 +112,11 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
         if batch is None or csv_file is not None:
             raise click.UsageError("--svg draws a batch: give --batch ROOT (and no --csv)")
         with click.open_file(svg_file, "w", encoding="utf-8") as out:
-            out.write(batch_flow_svg(ctx.ledger.engine, batch) + "\n")
+            out.write(batch_flow_svg(ctx.reader.engine, batch) + "\n")
         if svg_file != "-":
             click.echo(f"wrote the flow of batch {batch} to {svg_file}", err=True)
         return
-    steps = trail(ctx.ledger.engine, scope)
+    steps = trail(ctx.reader.engine, scope)
     if csv_file is not None:
         with output_file(csv_file, "--csv") as out:
             out.write(trail_csv(steps))
@@ -139,7 +136,7 @@ def trace_command(ctx: CliContext, code: str | None, lot: str | None, batch: str
             click.echo(f"{item}{step.seq:3}  {when}  {step.action:10} {step.biz_step:15} {step.disposition:12} {who:28} "
                        f"{step.location:14} sig {signature}  block {step.block_number:<6} tx {step.tx_hash}")
         if scope.kind == "item" and steps:
-            now = item_status(ctx.ledger.engine, ItemKey.parse(steps[0].item))
+            now = item_status(ctx.reader.engine, ItemKey.parse(steps[0].item))
             click.echo(f"now  {', '.join([str(now.life_cycle), *now.conditions])}; custodian {now.custodian}")
 
     ctx.emit(steps, human)
@@ -159,7 +156,9 @@ def epcis_export(ctx: CliContext, code: str | None, lot: str | None, batch: str 
                  out: str) -> None:
     """Export the trail of CODE, --lot, --batch or --shipment as an EPCIS 2.0 document (schema-valid,
     each event with its CBV 2.0 hash as eventID and its ledger proof)."""
-    document = export_document(ctx.ledger, _trail_scope(code, lot, batch, shipment))
+    from ..epcis.export import export_document
+
+    document = export_document(ctx.reader, _trail_scope(code, lot, batch, shipment))
     with output_file(out, "--out") as stream:
         stream.write(json.dumps(document, indent=2) + "\n")
     if out != "-":  # with "-" the document itself is the output
@@ -213,7 +212,7 @@ def contents_command(ctx: CliContext, container: str, at: str | None) -> None:
             moment = int(datetime.fromisoformat(at).timestamp())
         except (ValueError, OverflowError):
             raise InvalidInput("--at", at, "is not a date-time", "ISO 8601, e.g. 2026-05-01T12:00:00Z") from None
-    tree = hierarchy(ctx.ledger, container, moment)
+    tree = hierarchy(ctx.reader, container, moment)
 
     def human(node: ContainerTree = tree, depth: int = 0) -> None:
         click.echo("  " * depth + f"{node.sscc}  ({len(node.all_items())} items)")
@@ -231,6 +230,10 @@ def contents_command(ctx: CliContext, container: str, at: str | None) -> None:
 @pass_ctx
 def epcis_import(ctx: CliContext, document: str, actor: str) -> None:
     """Record a partner's EPCIS 2.0 document: all of its events, or — if any does not fit — none."""
+    # Here, not at the top: the EPCIS schema's validator (jsonschema and its format checkers) takes a while to load.
+    from ..epcis.importer import import_document
+    from ..epcis.schema import MAX_DOCUMENT_BYTES
+
     done = import_document(ctx.ledger, read_input(document, "DOCUMENT", MAX_DOCUMENT_BYTES), actor)
 
     def human() -> None:

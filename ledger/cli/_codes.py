@@ -1,4 +1,4 @@
-"""CLI verbs for codes: label sheets, RFID tags, the brand directory, offline checks, photos."""
+"""CLI verbs for codes: label sheets, RFID tags, the brand directory (offline checks: ``_check``)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,18 @@ from sqlalchemy.engine import Engine
 from ..chain.keystore import Keystore
 from ..codes.epc import EpcScheme, SgtinTag
 from ..codes.identifiers import ItemKey
-from ..codes.images import MAX_IMAGE_BYTES, read_codes
 from ..codes.label_jobs import LabelRun, available_cores, pdf_pages, zpl_chunks
 from ..codes.label_sheet import SheetLayout, write_pages
 from ..codes.parsing import parse_code
 from ..codes.qr_label import label_png, label_svg, qr_symbol
 from ..codes.rfid import epc_csv
-from ..codes.signature import BrandDirectory, SignatureForm, verify_code_signature
+from ..codes.signature import SignatureForm
 from ..codes.zpl import ZplLayout
 from ..errors import InvalidInput
 from ..index.queries import batch_keys, brand_directory, item_status, party_named, prefix_length_of
-from ._context import CliContext, output_file, pass_ctx, read_input, read_text_input
+from ._context import CliContext, output_file, pass_ctx
 
-__all__ = ["brands", "labels", "rfid", "check"]
-
-# A directory of thousands of brands is well under a megabyte.
-_MAX_BRANDS_FILE = 16 * 1024 * 1024
-
+__all__ = ["brands", "labels", "rfid"]
 
 def _selected_keys(engine: Engine, batch: str | None, codes: tuple[str, ...]) -> list[ItemKey]:
     if bool(batch) == bool(codes):
@@ -174,7 +169,7 @@ def rfid_encode(ctx: CliContext, code: str, filter_value: int, scheme: str) -> N
     """The EPC for CODE; the company prefix length comes from the brand's registered prefix."""
     key = parse_code(code).key
     chosen = {"auto": None, "96": EpcScheme.SGTIN_96, "198": EpcScheme.SGTIN_198}[scheme]
-    tag = SgtinTag.for_key(key, prefix_length_of(ctx.ledger.engine, key.gtin), filter_value, chosen)
+    tag = SgtinTag.for_key(key, prefix_length_of(ctx.reader.engine, key.gtin), filter_value, chosen)
     data = {"key": key.canonical, "hex": tag.hex, "tag_uri": tag.uri, "epc_urn": tag.sgtin.urn}
     ctx.emit(data, lambda: click.echo("\n".join(f"{k:8} {v}" for k, v in data.items())))
 
@@ -196,8 +191,8 @@ def rfid_decode(ctx: CliContext, epc: str) -> None:
 @pass_ctx
 def rfid_export(ctx: CliContext, batch: str, out: Path, filter_value: int) -> None:
     """CSV of a batch's EPCs (key, URN, tag URI, hex) for bulk tag encoders."""
-    keys = batch_keys(ctx.ledger.engine, batch)
-    text = epc_csv(keys, prefix_length_of(ctx.ledger.engine, keys[0].gtin), filter_value)
+    keys = batch_keys(ctx.reader.engine, batch)
+    text = epc_csv(keys, prefix_length_of(ctx.reader.engine, keys[0].gtin), filter_value)
     with output_file(out, "--out") as handle:
         handle.write(text)
     ctx.emit({"tags": len(keys), "out": str(out)}, lambda: click.echo(f"wrote {len(keys)} EPCs to {out}"))
@@ -213,43 +208,8 @@ def brands() -> None:
 @pass_ctx
 def brands_export(ctx: CliContext, out: Path) -> None:
     """Write the brand directory as JSON."""
-    directory = brand_directory(ctx.ledger.engine)
+    directory = brand_directory(ctx.reader.engine)
     with output_file(out, "--out") as handle:
         handle.write(directory.to_json() + "\n")
     ctx.emit({"brands": len(directory.brands), "out": str(out)},
              lambda: click.echo(f"wrote {len(directory.brands)} brands to {out}"))
-
-
-@click.command()
-@click.argument("code", required=False)
-@click.option("--brands", "brands_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Brand directory JSON (from `ledger brands export`).")
-@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the code(s) from a photo.")
-@pass_ctx
-def check(ctx: CliContext, code: str | None, brands_file: Path, image: Path | None) -> None:
-    """Check a code's brand signature offline: no chain, no index, only the brand directory."""
-    directory = BrandDirectory.parse(read_text_input(brands_file, "--brands", _MAX_BRANDS_FILE))
-    texts = _texts(code, image)
-    results = []
-    for text in texts:
-        scanned = parse_code(text)
-        result = verify_code_signature(scanned.key, scanned.signature, directory)
-        results.append({"key": scanned.key.canonical, "reason": result.reason.value, "detail": result.detail,
-                        "brand": result.brand})
-
-    def human() -> None:
-        for r in results:
-            click.echo(f"{'VALID  ' if r['reason'] == 'VALID' else 'INVALID'} {r['key']}  {r['reason']}: {r['detail']}")
-
-    ctx.emit(results, human)
-    if any(r["reason"] != "VALID" for r in results):
-        raise SystemExit(1)
-
-
-def _texts(code: str | None, image: Path | None) -> list[str]:
-    if bool(code) == bool(image):
-        raise click.UsageError("give a CODE or --image PHOTO")
-    if image is not None:
-        return read_codes(read_input(image, "--image", MAX_IMAGE_BYTES))
-    assert code is not None
-    return [code]

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.engine import Engine
 
-from ..custody.ledger import Ledger
-from ..errors import InvalidInput, NotInitialised
+from ..errors import InvalidInput, KeystoreError, NotInitialised
 from ..geo import Location, parse_location
-from ..index.engine import open_engine
-from ..index.migrate import SchemaUpgrade, upgrade_index
-from ..index.write_lock import WriteLock
 from ..settings import Settings
+
+if TYPE_CHECKING:  # imported where used: `ledger --help` and `ledger check` load neither the chain nor the index
+    from sqlalchemy.engine import Engine
+
+    from ..custody.ledger import Ledger
+    from ..index.migrate import SchemaUpgrade
 
 __all__ = ["CliContext", "output_file", "parse_coordinates", "pass_ctx", "read_input", "read_text_input", "report_upgrade"]
 
@@ -32,8 +34,19 @@ class CliContext:
         self._engine: Engine | None = None
 
     def with_passphrase(self, confirm: bool = False) -> Settings:
+        """The settings with the keystore passphrase, asked for (on the terminal, or read from standard input)
+        unless LEDGER_PASSPHRASE gives it; only commands that sign call this."""
         if self.settings.passphrase is None:
-            phrase = click.prompt("Keystore passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+            try:
+                if sys.stdin is None:  # closed (`<&-`): nothing to ask
+                    raise click.exceptions.Abort
+                phrase = click.prompt("Keystore passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+            except click.exceptions.Abort:
+                if sys.stdin is not None and sys.stdin.isatty():
+                    raise  # Ctrl-C or Ctrl-D at the prompt: "aborted"
+                raise KeystoreError("(all)", "this command signs, and no passphrase was given: LEDGER_PASSPHRASE is not "
+                                    "set and standard input is closed or ended before one was typed; set "
+                                    "LEDGER_PASSPHRASE or run the command at a terminal") from None
             self.settings = Settings(**{**self.settings.__dict__, "passphrase": phrase})
         return self.settings
 
@@ -43,8 +56,22 @@ class CliContext:
 
     @property
     def ledger(self) -> Ledger:
+        """The ledger with its keys, for commands that sign: asks for the passphrase unless LEDGER_PASSPHRASE is set."""
         if self._ledger is None:
+            from ..custody.ledger import Ledger
+
             self._ledger = Ledger.open(self.with_passphrase())
+            report_upgrade(self._ledger.schema_upgrade)
+        return self._ledger
+
+    @property
+    def reader(self) -> Ledger:
+        """The ledger for commands that sign nothing (verify, trace, audit, …): never asks for the passphrase;
+        without LEDGER_PASSPHRASE its keystore is locked (lists keys and addresses, unlocks none)."""
+        if self._ledger is None:
+            from ..custody.ledger import Ledger
+
+            self._ledger = Ledger.open(self.settings, signing=False)
             report_upgrade(self._ledger.schema_upgrade)
         return self._ledger
 
@@ -53,6 +80,10 @@ class CliContext:
         if self._ledger is not None:
             return self._ledger.engine
         if self._engine is None:
+            from ..index.engine import open_engine
+            from ..index.migrate import upgrade_index
+            from ..index.write_lock import WriteLock
+
             if not self.settings.deployment_file.exists():
                 raise NotInitialised(str(self.settings.home))
             self._engine = open_engine(self.settings.database_url)

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from ..chain.roles import Role
-from ..codes.images import MAX_IMAGE_BYTES, read_codes
 from ..errors import InvalidInput
 from ..geo import Location
 from ..index.accounts import Account
@@ -82,10 +81,15 @@ def verify(ctx: CliContext, code: str | None, image: Path | None, party: str | N
     place = _place(at, site)
     scanner = None
     if party:
-        p = ctx.ledger.party(party)
+        p = ctx.reader.party(party)
         scanner = Account(f"cli:{p.name}", p.name, p.address, Role(p.role))
-    texts = read_codes(read_input(image, "--image", MAX_IMAGE_BYTES)) if image else [code or ""]
-    verifier = Verifier(ctx.ledger)
+    if image:
+        from ..codes.images import MAX_IMAGE_BYTES, read_codes  # Pillow and the barcode reader: only for photos
+
+        texts = read_codes(read_input(image, "--image", MAX_IMAGE_BYTES))
+    else:
+        texts = [code or ""]
+    verifier = Verifier(ctx.reader)
     results = [verifier.verify(text, place, scanner, record=not no_record) for text in texts]
 
     def human() -> None:

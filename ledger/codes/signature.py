@@ -40,17 +40,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import coincurve
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 
 from ..errors import InvalidInput
 from ..proofs.keccak import keccak256
 from ..untrusted import load_json
 from .identifiers import ItemKey
+
+if TYPE_CHECKING:  # eth_account (with eth_utils, py_ecc and pydantic) is imported only to sign: checking needs none of it
+    from eth_account.signers.local import LocalAccount
 
 __all__ = [
     "SIGNATURE_PARAM",
@@ -60,6 +60,7 @@ __all__ = [
     "SignatureCheck",
     "SignatureForm",
     "SignatureReason",
+    "checksum_address",
     "decode_signature",
     "encode_signature",
     "sign_code",
@@ -73,6 +74,24 @@ _DECIMAL = re.compile(r"[0-9]{155}")
 _SECP256K1_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _LOW_255_BITS: Final = (1 << 255) - 1
 _PREFIX = re.compile(r"\d{6,12}")
+_ADDRESS = re.compile(r"(?:0[xX])?([0-9a-fA-F]{40})")
+
+
+def checksum_address(value: str | bytes) -> str:
+    """The EIP-55 mixed-case form of an address (20 bytes, or 40 hex digits with or without ``0x``): what
+    eth_utils' ``to_checksum_address`` returns (tests/unit/test_cli_startup.py checks that they agree), without
+    importing eth_utils, which takes longer than the rest of ``ledger check`` together. ValueError if not an address."""
+    if isinstance(value, bytes):
+        if len(value) != 20:
+            raise ValueError(f"an address is 20 bytes, not {len(value)}")
+        digits = value.hex()
+    else:
+        match = _ADDRESS.fullmatch(value)
+        if match is None:
+            raise ValueError(f"{value!r} is not 40 hex digits")
+        digits = match.group(1).lower()
+    hashed = keccak256(digits.encode()).hex()
+    return "0x" + "".join(d.upper() if int(h, 16) > 7 else d for d, h in zip(digits, hashed[:40], strict=True))
 
 
 class SignatureForm(Enum):
@@ -101,7 +120,7 @@ class Brand:
 
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "address", to_checksum_address(self.address))
+            object.__setattr__(self, "address", checksum_address(self.address))
         except ValueError:
             raise InvalidInput("brand address", self.address, "is not an Ethereum address", "0x and 40 hex digits") from None
         for prefix in self.prefixes:
@@ -237,6 +256,9 @@ class CodeSigner:
     __slots__ = ("_key", "form")
 
     def __init__(self, signer: LocalAccount | bytes | str, form: SignatureForm = SignatureForm.DECIMAL) -> None:
+        from eth_account import Account
+        from eth_account.signers.local import LocalAccount
+
         secret = signer.key if isinstance(signer, LocalAccount) else Account.from_key(signer).key
         self._key = coincurve.PrivateKey(bytes(secret))
         self.form = form
@@ -246,7 +268,7 @@ class CodeSigner:
 
     @property
     def address(self) -> str:
-        return to_checksum_address(keccak256(self._key.public_key.format(compressed=False)[1:])[-20:])
+        return checksum_address(keccak256(self._key.public_key.format(compressed=False)[1:])[-20:])
 
     def sign(self, key: ItemKey) -> str:
         """The signature over ``key.canonical`` in this signer's form, ready for ``sig=``."""

@@ -197,7 +197,8 @@ def grant_request(ledger: _Home, data: bytes, now: int) -> Party:
 
 def adopt_granted(ledger: _Home, only: str | None = None) -> list[Party]:
     """The parties whose join requests the chain now shows granted get their rows here, and publish their
-    directory entries; their request files are removed. Requests not granted yet stay, silently."""
+    directory entries; their request files are removed. Requests not granted yet stay, silently, and so do
+    granted ones while the keystore is locked (a `ledger sync` without LEDGER_PASSPHRASE signs nothing)."""
     adopted = []
     for request in pending_requests(ledger.settings.home):
         if only is not None and request.name != only:
@@ -208,6 +209,8 @@ def adopt_granted(ledger: _Home, only: str | None = None) -> list[Party]:
         if chain_role(ledger.chain, request.address) is not role:
             continue
         if any(ledger.chain.prefix_owner(p) != request.address for p in request.prefixes):
+            continue
+        if ledger.keystore.locked:  # publishing needs the party's key: the first command that signs as it takes it up
             continue
         account = ledger.keystore.unlock(request.name)
         if ledger.chain.profile_of(request.address) != (request.name, request.service_url):

@@ -176,14 +176,17 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, settings: Settings, clock: Callable[[], int] | None = None) -> Ledger:
+    def open(cls, settings: Settings, clock: Callable[[], int] | None = None, *, signing: bool = True) -> Ledger:
+        """Open an initialised home. ``signing=False``: without the keystore passphrase when none is set (a
+        locked keystore, see :mod:`ledger.chain.keystore`), for work that signs nothing — verifying, tracing,
+        auditing, syncing; an action that needs a key then raises KeystoreError."""
         if not settings.deployment_file.exists():
             raise NotInitialised(str(settings.home))
         private_directory(settings.home)  # a home made before this check, or by hand, may be open to others
         deployment = json.loads(settings.deployment_file.read_text())
         chain = _connect(settings)
         chain.attach(deployment["address"])
-        ledger = cls(settings, chain, open_engine(settings.database_url), _keystore(settings),
+        ledger = cls(settings, chain, open_engine(settings.database_url), _keystore(settings, signing),
                      *([clock] if clock else []))
         try:
             ledger.schema_upgrade = upgrade_index(ledger.engine, ledger.write_lock)
@@ -755,8 +758,8 @@ def _connect(settings: Settings) -> ChainClient:
     return ChainClient.connect(settings.chain, settings.chain_dir, settings.chain_read_timeout, settings.chain_write_timeout)
 
 
-def _keystore(settings: Settings) -> Keystore:
-    if settings.passphrase is None:
+def _keystore(settings: Settings, signing: bool = True) -> Keystore:
+    if settings.passphrase is None and signing:
         raise KeystoreError("(all)", "no passphrase: set LEDGER_PASSPHRASE or use the CLI, which prompts for it")
     return Keystore(settings.keystore_dir, settings.passphrase, settings.kdf_iterations)
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import cache
 from typing import Any, cast
 
 from argon2 import PasswordHasher
@@ -60,8 +61,14 @@ MIN_PASSWORD = 10
 TOKEN_ID_LENGTH = 12
 _hasher = PasswordHasher()
 _USER_SYMBOLS = "-_.@"
-# Verifying against this keeps sign-in time the same whether or not the user exists.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps sign-in time the same whether or not the user exists. Made on first use, not
+    on import (an argon2 hash is a good part of `ledger verify`'s start-up), and every sign-in asks for it before
+    looking the user up, so the first one pays for it whoever signs in."""
+    return _hasher.hash("not a password of anyone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +199,11 @@ def _delete_count(s: Session, statement: Delete) -> int:
 
 def authenticate(engine: Engine, name: str, password: str) -> Account | None:
     """The account if the password matches, else None (same work either way)."""
+    dummy = _dummy_hash()
     with Session(engine) as s:
         user = s.get(WebUser, name) if is_name(name, _USER_SYMBOLS) else None
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            _hasher.verify(user.password_hash if user else dummy, password)
         except (VerificationError, InvalidHashError):
             return None
         return _account(s, user) if user else None

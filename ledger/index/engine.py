@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import select
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -20,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -117,14 +117,21 @@ def unavailable(exc: BaseException) -> IndexUnavailable | None:
         return exc
     if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))):
         cause: BaseException = exc.orig or exc
-    elif isinstance(exc, _DRIVER_ERRORS):
+    elif isinstance(exc, _driver_errors()):
         cause = exc
     else:
         return None
     return IndexUnavailable(str(cause).strip().split("\n")[0][:200] or type(cause).__name__)
 
 
-_DRIVER_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError, sqlite3.InterfaceError)
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The drivers' connection errors. psycopg's only once it is loaded (SQLAlchemy imports it for a PostgreSQL
+    URL): before that none of its errors can have been raised, and a SQLite home need not load it at all."""
+    errors: tuple[type[BaseException], ...] = (sqlite3.OperationalError, sqlite3.InterfaceError)
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors += (psycopg.OperationalError, psycopg.InterfaceError)
+    return errors
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
