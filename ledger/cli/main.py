@@ -37,8 +37,8 @@ class Verb:
 # Pillow, ReportLab, Flask, SciPy…) is imported only when that verb runs or its own --help is asked for.
 # tests/unit/test_cli_startup.py checks that each help here is the first paragraph of the command's own.
 VERBS: dict[str, Verb] = {
-    "alerts": Verb("_alerts", "alerts", "Alerts to the people who must act: webhooks on clones, counterfeits, stolen goods "
-                   "and recalls."),
+    "alerts": Verb("_alerts", "alerts", "Alerts to the people who must act: webhooks or e-mail on clones, counterfeits, "
+                   "stolen goods and recalls."),
     "audit": Verb("_audit", "audit_command", "Re-check every record of the index against the chain; exit 1 if anything "
                   "differs."),
     "brands": Verb("_codes", "brands", "The brand directory: brands' addresses and GS1 prefixes, for offline signature "
@@ -50,7 +50,8 @@ VERBS: dict[str, Verb] = {
     "init": Verb("_custody", "init", "Create the ledger home and admin key, deploy the contract, create the index."),
     "inspect": Verb("_custody", "inspect", "Record an officer's inspection (anchored on chain); the next scan of the items "
                     "shows it."),
-    "intel": Verb("_intel", "intel", "Intelligence over the ledger's records: hotspots, lanes, clone rings, trends."),
+    "intel": Verb("_intel", "intel", "Intelligence over the ledger's records: hotspots, lanes, clone rings, trends; "
+                  "retention of raw scans."),
     "labels": Verb("_codes", "labels", "Signed GS1 Digital Link QR labels: a print-ready PDF sheet, ZPL for thermal "
                    "printers, one PNG/SVG per item, or the links themselves."),
     "pack": Verb("_audit", "pack_command", "Pack items (CODES) and/or cases (--container) into a case or pallet: one "
