@@ -24,7 +24,7 @@ from ledger.verify.sites import INSPECTION_SITES
 from ledger.verify.verdicts import Rules
 from ledger.verify.verifier import Verifier
 
-from . import actions, api, auth, epcis_rest, errors, intel, pages, products, resolver, scan
+from . import actions, api, auth, epcis_rest, errors, intel, pages, portal, products, resolver, scan
 from .context import EXTENSION
 from .verify_endpoint import VerifyEndpoint
 
@@ -99,7 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.blueprint)  # bearer tokens, not cookies: no cross-site request can carry one
     csrf.exempt(epcis_rest.blueprint)  # reads only, authenticated by chain-key signatures or tokens
-    for module in (auth, scan, resolver, actions, pages, intel, products, api, epcis_rest):
+    for module in (auth, scan, resolver, actions, pages, intel, products, portal, api, epcis_rest):
         app.register_blueprint(module.blueprint)
     errors.register(app)
     app.add_template_filter(_utc, "utc")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +22,7 @@ from ..codes.signature import SignatureForm
 from ..codes.zpl import ZplLayout
 from ..errors import InvalidInput
 from ..index.queries import batch_keys, brand_directory, item_status, party_named, prefix_length_of
+from ..products.catalogue import product_sheet
 from ._context import CliContext, output_file, pass_ctx
 
 __all__ = ["brands", "labels", "rfid"]
@@ -81,7 +82,8 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
         raise InvalidInput("--out", str(out), "is a directory", f"a {fmt.upper()} file name (directories are for --format png/svg)")
     # ZPL printers may encode the link in byte mode, where base64url is the shorter signature.
     run = LabelRun(bytes(account.key), base_url or ctx.settings.resolver_url,
-                   SignatureForm.BASE64URL if fmt == "zpl" else SignatureForm.DECIMAL, brand=party.name)
+                   SignatureForm.BASE64URL if fmt == "zpl" else SignatureForm.DECIMAL, brand=party.name,
+                   products=_product_names(engine, keys))
     if fmt == "uri":
         links = [label.uri for label in run.labels(keys)]
         if out is not None:
@@ -122,6 +124,12 @@ def labels(ctx: CliContext, brand: str, batch: str | None, codes: tuple[str, ...
             written += 1
     ctx.emit({"labels": written, "out": str(out), "layout": described},
              lambda: click.echo(f"wrote {written} signed labels to {out}" + (f" ({described})" if described else "")))
+
+
+def _product_names(engine: Engine, keys: Sequence[ItemKey]) -> tuple[tuple[str, str], ...]:
+    """(GTIN, name) of the products among ``keys`` that have a product sheet, for the labels' text."""
+    sheets = ((gtin, product_sheet(engine, gtin)) for gtin in sorted({k.gtin for k in keys}))
+    return tuple((gtin, sheet.name) for gtin, sheet in sheets if sheet is not None)
 
 
 def _write_growing(out: Path, total: int, write: Callable[[BinaryIO, Callable[[int], None]], int]) -> int:

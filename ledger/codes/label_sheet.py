@@ -38,7 +38,7 @@ from ..errors import InvalidInput
 from ._pdf import BOLD_FONT, FONT, PdfWriter, deflate, pdf_text
 from .qr_label import QUIET_ZONE, Label, qr_symbol
 
-__all__ = ["PAGE_SIZES", "PRINTER_DPI", "SheetLayout", "pages_of", "render_page", "write_label_sheet", "write_pages"]
+__all__ = ["PAGE_SIZES", "PRINTER_DPI", "SheetLayout", "pages_of", "render_page", "stream_pages", "write_label_sheet", "write_pages"]
 
 T = TypeVar("T")
 
@@ -230,6 +230,38 @@ def write_label_sheet(
     layout = layout or SheetLayout()
     pages = ((deflate(render_page(page, layout)), len(page)) for page in pages_of(labels, layout.per_page))
     return write_pages(pages, out, layout, progress)
+
+
+class _Sink:
+    """A file-like target whose written bytes are taken out as they come."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def stream_pages(pages: Iterable[tuple[bytes, int]], layout: SheetLayout) -> Iterator[bytes]:
+    """The PDF of ``(deflated content, labels on it)`` pages, as bytes to send as each page is written
+    (for a web response: memory holds one page, however many there are)."""
+    width, height = PAGE_SIZES[layout.page]
+    sink = _Sink()
+    writer = PdfWriter(sink, width, height, title="Item labels")  # type: ignore[arg-type]  # writes and flushes only
+    yield sink.take()
+    for content, _count in pages:
+        writer.add_page(content)
+        yield sink.take()
+    writer.close()
+    yield sink.take()
 
 
 def write_pages(pages: Iterable[tuple[bytes, int]], out: BinaryIO, layout: SheetLayout,

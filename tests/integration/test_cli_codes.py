@@ -58,6 +58,7 @@ def test_pdf_sheet_decodes_back_to_signed_codes(env: dict[str, str], tmp_path: P
 
 def test_labels_run_while_the_chain_is_held_and_come_in_serial_order(env: dict[str, str], tmp_path: Path) -> None:
     batch = batch_of(env)
+    run(env, "product", "set", "--as", "acme", "--gtin", GTIN, "--name", "Acme Aspirin 500")
     held = Ledger.open(Settings.from_env(env))  # as `ledger serve` holds the embedded chain
     try:
         assert isinstance(CliRunner().invoke(cli, ["verify", f"(01){GTIN}(21)1"], env=env).exception, ChainLocked)
@@ -73,6 +74,7 @@ def test_labels_run_while_the_chain_is_held_and_come_in_serial_order(env: dict[s
     assert printed == list(range(1, 31))  # not 1, 10, 11, …
     assert [int(n) for n in re.findall(r"\^FDSerial (\d+)\^FS", zpl.read_text())] == list(range(1, 31))
     assert "Scan to verify" in pages[0].get_textpage().get_text_range()
+    assert "Acme Aspirin 500" in pages[0].get_textpage().get_text_range() and "^FDAcme Aspirin 500^FS" in zpl.read_text()
 
 
 def test_uri_format_prints_decimal_signed_links_that_check_offline(env: dict[str, str], tmp_path: Path) -> None:

@@ -13,7 +13,16 @@ from reportlab.lib.units import mm
 
 from ledger.codes._pdf import PdfWriter, deflate, pdf_text
 from ledger.codes.identifiers import ItemKey
-from ledger.codes.label_sheet import DOT, PAGE_SIZES, PRINTER_DPI, SheetLayout, write_label_sheet
+from ledger.codes.label_sheet import (
+    DOT,
+    PAGE_SIZES,
+    PRINTER_DPI,
+    SheetLayout,
+    render_page,
+    stream_pages,
+    write_label_sheet,
+    write_pages,
+)
 from ledger.codes.parsing import parse_code
 from ledger.codes.qr_label import Label, qr_symbol
 from ledger.codes.signature import Brand, BrandDirectory, CodeSigner, verify_code_signature
@@ -155,3 +164,14 @@ def test_a_run_with_larger_codes_lowers_the_default_module_but_not_a_given_one()
     assert layout.holding(40).dots == 4  # nothing holds it: check_fits refuses it with the default's numbers
     given = SheetLayout.parse("a4:3x8:10", dots=4)
     assert given.holding(13) is given
+
+
+def test_streamed_pages_are_the_written_file_a_page_at_a_time() -> None:
+    layout = SheetLayout.parse("letter:2x3:12")
+    pages = [(deflate(render_page(_labels(6), layout)), 6) for _ in range(5)]
+    written = io.BytesIO()
+    write_pages(pages, written, layout)
+    parts = list(stream_pages(iter(pages), layout))
+    assert b"".join(parts) == written.getvalue()
+    assert len(parts) == 5 + 2  # the header, one part per page (with any checkpoint), the last checkpoint
+    assert len(pypdfium2.PdfDocument(b"".join(parts))) == 5
