@@ -27,6 +27,7 @@ from __future__ import annotations
 import reprlib
 
 __all__ = [
+    "AnchorNotFollowed",
     "ActionPending",
     "ReadRefused",
     "RequestNotAuthenticated",
@@ -477,3 +478,12 @@ class ReadRefused(NotAllowed):
     def __init__(self, party: str, what: str, reason: str) -> None:
         self.party, self.what, self.reason = party, what, reason
         super().__init__(f"{party} may not read {what}: {reason}")
+
+
+class AnchorNotFollowed(Conflict):
+    """Another organisation's anchor whose rows were not stored: they could not be fetched, or did not reproduce
+    the anchor on chain (``reason`` says which and how); nothing of it was stored, and it is tried again."""
+
+    def __init__(self, root: str, reason: str) -> None:
+        self.root, self.reason = root, reason
+        super().__init__(f"anchor {root} was not stored: {reason}")

@@ -5,6 +5,7 @@ Loaded by ``ledger/cli/main.py`` only when one of them runs (or its help is aske
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -274,9 +275,35 @@ def status(ctx: CliContext, new_status: str, actor: str, lot: str | None, codes:
 
 
 @click.command("sync")
+@click.option("--fetch", "mode", flag_value="fetch", help="Then fetch, check and store the rows of other organisations' "
+              "anchors from their services (one pass).")
+@click.option("--follow", "mode", flag_value="follow", help="Sync and fetch every second until interrupted, retrying "
+              "refused anchors with backoff.")
+@click.option("--status", "mode", flag_value="status", help="Show, per partner, the anchors whose rows are not stored "
+              "here yet and why (no sync, no fetch).")
 @pass_ctx
-def sync_command(ctx: CliContext) -> None:
+def sync_command(ctx: CliContext, mode: str | None) -> None:
     """Read the contract's logs since the last sync and bring the index up to date."""
+    from ..epcis.follower import follow_once  # imported here: the other custody verbs start without it
+    from ..epcis.follower import status as follow_status
+
+    if mode == "status":
+        pending = follow_status(ctx.reader)
+        ctx.emit(pending, lambda: click.echo("\n".join(
+            [f"{partner}: {len(items)} anchors pending" + "".join(
+                f"\n  #{p.sequence} {p.root}: {p.reason} (tried {p.attempts}×)" for p in items)
+             for partner, items in sorted(pending.items())] or ["nothing pending: every anchor's rows are stored"])))
+        return
+    if mode is not None:  # fetching signs requests with this home's keys: the passphrase is needed
+        while True:
+            followed = follow_once(ctx.ledger, honour_backoff=mode == "follow")
+            ctx.emit(followed, lambda done=followed: click.echo("\n".join(  # type: ignore[misc]
+                [f"stored {root}" for root in done.stored]
+                + [f"refused #{p.sequence} {p.root}: {p.reason}" for p in done.refused]
+                + [f"{len(done.stored)} anchors stored, {len(done.refused)} refused, {done.waiting} waiting"])))
+            if mode == "fetch":
+                return
+            time.sleep(1.0)
     report = sync(ctx.reader)
     ctx.emit(report, lambda: click.echo(
         "\n".join(report.reconciled + [f"{name}: granted on chain, taken up by this home" for name in report.adopted]

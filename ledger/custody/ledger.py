@@ -516,9 +516,22 @@ class Ledger:
             row = next(r for r in plan.rows if r[0] == found)
             raise DuplicateItem(canonical_key(row[1], row[2]), "already registered on the ledger")
 
-    def _commit_registration(self, plan: BatchPlan, record: AnchorRecord, signature: bytes) -> None:
+    @exclusive
+    def store_followed_registration(self, plan: BatchPlan, record: AnchorRecord, signature: bytes) -> None:
+        """Store another organisation's registration, already checked against its anchor (ledger.epcis.follower),
+        in one transaction: its anchor row (indexed by sync without rows) takes the signed fields."""
+        self._refuse_registered(plan)
+        self._commit_registration(plan, record, signature, local=False)
+
+    @exclusive
+    def store_followed_events(self, payload: dict[str, Any], record: AnchorRecord) -> None:
+        """Store another organisation's custody action, already checked against its anchor, as this home's own are
+        stored (:meth:`_commit_events`: the state machine's effect on each item), in one transaction."""
+        self._commit_events(payload, record, local=False)
+
+    def _commit_registration(self, plan: BatchPlan, record: AnchorRecord, signature: bytes, local: bool = True) -> None:
         with unit_of_work(self.engine) as s:
-            s.add(_anchor_row(record, signature=signature, timestamp=plan.timestamp))
+            _put_anchor(s, _anchor_row(record, signature=signature, timestamp=plan.timestamp), local)
             s.add(Batch(root=_hex(plan.root), brand=plan.brand, company_prefix=plan.company_prefix, count=plan.count,
                         created_at=datetime.fromtimestamp(plan.timestamp, UTC),
                         tree=plan.tree.to_bytes()))
@@ -635,7 +648,7 @@ class Ledger:
         self._recorded(action.label, record, lambda: self._commit_events(payload, record))
         return ActionResult(_hex(tree.root), action.label, len(events), _hex(record.tx_hash), record.block_number)
 
-    def _commit_events(self, payload: dict[str, Any], record: AnchorRecord) -> None:
+    def _commit_events(self, payload: dict[str, Any], record: AnchorRecord, local: bool = True) -> None:
         action = Action(payload["action"])
         events = [CustodyEvent(bytes.fromhex(item[2:]), action, payload["actor"], payload["counterparty"],
                                payload["timestamp"], bytes.fromhex(prev[2:]), payload["location"])
@@ -645,8 +658,9 @@ class Ledger:
         act = Act.anchored(action, Actor(payload["actor"], None), Actor(payload["counterparty"], None), root,
                            payload["reference"])
         with unit_of_work(self.engine) as s:
-            s.add(_anchor_row(record, signature=bytes.fromhex(payload["signature"][2:]), timestamp=payload["timestamp"],
-                              action=action, counterparty=payload["counterparty"], reference=payload["reference"]))
+            _put_anchor(s, _anchor_row(record, signature=bytes.fromhex(payload["signature"][2:]), timestamp=payload["timestamp"],
+                                       action=action, counterparty=payload["counterparty"], reference=payload["reference"]),
+                        local)
             item_ids = [_hex(e.item_id) for e in events]
             seqs = _next_seqs(s, item_ids)
             states = load_states(s, item_ids)
@@ -784,3 +798,12 @@ def _anchor_row(record: AnchorRecord, signature: bytes, timestamp: int, action: 
                   metadata_hash=_hex(record.metadata_hash), previous_anchor_hash=_hex(record.previous_anchor_hash),
                   anchor_hash=_hex(record.anchor_hash), tx_hash=_hex(record.tx_hash), block_number=record.block_number,
                   timestamp=timestamp, counterparty=counterparty, reference=reference, signature=_hex(signature))
+
+
+def _put_anchor(s: Session, row: Anchor, local: bool) -> None:
+    """This home's anchor is a new row; another organisation's replaces the row `ledger sync` filed without rows."""
+    if local:
+        s.add(row)
+        return
+    row.local = False
+    s.merge(row)
