@@ -206,6 +206,9 @@ def _follow(ledger: Ledger, anchor: Anchor, own: list[Party], fetch: Callable[[s
         raise _refuse(anchor, f"the answer of {url} is not UTF-8 JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("ledger:anchor"), dict):
         raise _refuse(anchor, "the answer has no ledger:anchor object; expected the EPCIS anchor document")
+    if str(document["ledger:anchor"].get("ledger:root", "")).lower() != anchor.root:
+        raise _refuse(anchor, f"the answer is the document of anchor {str(document['ledger:anchor'].get('ledger:root'))[:66]}, "
+                              f"not of {anchor.root} (an older or another document)")
     record = _record(anchor)
     try:
         if anchor.kind == AnchorKind.REGISTRATION:
