@@ -246,6 +246,10 @@ def fetch_document(url: str, account: LocalAccount) -> bytes:
                     raise AnchorNotFollowed(root, f"the answer of {url} is larger than {MAX_BODY // 2 ** 20} MB, the most "
                                                   "the follower reads")
                 chunks.append(chunk)
+            declared = answer.headers.get("Content-Length")
+            if declared is not None and declared.strip().isdigit() and int(declared) != size:
+                raise AnchorNotFollowed(root, f"the answer of {url} was cut short ({size} of the {int(declared)} bytes "
+                                              "it announced)")
     except urllib.error.HTTPError as exc:
         detail = exc.read(500).decode("utf-8", "replace")
         raise AnchorNotFollowed(root, f"{url} answered HTTP {exc.code}: {detail.strip()[:200]}") from None

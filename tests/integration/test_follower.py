@@ -34,7 +34,7 @@ from ledger.settings import Settings
 from tests._hardhat import hardhat_node
 
 GTIN = "09521234543213"
-BOLT_GTIN = "09521235000015"
+BOLT_GTIN = "09521235000012"
 
 
 @dataclass
@@ -65,12 +65,12 @@ def _ok(home: Home, *args: str) -> Any:
     return json.loads(output) if output.strip() else None
 
 
-def _customs(node: str, path: Path, brand_home: Home) -> Home:
+def _customs(node: str, path: Path, brand_home: Home, name: str = "customs") -> Home:
     """A customs service in a home of its own, granted the officer role by the administrator's home."""
     home = _home(path, node)
     contract = json.loads((brand_home.path / "deployment.json").read_text())["address"]
     _ok(home, "init", "--attach", contract)
-    asked = _ok(home, "party", "add", "customs", "--role", "officer")
+    asked = _ok(home, "party", "add", name, "--role", "officer")
     _ok(brand_home, "party", "grant", asked["request"])
     _ok(home, "sync")
     return home
@@ -294,7 +294,7 @@ def test_a_hostile_partner_is_refused_with_the_reason_and_nothing_stored(
     _NETWORK[:] = [network]
     _Partner.case = staticmethod(serve(network))  # type: ignore[assignment]
     _Partner.raw = staticmethod(raw) if raw is not None else None  # type: ignore[assignment]
-    customs = _customs(node, tmp_path / "customs", network.brand)
+    customs = _customs(node, tmp_path / "customs", network.brand, "customs-" + case.replace(" ", "-"))
     report = _ok(customs, "sync", "--fetch")
     reasons = {p["root"]: p["reason"] for p in report["refused"]}
     bad = network.acme_roots[refused]
