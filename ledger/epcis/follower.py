@@ -92,9 +92,10 @@ class FollowState:
     def __init__(self, home: Path) -> None:
         self.path = home / _STATE_FILE
         try:
-            self.entries: dict[str, dict[str, Any]] = json.loads(self.path.read_text())
+            loaded = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            self.entries = {}
+            loaded = {}
+        self.entries: dict[str, dict[str, Any]] = loaded if isinstance(loaded, dict) else {}
 
     def refused(self, anchor: Anchor, reason: str, now: float) -> Pending:
         attempts = int(self.entries.get(anchor.root, {}).get("attempts", 0)) + 1
