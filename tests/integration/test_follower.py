@@ -91,7 +91,7 @@ def _serve(home: Home, port: int, log: Path) -> subprocess.Popen[bytes]:
             time.sleep(0.3)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def _stop(proc: subprocess.Popen[Any]) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
 
@@ -125,20 +125,30 @@ def test_customs_fetches_the_brands_rows_from_its_service_and_verifies_with_cust
     server = _serve(brand, port, tmp_path / "serve.log")
     try:
         fetched = _ok(customs, "sync", "--fetch")
+        assert len(fetched["stored"]) == 3 and fetched["refused"] == [], fetched
+        assert _ok(customs, "sync", "--status") == {}
+        verdict = _verdict(customs, f"(01){GTIN}(21)1")
+        assert verdict["verdict"] == "genuine", verdict
+        assert (verdict["item"]["brand"], verdict["item"]["lot"]) == ("acme", "L1")
+        assert (verdict["custody"]["custodian"], verdict["custody"]["in_transit_to"]) == ("swift", None)  # shipped, received
+        assert _ok(customs, "sync", "--fetch")["stored"] == []  # a second pass finds nothing more to do
+        # `--follow` in a process of its own picks up the brand's recall made meanwhile.
+        follower = subprocess.Popen([sys.executable, "-m", "ledger.cli", "sync", "--follow"], env={**os.environ, **customs.env},
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _ok(brand, "status", "recall", "--as", "acme", f"/01/{GTIN}/21/1")
+            deadline = time.monotonic() + 60
+            while "recalled" not in _verdict(customs, f"(01){GTIN}(21)1")["custody"]["conditions"]:
+                assert follower.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+        finally:
+            _stop(follower)
     finally:
         _stop(server)
-    assert len(fetched["stored"]) == 3 and fetched["refused"] == [], fetched
-    assert _ok(customs, "sync", "--status") == {}
-    verdict = _verdict(customs, f"(01){GTIN}(21)1")
-    assert verdict["verdict"] == "genuine", verdict
-    assert (verdict["item"]["brand"], verdict["item"]["lot"]) == ("acme", "L1")
-    assert (verdict["custody"]["custodian"], verdict["custody"]["in_transit_to"]) == ("swift", None)  # shipped and received
     for home in (brand, customs):
         _ok(home, "sync")
         code, output = _run(home, "audit")
         assert code == 0, output
-    # A second pass finds nothing more to do.
-    assert _ok(customs, "sync", "--fetch")["stored"] == []
 
 
 # -- a hostile partner ------------------------------------------------------------------------------------------------
