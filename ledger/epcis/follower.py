@@ -134,12 +134,13 @@ def follow_once(ledger: Ledger, honour_backoff: bool = False, now: Callable[[], 
     state = FollowState(ledger.settings.home)
     report = FollowReport()
     own = _own_parties(ledger)
+    accounts: dict[str, LocalAccount] = {}  # unlocked once per pass: the keystore's KDF is slow on purpose
     for anchor in unfollowed(ledger):
         if honour_backoff and not state.due(anchor.root, now()):
             report.waiting += 1
             continue
         try:
-            _follow(ledger, anchor, own, fetch or fetch_document)
+            _follow(ledger, anchor, own, accounts, fetch or fetch_document)
         except LedgerError as exc:
             reason = exc.reason if isinstance(exc, AnchorNotFollowed) else exc.message
             report.refused.append(state.refused(anchor, reason, now()))
@@ -184,7 +185,8 @@ def _refuse(anchor: Anchor, reason: str) -> AnchorNotFollowed:
     return AnchorNotFollowed(anchor.root, reason)
 
 
-def _follow(ledger: Ledger, anchor: Anchor, own: list[Party], fetch: Callable[[str, LocalAccount], bytes]) -> None:
+def _follow(ledger: Ledger, anchor: Anchor, own: list[Party], accounts: dict[str, LocalAccount],
+            fetch: Callable[[str, LocalAccount], bytes]) -> None:
     with Session(ledger.engine) as s:
         partner = s.get(Party, anchor.party)
     if partner is None or not partner.service_url:
@@ -196,7 +198,9 @@ def _follow(ledger: Ledger, anchor: Anchor, own: list[Party], fetch: Callable[[s
     requester = requester_for(own, anchor)
     if requester is None:
         raise _refuse(anchor, "this home has no party of its own with a role to sign the request")
-    _, account = ledger.act_as(requester.name)
+    if requester.name not in accounts:
+        accounts[requester.name] = ledger.act_as(requester.name)[1]
+    account = accounts[requester.name]
     url = partner.service_url.rstrip("/") + "/epcis/anchors/" + anchor.root
     body = fetch(url, account)
     try:

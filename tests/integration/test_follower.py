@@ -273,6 +273,13 @@ def _oversize(handler: BaseHTTPRequestHandler, body: bytes) -> None:
     handler.close_connection = True
 
 
+def _redirect(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    handler.send_response(302)
+    handler.send_header("Location", "file:///etc/passwd")
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
 def _replayed(net: Network) -> Callable[[str, bytes], bytes | None]:
     return lambda root, body: net.documents[net.acme_roots[0]] if root == net.acme_roots[1] else body
 
@@ -293,6 +300,7 @@ CASES: list[tuple[str, Callable[[Network], Callable[[str, bytes], bytes | None]]
     ("older document replayed", _replayed, None, 1, "an older or another document"),
     ("truncated body", lambda net: lambda root, body: body, _truncated, 0, "cut short"),
     ("oversize body", lambda net: lambda root, body: body, _oversize, 0, "larger than 50 MB"),
+    ("redirect elsewhere", lambda net: lambda root, body: body, _redirect, 0, "answered HTTP 302"),
     ("never answers", lambda net: lambda root, body: None if root == net.acme_roots[0] else body, None, 0, "did not answer within 10 s"),
 ]
 

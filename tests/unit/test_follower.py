@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 
 from ledger.chain.roles import Role
-from ledger.epcis.follower import FollowState, requester_for
+from ledger.epcis.follower import FollowState, fetch_document, requester_for
+from ledger.errors import AnchorNotFollowed
 from ledger.index.models import Anchor, Party
 
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -60,3 +62,10 @@ def test_backoff_doubles_up_to_five_minutes_and_is_kept_in_the_home(tmp_path: Pa
 def test_a_damaged_state_file_starts_afresh(tmp_path: Path) -> None:
     (tmp_path / "follower.json").write_text("{not json")
     assert FollowState(tmp_path).entries == {}
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd/epcis/anchors/0x11", "ftp://example.org/epcis/anchors/0x11",
+                                 "gopher://127.0.0.1:70/epcis/anchors/0x11", "http:///epcis/anchors/0x11"])
+def test_only_http_and_https_services_are_asked(url: str) -> None:
+    with pytest.raises(AnchorNotFollowed, match=r"is not http\(s\) with a host"):
+        fetch_document(url, Account.create())
