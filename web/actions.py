@@ -14,18 +14,23 @@ from werkzeug.wrappers import Response as BaseResponse
 from ledger.chain.roles import Role
 from ledger.codes.parsing import parse_code
 from ledger.custody.ledger import ActionResult
-from ledger.errors import ActionPending, InvalidInput, LedgerError
+from ledger.errors import ActionPending, InvalidInput, LedgerError, StateConflict
+from ledger.geo import Location
+from ledger.index.cases import record_case, valid_reason
+from ledger.index.queries import item_status
 from ledger.proofs.events import Action
+from ledger.proofs.inspections import InspectionOutcome
 
 from . import once, verdict_page
 from .auth import require_account
 from .context import current_account, ledger
-from .verdict_page import location_from, view_url
+from .verdict_page import CASE_OUTCOMES, CONFIRMED, location_from, view_url
 
 __all__ = ["blueprint", "run_once"]
 
 blueprint = Blueprint("actions", __name__)
 HOLDERS = (Role.BRAND, Role.CARRIER, Role.DISTRIBUTOR, Role.RETAILER)
+
 
 
 def run_once(token: str | None, action: Callable[[], ActionResult], required: bool = True) -> ActionResult:
@@ -49,6 +54,12 @@ def _account_party() -> str:
     return account.party
 
 
+def _account_address() -> str:
+    account = current_account()
+    assert account is not None  # guarded by require_account
+    return account.address
+
+
 def _scan_id() -> int | None:
     scan = request.form.get("scan", "")
     return int(scan) if scan.isascii() and scan.isdigit() and len(scan) < 19 else None
@@ -60,9 +71,25 @@ def _back(code: str, message: str) -> BaseResponse:
     return redirect(view_url(code, _scan_id()), 303)
 
 
-def _refused(code: str, exc: InvalidInput) -> tuple[str, int]:
-    """The verdict page again, with the message by the form and the values that were sent."""
-    return verdict_page.view(code, _scan_id(), exc.message, request.form.to_dict()), exc.http_status
+def _refused(code: str, exc: InvalidInput | StateConflict, which: str) -> tuple[str, int]:
+    """The verdict page again, with the message by the form ``which`` and the values that were sent to it."""
+    return verdict_page.view(code, _scan_id(), exc.message, {**request.form.to_dict(), "form": which}), exc.http_status
+
+
+def _confirmed(what: str) -> None:
+    """The explicit confirmation an irreversible anchored action needs (the form's "I confirm" box)."""
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput("confirmation", "", "is not given", f"tick \"I confirm\" to {what}: it is anchored for good")
+
+
+def _checked_place_and_reason(required: bool) -> tuple[Location, str]:
+    """The form's location (always needed) and reason (needed when ``required``, else optional)."""
+    location = location_from(request.form)
+    if location is None:
+        raise InvalidInput("location", "", "is missing", "your position or an inspection site")
+    text = request.form.get("reason", "")
+    reason = valid_reason(text) if required or text.strip() else ""
+    return location, reason
 
 
 @blueprint.post("/actions/inspect")
@@ -70,26 +97,51 @@ def _refused(code: str, exc: InvalidInput) -> tuple[str, int]:
 def inspect() -> BaseResponse | tuple[str, int]:
     code = request.form.get("code", "")
     key = parse_code(code).key
-    outcome = request.form.get("outcome", "")
+    outcome_text = request.form.get("outcome", "")
     try:
-        location = location_from(request.form)
-        if location is None:
-            raise InvalidInput("location", "", "is missing", "your position or an inspection site")
+        outcome = InspectionOutcome.parse(outcome_text)
+        location, reason = _checked_place_and_reason(required=outcome in CONFIRMED)
+        if outcome in CONFIRMED:
+            _confirmed(f"record a {outcome.label} inspection")
+        if not item_status(ledger().engine, key).registered:
+            return _unregistered_case(code, key.canonical, outcome, location, reason)
         result = run_once(request.form.get("once"),
-                          lambda: ledger().inspect(_account_party(), [key], outcome, location.label))
-    except InvalidInput as exc:  # a wrong or missing field: the form again, with the message and its values
-        return _refused(code, exc)
-    return _back(code, f"Inspection recorded ({outcome.replace('_', ' ')}): tx {result.tx_hash}, block {result.block_number}.")
+                          lambda: ledger().inspect(_account_party(), [key], outcome.value, location.label))
+    except (InvalidInput, StateConflict) as exc:  # the form again, with the message and its values
+        return _refused(code, exc, "inspect")
+    if reason:
+        record_case(ledger().engine, key.canonical, _account_address(), Action.INSPECT.name.lower(), reason,
+                    location.label, outcome.value, result.tx_hash)
+    return _back(code, f"Inspection recorded ({outcome.label}): tx {result.tx_hash}, block {result.block_number}.")
+
+
+def _unregistered_case(code: str, key: str, outcome: InspectionOutcome, location: Location, reason: str) -> BaseResponse:
+    """A code the ledger does not know cannot be anchored: the inspection is kept as a case in the index only."""
+    if outcome not in CASE_OUTCOMES:
+        raise InvalidInput("inspection outcome", outcome.value, "is not for a code the ledger does not know",
+                           " | ".join(o.value for o in CASE_OUTCOMES))
+    if not reason:
+        raise InvalidInput("reason", "", "is missing", "a few words on why the goods are suspect")
+    once.consume(request.form.get("once"))
+    record_case(ledger().engine, key, _account_address(), Action.INSPECT.name.lower(), reason, location.label, outcome.value)
+    return _back(code, f"Case recorded ({outcome.label}) in this ledger's index only: a code that was never "
+                       "registered cannot be anchored on chain.")
 
 
 @blueprint.post("/actions/report-stolen")
 @require_account(Role.OFFICER, *HOLDERS, action="report goods stolen")
-def report_stolen() -> BaseResponse:
+def report_stolen() -> BaseResponse | tuple[str, int]:
     code = request.form.get("code", "")
-    location = location_from(request.form)
     key = parse_code(code).key
-    result = run_once(request.form.get("once"), lambda: ledger().change_status(
-        _account_party(), Action.REPORT_STOLEN, [key], location=location.label if location else ""))
+    try:
+        location, reason = _checked_place_and_reason(required=True)
+        _confirmed("report this item stolen")
+        result = run_once(request.form.get("once"), lambda: ledger().change_status(
+            _account_party(), Action.REPORT_STOLEN, [key], location=location.label))
+    except (InvalidInput, StateConflict) as exc:
+        return _refused(code, exc, "stolen")
+    record_case(ledger().engine, key.canonical, _account_address(), Action.REPORT_STOLEN.name.lower(), reason,
+                location.label, tx_hash=result.tx_hash)
     return _back(code, f"Reported stolen: tx {result.tx_hash}, block {result.block_number}.")
 
 

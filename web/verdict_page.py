@@ -15,9 +15,11 @@ from collections.abc import Mapping
 
 from flask import current_app, render_template, session, url_for
 
+from ledger.chain.roles import Role
 from ledger.custody.state import Act, Actor, refusal
 from ledger.geo import Location, parse_location
 from ledger.index.accounts import Account
+from ledger.index.cases import cases_of
 from ledger.index.trail import TrailScope, trail
 from ledger.proofs.events import Action
 from ledger.proofs.inspections import InspectionOutcome
@@ -28,10 +30,14 @@ from ledger.verify.verifier import Verification
 from . import once, timeline
 from .context import current_account, ledger, verifier
 
-__all__ = ["FRESH_SECONDS", "location_from", "own_scan", "record_scan", "render_verdict", "view", "view_url"]
+__all__ = ["CASE_OUTCOMES", "CONFIRMED", "FRESH_SECONDS", "location_from", "own_scan", "record_scan", "render_verdict", "view", "view_url"]
 
 FRESH_SECONDS = 15 * 60  # how long the browser that made a scan may still give it its place
 _KEPT = 8  # scans a session remembers
+# Inspection outcomes that ask for a reason and an explicit "I confirm": anchored for good, and they take the goods.
+CONFIRMED = frozenset({InspectionOutcome.SEIZED})
+# What an officer may record for a code the ledger does not know: only a case in the index (nothing to anchor).
+CASE_OUTCOMES = (InspectionOutcome.SUSPECTED_COUNTERFEIT, InspectionOutcome.SEIZED)
 _SESSION_KEY = "scans"
 
 
@@ -65,6 +71,8 @@ def own_scan(scan_id: int | None) -> bool:
 
 def _may(account: Account | None, action: Action, result: Verification) -> bool:
     """Whether the custody rules let the signed-in party take ``action`` on the item (offer the form only then)."""
+    if account is not None and action is Action.INSPECT and not result.registered:
+        return account.role is Role.OFFICER  # an unknown code: a case in the index, not an anchor
     return account is not None and result.state is not None and refusal(
         result.state, Act(action, Actor(account.address, account.role, account.party))) is None
 
@@ -90,10 +98,12 @@ def render_verdict(result: Verification, code: str, scan_id: int | None = None, 
     result = as_seen_by(result, account is not None)  # the same redaction as the API's answer
     steps = trail(ledger().engine, TrailScope.for_item(result.key)) if account and result.registered else []
     scans = recent_scans(ledger().engine, "0x" + result.key.item_id.hex()) if account else []
+    cases = cases_of(ledger().engine, result.key.canonical) if account else []
     return render_template(
         "verdict.html", v=result, code=code, account=account, timeline=timeline.entries(steps), scans=scans,
         directive=result.judgement.directive, scan_id=scan_id, ask_place=ask_place,
         can_inspect=_may(account, Action.INSPECT, result), can_report=_may(account, Action.REPORT_STOLEN, result),
-        outcomes=list(InspectionOutcome), sites=current_app.config["INSPECTION_SITES"], once=once.issue(),
+        outcomes=list(InspectionOutcome) if result.registered else list(CASE_OUTCOMES), cases=cases,
+        sites=current_app.config["INSPECTION_SITES"], new_once=once.issue,
         problem=problem, form=form or {},
     )

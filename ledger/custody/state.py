@@ -99,6 +99,23 @@ class ItemState:
         return legacy_status(self.life_cycle, self.conditions)
 
     @property
+    def standing(self) -> str:
+        """The item's status in words, as the pages show it: a final life-cycle state alone (nothing more can
+        happen to it); else the outcome of an inspection that holds it (seized, held, suspected counterfeit),
+        stolen, recalled and in transit, as they hold; else its life-cycle state (active, sold).
+
+        A seizure is the ``held`` condition with the outcome ``seized`` (see :data:`RULES`, inspect): the goods
+        stay on hold until a later inspection passes them, and this names it rather than saying "active".
+        """
+        if self.life_cycle.final:
+            return self.life_cycle.value
+        words = [self.inspection.label] if self.inspection is not None and self.inspection.holds else []
+        words += [_word(c) for c in self.conditions if c is not Condition.HELD]
+        if self.life_cycle is not LifeCycle.ACTIVE:
+            words.append(self.life_cycle.value)
+        return ", ".join(words) or self.life_cycle.value
+
+    @property
     def row(self) -> tuple[str, str, bool, bool, str | None, str | None]:
         """The values of :data:`STATE_COLUMNS`, as the index stores them."""
         return (self.custodian, self.life_cycle.value, self.stolen, self.recalled,

@@ -24,6 +24,7 @@ __all__ = [
     "Anchor",
     "ApiToken",
     "Batch",
+    "CaseRecord",
     "Condition",
     "Container",
     "ContainerContent",
@@ -307,6 +308,27 @@ class Submission(SQLModel, table=True):
     """One-time tokens of submitted web actions: a repeated or concurrent submission hits the primary key."""
 
     token: str = Field(primary_key=True, max_length=64)
+    created_at: datetime
+
+
+class CaseRecord(SQLModel, table=True):
+    """An officer's (or reporter's) record of an action on a code: the reason and place given in the web form.
+
+    ``tx_hash`` is the anchor the action made (an inspection, a theft report); None for a code the ledger
+    does not know (a counterfeit): nothing can be anchored for it, and this row is the only record.
+    The reason is not anchored: the custody event has no field for it (see docs/DESIGN.md, case records).
+    """
+
+    __table_args__ = (Index("ix_caserecord_key", "key", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)  # the canonical item key (GTIN and serial), registered or not
+    party: str = Field(max_length=42)
+    action: str = Field(max_length=24)  # "inspect" or "report_stolen"
+    outcome: str = Field(default="", max_length=24)  # an inspection's outcome
+    reason: str = Field(max_length=400)
+    location: str = Field(max_length=200)
+    tx_hash: str | None = Field(default=None, max_length=66)
     created_at: datetime
 
 

@@ -155,9 +155,29 @@ def test_phone_views_fit_360_px(server: tuple[str, Ledger], who: str, request: p
             page.goto(links["stolen"][0])
             page.select_option("#inspect-form select[name=site]", "Port of Rotterdam")
             page.select_option("#inspect-form select[name=outcome]", "seized")
+            page.fill("#inspect-form textarea[name=reason]", "seal broken")
+            page.click("#inspect-form button[type=submit]")  # a seizure is anchored for good: not without "I confirm"
+            page.wait_for_selector("#problem")
+            assert "confirmation" in page.inner_text("#problem") and "is not given" in page.inner_text("#problem")
+            assert page.input_value("#inspect-form textarea[name=reason]") == "seal broken"  # the form kept its values
+            assert page.input_value("#inspect-form select[name=outcome]") == "seized"
+            assert page.input_value("#inspect-form select[name=site]") == "Port of Rotterdam"
+            page.check("#inspect-form input[name=confirm]")
+            stale = page.eval_on_selector("#inspect-form", "f => f.outerHTML")  # what Back would show again
             page.click("#inspect-form button[type=submit]")
             page.wait_for_selector(".flash")
             assert "Inspection recorded" in page.inner_text(".flash")
+            assert page.inner_text("#life-cycle").startswith("seized") and "seal broken" in page.inner_text("#cases")
+            # The same form sent again (Back and submit, or a second click): refused with a message, not recorded twice.
+            page.evaluate("html => document.querySelector('main').insertAdjacentHTML('beforeend', html)",
+                          stale.replace('id="inspect-form"', 'id="stale-form"'))
+            page.check("#stale-form input[name=confirm]")
+            page.click("#stale-form button[type=submit]")
+            page.wait_for_selector("#problem")
+            assert "already received" in page.inner_text("#problem")
+            page.goto(links["stolen"][0])
+            page.wait_for_selector("#cases")
+            assert page.locator("#cases li").count() == 1
             assert page.locator("ol.timeline li").count() >= 3
             assert _fits(page) <= 360, "after an inspection"
             page.screenshot(path=str(shots / "phone-inspected-officer.png"), full_page=True)

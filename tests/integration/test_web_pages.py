@@ -115,7 +115,8 @@ def test_officer_inspects_and_reports_stolen_from_the_verdict_page(web: WebLedge
     after = olga.get(done.headers["Location"]).get_data(as_text=True)
     assert "HELD_BY_INSPECTION" in after and "held by customs" in after and "customs inspected it" in after
     assert 'data-action="hold"' in after and 'data-verdict="genuine"' in after  # genuine, yet not to be released
-    stolen = {"csrf_token": csrf(after), "once": once(after), "code": code}
+    stolen = {"csrf_token": csrf(after), "once": once(after), "code": code, "site": "Port of Antwerp",
+              "reason": "container broken open in the yard", "confirm": "yes"}
     assert olga.post("/actions/report-stolen", data=stolen).status_code == 303
     page = olga.get("/verify", query_string={"code": code}, follow_redirects=True).get_data(as_text=True)
     assert 'class="alert-line" data-code="REPORTED_STOLEN"' in page  # in the banner, not only the list

@@ -301,3 +301,49 @@ def test_a_replay_is_refusal_and_effect_and_what_is_settled_stays(history: list[
 def test_design_doc_shows_the_table() -> None:
     design = (Path(__file__).parents[2] / "docs" / "DESIGN.md").read_text()
     assert table_markdown() in design, "docs/DESIGN.md: paste ledger.custody.state.table_markdown() over the old table"
+
+
+# -- the status the pages show (ItemState.standing): every life-cycle state × every inspection outcome ----
+
+_SEIZED, _HELD, _FAKE = InspectionOutcome.SEIZED, InspectionOutcome.HELD, InspectionOutcome.SUSPECTED_COUNTERFEIT
+STANDING: list[tuple[dict[str, object], str]] = [
+    ({}, "active"),
+    ({"life_cycle": LifeCycle.SOLD}, "sold"),
+    ({"life_cycle": LifeCycle.DESTROYED}, "destroyed"),
+    ({"life_cycle": LifeCycle.DECOMMISSIONED}, "decommissioned"),
+    ({"inspection": InspectionOutcome.PASSED}, "active"),
+    ({"inspection": _HELD}, "held"),
+    ({"inspection": _SEIZED}, "seized"),
+    ({"inspection": _FAKE}, "suspected counterfeit"),
+    ({"stolen": True}, "reported stolen"),
+    ({"recalled": True}, "recalled"),
+    ({"shipment": "0x" + "aa" * 32, "receiver": TRUCK.address}, "in transit"),
+    ({"stolen": True, "inspection": _SEIZED}, "seized, reported stolen"),
+    ({"recalled": True, "inspection": _SEIZED, "shipment": "0x" + "aa" * 32}, "seized, in transit, recalled"),
+    ({"life_cycle": LifeCycle.SOLD, "inspection": _SEIZED}, "seized, sold"),
+    ({"life_cycle": LifeCycle.SOLD, "recalled": True}, "recalled, sold"),
+    ({"life_cycle": LifeCycle.DESTROYED, "inspection": _SEIZED, "stolen": True}, "destroyed"),  # final: nothing more
+]
+
+
+@pytest.mark.parametrize(("fields", "expected"), STANDING, ids=[e for _, e in STANDING])
+def test_standing_names_a_seizure_not_active(fields: dict[str, object], expected: str) -> None:
+    state = ItemState(BRAND.address, SHOP.address, **fields)  # type: ignore[arg-type]
+    assert state.standing == expected
+
+
+def test_a_seized_inspection_moves_the_item_and_a_passed_one_releases_it() -> None:
+    officer = Actor("0x" + "0f" * 20, Role.OFFICER, "customs")
+    seized = effect(ItemState.registered(BRAND.address), Act(Action.INSPECT, officer, outcome=_SEIZED))
+    assert seized.standing == "seized" and Condition.HELD in seized.conditions
+    passed = effect(seized, Act(Action.INSPECT, officer, outcome=InspectionOutcome.PASSED))
+    assert passed.standing == "active" and not passed.conditions
+
+
+@pytest.mark.parametrize("life_cycle", list(LifeCycle))
+@pytest.mark.parametrize("outcome", [None, *InspectionOutcome])
+def test_standing_covers_every_state(life_cycle: LifeCycle, outcome: InspectionOutcome | None) -> None:
+    state = ItemState(BRAND.address, SHOP.address, life_cycle, inspection=outcome)
+    words = state.standing
+    assert words and (words == life_cycle.value if life_cycle.final else
+                      (outcome is not None and outcome.holds) == words.startswith(outcome.label if outcome else "\0"))
