@@ -1,7 +1,7 @@
 """Case records (issue 12 item 4): the reason and place an officer gives for an inspection or a theft
 report, beside its anchor, and inspections of codes the ledger does not know.
 
-Revision 0010, after 0008.
+Revision 0009, after 0008.
 """
 
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0010'
+revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
