@@ -110,7 +110,7 @@ def test_a_brand_sees_only_its_goods_and_custodians_nothing(dashboard: tuple[Web
     assert ann.get("/intel/dashboard.json?brand=acme").status_code == 200
     for path in ("/intel?brand=bolt", "/intel/lanes.csv?brand=bolt", "/intel/dashboard.json?brand=bolt"):
         refused = ann.get(path)
-        assert refused.status_code == 403 and "acme may see intelligence on its own goods only" in refused.get_data(as_text=True)
+        assert refused.status_code == 403 and "Acme may see intelligence on its own goods only" in refused.get_data(as_text=True)
 
     for user in ("tom", "sam"):  # a carrier, a retailer
         client = web.signed_in(user)
