@@ -18,7 +18,6 @@ Not checked, with the reason:
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +29,10 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance, status_code_conformance
-from werkzeug.serving import make_server
 
 from ledger.custody.ledger import Ledger
 from ledger.epcis.request_signing import sign_request
+from tests.integration._browser import serving
 from tests.integration._web import WebLedger, build
 
 SPEC = Path(__file__).parents[1] / "data" / "epcis" / "rest" / "openapi.json"
@@ -50,14 +49,8 @@ def served(ledger: Ledger) -> Iterator[tuple[WebLedger, str]]:
     web = build(ledger)
     shipment = ledger.ship("acme", "truck", [web.key(1), web.key(2)], location="9521234000017")
     ledger.receive("truck", shipment.root, location="Antwerp")
-    server = make_server("127.0.0.1", 0, web.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield web, f"http://127.0.0.1:{server.server_port}/epcis"
-    finally:
-        server.shutdown()
-        thread.join()
+    with serving(web.app) as url:
+        yield web, url + "/epcis"
 
 
 def _documented(operation: Any, status: int) -> bool:

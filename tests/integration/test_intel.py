@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from ledger.chain.roles import Role
 from ledger.cli.main import cli, main
@@ -30,8 +27,9 @@ from ledger.intel.risk import shipment_risks
 from ledger.proofs.events import Action
 from ledger.verify.sites import INSPECTION_SITES
 from tests._hardhat import ROOT
+from tests.integration._browser import ARGS as BROWSER_ARGS
+from tests.integration._browser import CHROMIUM, needs_chromium, serving
 from tests.integration._web import GTIN, PASSWORD, WebLedger
-from tests.integration.test_web_browser import ARGS as BROWSER_ARGS
 
 LAGOS = Location(6.45, 3.39, "Lagos market")
 ROTTERDAM = INSPECTION_SITES["Port of Rotterdam"]
@@ -227,39 +225,33 @@ def test_inspect_first_page(scene: tuple[WebLedger, dict[str, str]]) -> None:
     assert web.client().get("/inspect-first").status_code in (302, 401)
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="apt-get install -y chromium (scripts/test.sh does)")
+@needs_chromium
 def test_inspect_first_in_chromium(scene: tuple[WebLedger, dict[str, str]], request: pytest.FixtureRequest) -> None:
     from playwright.sync_api import sync_playwright
 
     web, roots = scene
-    wsgi = make_server("127.0.0.1", 0, web.app, threaded=True)
-    threading.Thread(target=wsgi.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{wsgi.server_port}"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(url + "/sign-in")
-            page.fill("input[name=user]", "olga")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.click("nav >> text=Inspect first")
-            page.wait_for_url(url + "/inspect-first")
-            assert page.locator("h1").all_inner_texts() == ["Inspect first"]
-            for table in page.locator("table").all():  # what a screen reader needs: a caption and column headers
-                assert table.locator("caption").count() == 1 and table.locator("thead th[scope=col]").count() >= 5
-            assert page.locator("label:has(input[name=days])").count() == 1
-            reason = page.locator("tbody tr").first.locator("ul.reasons > li").filter(has_text="lane Acme plant")
-            record = reason.locator(f"code:text('{roots['first']}')")
-            assert not record.is_visible()
-            reason.locator("summary").click()  # the records behind a reason: one click away
-            assert record.is_visible()
-            page.screenshot(path=str(ROOT / "test-artifacts" / f"inspect-first-{request.node.callspec.id}.png"), full_page=True)
-            browser.close()
-    finally:
-        wsgi.shutdown()
+    with serving(web.app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(url + "/sign-in")
+        page.fill("input[name=user]", "olga")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.click("nav >> text=Inspect first")
+        page.wait_for_url(url + "/inspect-first")
+        assert page.locator("h1").all_inner_texts() == ["Inspect first"]
+        for table in page.locator("table").all():  # what a screen reader needs: a caption and column headers
+            assert table.locator("caption").count() == 1 and table.locator("thead th[scope=col]").count() >= 5
+        assert page.locator("label:has(input[name=days])").count() == 1
+        reason = page.locator("tbody tr").first.locator("ul.reasons > li").filter(has_text="lane Acme plant")
+        record = reason.locator(f"code:text('{roots['first']}')")
+        assert not record.is_visible()
+        reason.locator("summary").click()  # the records behind a reason: one click away
+        assert record.is_visible()
+        page.screenshot(path=str(ROOT / "test-artifacts" / f"inspect-first-{request.node.callspec.id}.png"), full_page=True)
+        browser.close()
     assert [e for e in errors if "status of 404" not in e] == []  # the favicon is the one 404
 
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.intel.hotspots import cell_of
 from tests._hardhat import ROOT
+from tests.integration._browser import ARGS as BROWSER_ARGS
+from tests.integration._browser import CHROMIUM, needs_chromium, serving
 from tests.integration._web import BOLT_GTIN, PASSWORD, WebLedger
 from tests.integration.test_intel import LAGOS, code, scene  # noqa: F401  (scene: the fixture this file builds on)
-from tests.integration.test_web_browser import ARGS as BROWSER_ARGS
 from tests.unit.test_intel_export import check_geojson
 
 
@@ -125,51 +123,45 @@ def test_a_brand_sees_only_its_goods_and_custodians_nothing(dashboard: tuple[Web
     assert web.client().get("/intel/hotspots.csv", headers=web.bearer("olga")).status_code == 200
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="apt-get install -y chromium (scripts/test.sh does)")
+@needs_chromium
 def test_the_dashboard_in_chromium_draws_a_map_and_charts_from_this_server_alone(
         dashboard: tuple[WebLedger, dict[str, str]], request: pytest.FixtureRequest) -> None:
     from playwright.sync_api import sync_playwright
 
     web, _ = dashboard
-    wsgi = make_server("127.0.0.1", 0, web.app, threaded=True)
-    threading.Thread(target=wsgi.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{wsgi.server_port}"
     requested: list[str] = []
     errors: list[str] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-            context = browser.new_context(viewport={"width": 1000, "height": 1200})
-            context.on("request", lambda r: requested.append(r.url))
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(url + "/sign-in")
-            page.fill("input[name=user]", "olga")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.click("nav >> text=Intelligence")
-            page.wait_for_url(url + "/intel")
-            page.wait_for_selector("#dashboard[data-ready=true]")
-            assert page.locator("#map path.country").count() > 150  # Natural Earth's countries at 1:110m
-            assert page.locator("#map path.hotspot").count() == 1
-            assert page.locator("#map circle.scans").count() >= 2 and page.locator("#map path.seizure").count() == 1
-            hotspot = page.locator("#map path.hotspot").first.bounding_box()
-            assert hotspot is not None and hotspot["width"] > 1 and hotspot["width"] < 500  # the hexagon, not the world
-            assert "1 hotspots" in page.inner_text("#map-status")
-            assert page.locator(".uplot canvas").count() == 2
-            drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.uplot canvas')).map(c => {
+    with serving(web.app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": 1000, "height": 1200})
+        context.on("request", lambda r: requested.append(r.url))
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url + "/sign-in")
+        page.fill("input[name=user]", "olga")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.click("nav >> text=Intelligence")
+        page.wait_for_url(url + "/intel")
+        page.wait_for_selector("#dashboard[data-ready=true]")
+        assert page.locator("#map path.country").count() > 150  # Natural Earth's countries at 1:110m
+        assert page.locator("#map path.hotspot").count() == 1
+        assert page.locator("#map circle.scans").count() >= 2 and page.locator("#map path.seizure").count() == 1
+        hotspot = page.locator("#map path.hotspot").first.bounding_box()
+        assert hotspot is not None and hotspot["width"] > 1 and hotspot["width"] < 500  # the hexagon, not the world
+        assert "1 hotspots" in page.inner_text("#map-status")
+        assert page.locator(".uplot canvas").count() == 2
+        drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.uplot canvas')).map(c => {
                 const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                 let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i]) { n++; } } return n; })""")
-            assert all(n > 100 for n in drawn), drawn
-            assert "flagged" in page.inner_text("#chart-flags") and "seizures" in page.inner_text("#chart-flags")
-            page.screenshot(path=str(ROOT / "test-artifacts" / f"dashboard-{request.node.callspec.id}.png"), full_page=True)
-            with page.expect_download() as download:
-                page.click("text=GeoJSON >> nth=0")
-            assert download.value.suggested_filename.startswith("hotspots-") and download.value.suggested_filename.endswith(".geojson")
-            browser.close()
-    finally:
-        wsgi.shutdown()
+        assert all(n > 100 for n in drawn), drawn
+        assert "flagged" in page.inner_text("#chart-flags") and "seizures" in page.inner_text("#chart-flags")
+        page.screenshot(path=str(ROOT / "test-artifacts" / f"dashboard-{request.node.callspec.id}.png"), full_page=True)
+        with page.expect_download() as download:
+            page.click("text=GeoJSON >> nth=0")
+        assert download.value.suggested_filename.startswith("hotspots-") and download.value.suggested_filename.endswith(".geojson")
+        browser.close()
     assert requested and all(r.startswith(url + "/") for r in requested), [r for r in requested if not r.startswith(url)]
     assert {r.split("?")[0].removeprefix(url) for r in requested} >= {
         "/intel", "/intel/dashboard.json", "/static/vendor/countries-110m.json", "/static/vendor/d3-geo.min.js",

@@ -5,35 +5,24 @@ Debian's Chromium driven by Playwright (scripts/test.sh installs it); skipped wi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.custody.ledger import Ledger
 from tests._hardhat import ROOT
+from tests.integration._browser import ARGS, CHROMIUM, needs_chromium, serving
 from tests.integration._web import BASE, GTIN, PASSWORD, build
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="apt-get install -y chromium (scripts/test.sh does)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(ledger: Ledger) -> Iterator[str]:
     web = build(ledger)
     web.client().get(web.link(999).removeprefix(BASE))  # a counterfeit scan, for the list
-    wsgi = make_server("127.0.0.1", 0, web.app, threaded=True)
-    thread = threading.Thread(target=wsgi.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{wsgi.server_port}"
-    finally:
-        wsgi.shutdown()
+    with serving(web.app) as url:
+        yield url
 
 
 def test_the_portal_fits_a_phone(server: str, request: pytest.FixtureRequest) -> None:

@@ -5,37 +5,26 @@ Debian's Chromium driven by Playwright (scripts/test.sh installs it); skipped wi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.codes.identifiers import ItemKey
 from ledger.codes.qr_label import Label
 from ledger.custody.ledger import Ledger
 from tests._hardhat import ROOT
+from tests.integration._browser import ARGS, CHROMIUM, needs_chromium, serving
 from tests.integration._web import GTIN, PASSWORD, build
 from tests.unit._pictures import encoded
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="apt-get install -y chromium (scripts/test.sh does)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(ledger: Ledger) -> Iterator[tuple[str, Ledger]]:
-    web = build(ledger)
-    wsgi = make_server("127.0.0.1", 0, web.app, threaded=True)
-    thread = threading.Thread(target=wsgi.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{wsgi.server_port}", ledger
-    finally:
-        wsgi.shutdown()
+    with serving(build(ledger).app) as url:
+        yield url, ledger
 
 
 def test_a_brand_describes_a_product_and_the_verdict_page_shows_it(server: tuple[str, Ledger], tmp_path: Path,
