@@ -17,6 +17,7 @@ import h3
 
 from ..codes.signature import BrandDirectory
 from ..errors import InvalidInput
+from ._tally import Tally
 from .records import ScanGroup, Seizure, week_of
 from .stats import adjusted, excess_p_value
 
@@ -107,17 +108,6 @@ def cell_label(cell: str, sites: Counter[str]) -> str:
     return f"near {lat:.2f},{lon:.2f}"
 
 
-@dataclass
-class _Cell:
-    scans: int = 0
-    flagged: int = 0
-    suspect: int = 0
-    counterfeit: int = 0
-    stolen: int = 0
-    seizures: int = 0
-    sites: Counter[str] = field(default_factory=Counter)
-
-
 def hotspots(groups: Sequence[ScanGroup], seizures: Sequence[Seizure], brands: BrandDirectory, scope: Scope = EVERYTHING,
              resolution: int = 5, alpha: float = 0.05, min_flags: int = 3) -> HotspotReport:
     """Cells whose flagged scans and seizures exceed their volume's expectation, most significant first.
@@ -129,23 +119,15 @@ def hotspots(groups: Sequence[ScanGroup], seizures: Sequence[Seizure], brands: B
         raise InvalidInput("resolution", resolution, f"is outside 0…{MAX_RESOLUTION}", "an H3 resolution, e.g. 5 (cells of about 250 km²)")
     if not 0 < alpha < 1:
         raise InvalidInput("alpha", alpha, "is not between 0 and 1", "a false-discovery rate such as 0.05")
-    cells: dict[str, _Cell] = defaultdict(_Cell)
+    cells: dict[str, Tally] = defaultdict(Tally)
     for g in groups:
         if g.lat is None or g.lon is None or not scope.covers_week(g.week) or not scope.covers_gtin(g.gtin, brands):
             continue
-        c = cells[cell_of(g.lat, g.lon, resolution)]
-        c.scans += g.scans
-        c.flagged += g.flagged
-        c.suspect += g.suspect
-        c.counterfeit += g.counterfeit
-        c.stolen += g.stolen
-        c.sites[g.site] += g.scans
+        cells[cell_of(g.lat, g.lon, resolution)].add_scans(g)
     for s in seizures:
         if s.place is None or not scope.covers_time(s.timestamp) or not scope.covers_gtin(s.gtin, brands):
             continue
-        c = cells[cell_of(s.place.lat, s.place.lon, resolution)]
-        c.seizures += 1
-        c.sites[s.place.site] += 1
+        cells[cell_of(s.place.lat, s.place.lon, resolution)].add_seizure(s)
     total = sum(c.scans + c.seizures for c in cells.values())
     flagged = sum(c.flagged + c.seizures for c in cells.values())
     rate = flagged / total if total else 0.0

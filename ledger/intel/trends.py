@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..codes.signature import BrandDirectory
+from ._tally import Tally
 from .hotspots import EVERYTHING, Scope, cell_label, cell_of
 from .records import ScanGroup, Seizure, week_of, week_start
 
@@ -34,24 +35,13 @@ class TrendRow:
         return self.flagged / total if total else 0.0
 
 
-@dataclass
-class _Sums:
-    scans: int = 0
-    suspect: int = 0
-    counterfeit: int = 0
-    stolen: int = 0
-    seizures: int = 0
-    flagged: int = 0
-    sites: Counter[str] = field(default_factory=Counter)
-
-
 def trends(groups: Sequence[ScanGroup], seizures: Sequence[Seizure], brands: BrandDirectory, scope: Scope = EVERYTHING,
            by_brand: bool = False, by_place: bool = False, resolution: int = 3) -> list[TrendRow]:
     """One row per week (and brand, and place, when asked), oldest week first.
 
     Places are H3 cells of ``resolution`` (3: about 12,000 km², a region), named after their busiest site.
     """
-    sums: dict[tuple[int, str, str], _Sums] = defaultdict(_Sums)
+    sums: dict[tuple[int, str, str], Tally] = defaultdict(Tally)
 
     def brand_name(gtin: str) -> str:
         owner = brands.owner_of(gtin)
@@ -61,24 +51,16 @@ def trends(groups: Sequence[ScanGroup], seizures: Sequence[Seizure], brands: Bra
         if not scope.covers_week(g.week) or not scope.covers_gtin(g.gtin, brands):
             continue
         cell = cell_of(g.lat, g.lon, resolution) if g.lat is not None and g.lon is not None else ""
-        s = sums[(g.week, brand_name(g.gtin) if by_brand else ALL, (cell or "unknown") if by_place else ALL)]
-        s.scans += g.scans
-        s.suspect += g.suspect
-        s.counterfeit += g.counterfeit
-        s.stolen += g.stolen
-        s.flagged += g.flagged
-        s.sites[g.site] += g.scans
+        sums[(g.week, brand_name(g.gtin) if by_brand else ALL, (cell or "unknown") if by_place else ALL)].add_scans(g)
     for z in seizures:
         if not scope.covers_time(z.timestamp) or not scope.covers_gtin(z.gtin, brands):
             continue
         cell = cell_of(z.place.lat, z.place.lon, resolution) if z.place is not None else ""
-        s = sums[(week_of(z.timestamp), brand_name(z.gtin) if by_brand else ALL, (cell or "unknown") if by_place else ALL)]
-        s.seizures += 1
-        s.flagged += 1
-        s.sites[z.place.site if z.place else ""] += 1
+        sums[(week_of(z.timestamp), brand_name(z.gtin) if by_brand else ALL, (cell or "unknown") if by_place else ALL)] \
+            .add_seizure(z)
     rows = []
     for (week, brand, place), s in sorted(sums.items()):
         label = cell_label(place, s.sites) if place not in (ALL, "unknown") else place
         rows.append(TrendRow(week_start(week).date().isoformat(), brand, label, s.scans, s.suspect, s.counterfeit, s.stolen,
-                             s.seizures, s.flagged, place if place not in (ALL, "unknown") else ""))
+                             s.seizures, s.flagged + s.seizures, place if place not in (ALL, "unknown") else ""))
     return rows
