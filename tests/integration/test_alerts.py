@@ -10,10 +10,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from click.testing import CliRunner
 
 from ledger.chain.roles import Role
-from ledger.cli.main import cli
 from ledger.codes.identifiers import ItemKey
 from ledger.errors import InvalidInput, NotAllowed, NotFound, RoleError
 from ledger.geo import Location
@@ -24,6 +22,7 @@ from ledger.intel.privacy import Pseudonyms
 from ledger.intel.webhooks import MAX_ATTEMPTS, backoff, check_signature, deliver_due, delivery_log
 from ledger.proofs.events import Action
 from ledger.verify.sites import INSPECTION_SITES
+from tests.integration._cli import run
 from tests.integration._web import BOLT_GTIN, GTIN, WebLedger
 
 LAGOS = Location(6.45, 3.39, "Lagos market")
@@ -193,24 +192,19 @@ def test_alerts_cli(web: WebLedger, receiver: Receiver) -> None:
     settings = web.ledger.settings
     env = {"LEDGER_HOME": str(settings.home), "LEDGER_DATABASE_URL": settings.database_url}
 
-    def run(*args: str) -> str:
-        result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    made = json.loads(run("--json", "alerts", "subscribe", "--party", "customs", "--on", "counterfeit,clone",
+    made = json.loads(run(env, "--json", "alerts", "subscribe", "--party", "customs", "--on", "counterfeit,clone",
                           "--url", receiver.url + "/cli", "--label", "duty officer"))
     assert len(made["secret"]) == 64 and made["kinds"] == ["counterfeit", "clone"]
-    listed = json.loads(run("--json", "alerts", "list"))
+    listed = json.loads(run(env, "--json", "alerts", "list"))
     assert [s["id"] for s in listed] == [made["id"]] and "secret" not in listed[0]
-    assert json.loads(run("--json", "alerts", "run", "--once"))["queued"] == 0  # starts from now
+    assert json.loads(run(env, "--json", "alerts", "run", "--once"))["queued"] == 0  # starts from now
     web.app.extensions["provenance_verifier"].verify(code(999))
-    round_ = json.loads(run("--json", "alerts", "run", "--once"))
+    round_ = json.loads(run(env, "--json", "alerts", "run", "--once"))
     assert (round_["queued"], round_["delivered"]) == (1, 1)
     ((headers, body),) = receiver.to("/cli")
     assert body["kind"] == "counterfeit" and body["code"] == f"/01/{GTIN}/21/999"
-    (logged,) = json.loads(run("--json", "alerts", "log"))
+    (logged,) = json.loads(run(env, "--json", "alerts", "log"))
     assert (logged["status"], logged["attempts"], logged["last_status"]) == ("delivered", 1, 204)
-    assert "delivered" in run("alerts", "log")
-    run("alerts", "remove", str(made["id"]))
-    assert "no subscriptions" in run("alerts", "list")
+    assert "delivered" in run(env, "alerts", "log")
+    run(env, "alerts", "remove", str(made["id"]))
+    assert "no subscriptions" in run(env, "alerts", "list")

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger.cli.main import cli, main
+from ledger.cli.main import cli
 from ledger.custody.ledger import Ledger
 from ledger.index.accounts import create_token
 from ledger.settings import Settings
+from tests.integration._cli import fail, run
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +31,6 @@ def env(home: Path) -> dict[str, str]:
             "LEDGER_CHAIN": "embedded", "LEDGER_DATABASE_URL": ""}
 
 
-def run(env: dict[str, str], *args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def fail(env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    """Run through `main` so domain errors become an exit code and one line on stderr."""
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    return int(exit_info.value.code or 0), capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

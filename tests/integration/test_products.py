@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger.cli.main import cli, main
+from ledger.cli.main import cli
 from ledger.custody.ledger import Ledger
 from ledger.errors import Conflict, NotProductOwner, RoleError, UnknownParty, UnknownProduct
 from ledger.products.catalogue import (
@@ -26,6 +26,7 @@ from ledger.products.catalogue import (
 )
 from ledger.products.pictures import clean_picture
 from ledger.products.sheet import FeatureText, ProductFacts
+from tests.integration._cli import fail, run
 from tests.integration._web import BOLT_GTIN, GTIN, WebLedger, build, csrf
 from tests.unit._pictures import encoded, jpeg_with_gps
 
@@ -101,38 +102,26 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def _run(env: dict[str, str], *args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def _fail(env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    return int(exit_info.value.code or 0), capsys.readouterr().err
 
 
 def test_cli_describes_a_product(env: dict[str, str], tmp_path: Path) -> None:
     front, hologram = tmp_path / "front.png", tmp_path / "hologram.jpg"
     front.write_bytes(encoded("PNG", (64, 48)))
     hologram.write_bytes(jpeg_with_gps())
-    out = _run(env, "product", "set", "--as", "acme", "--gtin", "9521234543213", "--name", "Acme Aspirin 500",
+    out = run(env, "product", "set", "--as", "acme", "--gtin", "9521234543213", "--name", "Acme Aspirin 500",
                "--description", "Pain relief", "--pack-size", "20 tablets", "--contact", "protect@acme.example")
     assert "09521234543213  Acme Aspirin 500  (brand acme)" in out and "pack size: 20 tablets" in out
-    out = _run(env, "product", "picture", "--as", "acme", "--gtin", GTIN, str(front))
+    out = run(env, "product", "picture", "--as", "acme", "--gtin", GTIN, str(front))
     assert re.search(r"picture [0-9a-f]{64}  image/png 64×48", out)
-    _run(env, "product", "feature", "add", "--as", "acme", "--gtin", GTIN, "--text", "Hologram turns green", "--picture",
+    run(env, "product", "feature", "add", "--as", "acme", "--gtin", GTIN, "--text", "Hologram turns green", "--picture",
          str(hologram))
-    shown = json.loads(_run(env, "--json", "product", "show", "9521234543213"))
+    shown = json.loads(run(env, "--json", "product", "show", "9521234543213"))
     assert shown["name"] == "Acme Aspirin 500" and shown["contact"] == "protect@acme.example"
     assert [p["media_type"] for p in shown["pictures"]] == ["image/png"]
     assert shown["features"][0]["text"] == "Hologram turns green"
     assert shown["features"][0]["picture"]["url"].startswith("/products/pictures/")
-    assert "feature 1: Hologram turns green" in _run(env, "product", "show", GTIN)
-    _run(env, "register", "--as", "acme", "--gtin", GTIN, "--count", "1")
+    assert "feature 1: Hologram turns green" in run(env, "product", "show", GTIN)
+    run(env, "register", "--as", "acme", "--gtin", GTIN, "--count", "1")
     verdict = CliRunner().invoke(cli, ["verify", "--no-record", f"(01){GTIN}(21)1"], env=env)
     assert "  product Acme Aspirin 500, 20 tablets; identifying features: 1" in verdict.output, verdict.output
     answer = json.loads(CliRunner().invoke(cli, ["--json", "verify", "--no-record", f"(01){GTIN}(21)1"], env=env).output)
@@ -151,7 +140,7 @@ def test_cli_describes_a_product(env: dict[str, str], tmp_path: Path) -> None:
 ])
 def test_cli_refuses_bad_input(env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                                args: list[str], code: int, says: str) -> None:
-    exit_code, err = _fail(env, capsys, monkeypatch, *args)
+    exit_code, err = fail(env, capsys, monkeypatch, *args)
     assert exit_code == code and says in err, err
 
 
